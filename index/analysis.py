@@ -1,0 +1,298 @@
+"""Text analysis: one Whoosh analyzer per language.
+
+The pipeline follows Whoosh's own layout, a tokenizer followed by filters:
+
+    NewsTokenizer -> NormalizeFilter -> StopFilter -> StemFilter
+
+* ``NewsTokenizer`` knows Dutch and English surface forms: ``foto's`` -> foto,
+  ``Putin's`` -> putin, hyphenated words give the whole word *and* its parts
+  (``Wit-Rusland`` -> witrusland, wit, rusland), and numbers lose their
+  thousands separator (``130.000`` in Dutch and ``130,000`` in English are
+  both ``130000``).
+* ``NormalizeFilter`` lowercases and folds accents (``Oekraïne`` -> oekraine)
+  before stemming, because the Snowball ``dutch`` stemmer keeps accents.
+* ``StopFilter`` drops stopwords, but never an all-capitals acronym: ``US``
+  and ``WHO`` stay searchable in English.
+* ``StemFilter`` stems with PyStemmer's Snowball stemmers, after looking the
+  word up in a stem-override table for known bad cases (fiets/fietsen, ...).
+
+Every piece is picklable, because Whoosh stores analyzers in the schema.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+import Stemmer
+from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.lang.stopwords import stoplists
+
+LANGUAGES = ("nl", "en")
+
+# Snowball algorithm per language. One choice for index and query time;
+# changing it means a full reindex (`tolk index --rebuild`).
+STEMMER_ALGORITHMS = {"nl": "dutch", "en": "english"}
+
+# Thousands separator per language; the other one of "." and "," is decimal.
+THOUSANDS_SEPARATOR = {"nl": ".", "en": ","}
+
+_APOSTROPHES = "'\u2019\u2018\u02bc"
+_TOKEN_RE = re.compile(
+    r"(?P<number>\d+(?:[.,]\d+)+)"
+    r"|(?P<word>\w+(?:[" + _APOSTROPHES + r"\-\u2010\u2011]\w+)*)",
+    re.UNICODE,
+)
+_SPLIT_RE = re.compile(r"[\-\u2010\u2011]")
+_APOSTROPHE_RE = re.compile("[" + _APOSTROPHES + "]")
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents: ``Oekraïne`` -> ``oekraine``, ``ĳ`` -> ``ij``."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalize_number(text: str, language: str) -> str:
+    """Return the canonical form of a number with separators.
+
+    Groups of exactly three digits after the language's thousands separator,
+    or after two or more separators of one kind, are thousands; otherwise the
+    separator is a decimal point, written as ``.``.
+    """
+    seps = set(re.findall(r"[.,]", text))
+    groups = re.split(r"[.,]", text)
+    all_three = all(len(g) == 3 for g in groups[1:]) and 1 <= len(groups[0]) <= 3
+    if len(seps) == 1 and all_three:
+        sep = seps.pop()
+        if sep == THOUSANDS_SEPARATOR.get(language, ",") or len(groups) > 2:
+            return "".join(groups)
+        return groups[0] + "." + "".join(groups[1:])
+    if len(seps) == 2 and all(len(g) == 3 for g in groups[1:-1]):
+        # 1.234,5 (nl) or 1,234.5 (en): the last separator is the decimal one.
+        return "".join(groups[:-1]) + "." + groups[-1]
+    if len(seps) == 1 and len(groups) == 2:
+        return groups[0] + "." + groups[1]
+    return "".join(groups)
+
+
+def _strip_apostrophe(word: str) -> str:
+    """``foto's`` -> ``foto``, ``Putin's`` -> ``Putin``, ``zo'n`` -> ``zon``."""
+    parts = _APOSTROPHE_RE.split(word)
+    if len(parts) > 1 and parts[-1].lower() == "s":
+        parts = parts[:-1]
+    return "".join(parts)
+
+
+class NewsTokenizer(Tokenizer):
+    """Split Dutch or English news text into words and numbers.
+
+    In ``index`` mode a hyphenated word gives the whole word at the position
+    of its first part, followed by the parts, so a search for the whole word
+    and for each part both match. In ``query`` mode only the whole word is
+    produced, with the same position span, so phrases line up either way.
+    """
+
+    def __init__(self, language: str):
+        self.language = language
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.language == other.language
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            t.acronym = False
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        pos = start_pos
+        for match in _TOKEN_RE.finditer(value):
+            raw = match.group()
+            start, end = match.span()
+            if match.lastgroup == "number":
+                pieces = [normalize_number(raw, self.language)]
+                whole = None
+            else:
+                word = _strip_apostrophe(raw)
+                pieces = [p for p in _SPLIT_RE.split(word) if p]
+                # The whole keeps a "-" marker until StemFilter joins it.
+                whole = "-".join(pieces) if len(pieces) > 1 else None
+                if whole is None:
+                    pieces = [word]
+            emitted = []
+            if whole is not None:
+                emitted.append((whole, 0))
+                if mode != "query":
+                    emitted.extend((p, i) for i, p in enumerate(pieces))
+            else:
+                emitted.append((pieces[0], 0))
+            for text, offset in emitted:
+                t.text = text
+                t.original = raw
+                t.acronym = len(text) > 1 and text.isupper()
+                t.boost = 1.0
+                t.stopped = False
+                if keeporiginal:
+                    t.original = raw
+                if positions:
+                    t.pos = pos + offset
+                if chars:
+                    t.startchar, t.endchar = start_char + start, start_char + end
+                yield t
+            pos += len(pieces)
+
+
+class NormalizeFilter(Filter):
+    """Lowercase and fold accents, remembering whether a token was an acronym."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.acronym = getattr(t, "acronym", False)
+            t.text = fold(t.text)
+            yield t
+
+
+class StopFilter(Filter):
+    """Drop stopwords, keeping all-capitals acronyms and position gaps.
+
+    Unlike Whoosh's StopFilter, renumbering keeps tokens that share a position
+    (a hyphenated whole and its first part) on the same position.
+    """
+
+    def __init__(self, language: str, extra=()):
+        self.language = language
+        self.stops = frozenset(stoplists[language]) | frozenset(extra)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.stops == other.stops
+
+    def __call__(self, tokens):
+        removed = set()
+        for t in tokens:
+            positions = hasattr(t, "pos") and t.positions
+            if t.text in self.stops and not t.acronym:
+                if positions:
+                    removed.add(t.pos)
+                if not t.removestops:
+                    t.stopped = True
+                    yield t
+                continue
+            if positions and removed:
+                t.pos -= sum(1 for p in removed if p < t.pos)
+            yield t
+
+
+@lru_cache(maxsize=None)
+def load_stem_overrides(language: str) -> dict[str, str]:
+    """Return the override table ``word -> stem`` for a language.
+
+    The table lives in ``index/data/stem_overrides.tsv`` (language, word,
+    stem) so that it can be reviewed and extended without code.
+    """
+    table = {}
+    text = resources.files("index").joinpath("data/stem_overrides.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        lang, word, stem = line.split("\t")
+        if lang == language:
+            table[fold(word)] = fold(stem)
+    return table
+
+
+class StemFilter(Filter):
+    """Stem with PyStemmer (Snowball), after consulting an override table.
+
+    The ``Stemmer.Stemmer`` object cannot be pickled, so it is created lazily
+    and left out of the pickled state.
+    """
+
+    def __init__(self, language: str, overrides: dict[str, str] | None = None):
+        self.language = language
+        self.algorithm = STEMMER_ALGORITHMS[language]
+        self.overrides = dict(load_stem_overrides(language) if overrides is None else overrides)
+        self._stemmer = None
+        self._cache = {}
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_stemmer"] = None
+        state["_cache"] = {}
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def __eq__(self, other):
+        return (type(self) is type(other) and self.algorithm == other.algorithm
+                and self.overrides == other.overrides)
+
+    def stem(self, word: str) -> str:
+        """Stem one folded, lowercase word.
+
+        A hyphenated compound (``minsk-akkoorden``) is joined after stemming
+        only its last part, the part that inflects: ``minskakkoord``.
+        """
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        if "-" in word:
+            head, _, last = word.rpartition("-")
+            stem = head.replace("-", "") + (self.stem(last) if last else "")
+        elif word in self.overrides:
+            stem = self.overrides[word]
+        elif word[:1].isdigit():
+            stem = word
+        else:
+            if self._stemmer is None:
+                self._stemmer = Stemmer.Stemmer(self.algorithm)
+            stem = self._stemmer.stemWord(word)
+        if len(self._cache) < 200_000:
+            self._cache[word] = stem
+        return stem
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if not getattr(t, "stopped", False):
+                t.text = self.stem(t.text)
+            yield t
+
+
+def language_analyzer(language: str):
+    """Build the analyzer for ``language`` ("nl" or "en")."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; use one of {LANGUAGES}")
+    return (NewsTokenizer(language) | NormalizeFilter() | StopFilter(language)
+            | StemFilter(language))
+
+
+@lru_cache(maxsize=None)
+def analyzer_for(language: str):
+    """A shared analyzer instance per language (analyzers hold no per-call state)."""
+    return language_analyzer(language)
+
+
+def analyze(language: str, text: str, mode: str = "query") -> list[str]:
+    """Return the index terms of ``text`` as analyzed for ``language``."""
+    return [t.text for t in analyzer_for(language)(text, mode=mode)]
+
+
+def stem_word(language: str, word: str) -> str:
+    """Stem one word the way the index does (folding first)."""
+    return analyzer_for(language)[-1].stem(fold(word))
+
+
+def is_stopword(language: str, word: str) -> bool:
+    """True if the folded word is a stopword in ``language``."""
+    return fold(word) in stoplists[language]

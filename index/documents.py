@@ -1,0 +1,219 @@
+"""Documents: read raw input, clean it, detect its language.
+
+Input is ``.txt`` files (one document each, id = file name without the
+extension) and ``.jsonl`` files (one JSON object a line with ``id`` and
+``text``, optional ``title``, ``language``, ``date``, ``url``, ``source``).
+``prepare`` turns one raw record into a :class:`Document`; the original text
+is kept unchanged next to the cleaned text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .cleaning import clean_text
+from .language import LanguageError, detect_language
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,199}$")
+DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
+OPTIONAL_FIELDS = ("title", "language", "date", "url", "source")
+MAX_TEXT_CHARS = 2_000_000
+
+
+class DocumentError(ValueError):
+    """A record that cannot become a document; ``errors`` maps field -> messages."""
+
+    def __init__(self, message: str, errors: dict | None = None, doc_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        self.doc_id = doc_id
+
+
+@dataclass
+class RawDocument:
+    """One record as the user gave it, before cleaning."""
+
+    id: str
+    text: str
+    title: str | None = None
+    language: str | None = None
+    date: str | None = None
+    url: str | None = None
+    source: str | None = None
+    origin: str = ""  # where it came from: "path" or "path:line"
+
+
+@dataclass
+class Document:
+    """A cleaned document, ready to index."""
+
+    id: str
+    language: str
+    language_confidence: float
+    title: str
+    text: str  # cleaned body, paragraphs separated by a blank line
+    original: str  # exactly what the user gave
+    date: str | None = None
+    url: str | None = None
+    source: str | None = None
+    decisions: list[str] = field(default_factory=list)  # what cleaning/detection decided
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Skipped:
+    """A record or file that was not indexed, and why."""
+
+    origin: str
+    reason: str
+    doc_id: str | None = None
+
+
+def validate_id(doc_id) -> str:
+    """Return ``doc_id`` if it is a safe document id, else raise DocumentError."""
+    if not isinstance(doc_id, str) or not ID_RE.match(doc_id):
+        raise DocumentError(
+            "invalid id: use 1-200 characters from letters, digits, '.', '_', ':' and '-', "
+            "starting with a letter or digit",
+            {"id": ["invalid document id"]},
+        )
+    return doc_id
+
+
+def raw_from_mapping(record: dict, origin: str = "") -> RawDocument:
+    """Validate a JSON object (from .jsonl or the API) into a RawDocument."""
+    if not isinstance(record, dict):
+        raise DocumentError("a document must be a JSON object", {"_schema": ["not an object"]})
+    errors: dict[str, list[str]] = {}
+    doc_id = record.get("id")
+    try:
+        validate_id(doc_id)
+    except DocumentError as exc:
+        errors.update(exc.errors)
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        errors["text"] = ["text is required and must be a non-empty string"]
+    elif len(text) > MAX_TEXT_CHARS:
+        errors["text"] = [f"text is longer than {MAX_TEXT_CHARS} characters"]
+    for name in OPTIONAL_FIELDS:
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            errors[name] = ["must be a string"]
+    if isinstance(record.get("language"), str) and record["language"] not in ("nl", "en"):
+        errors["language"] = ["must be 'nl' or 'en'"]
+    if isinstance(record.get("date"), str) and not DATE_RE.match(record["date"]):
+        errors["date"] = ["must be YYYY-MM-DD or YYYY-MM"]
+    unknown = sorted(set(record) - {"id", "text", *OPTIONAL_FIELDS})
+    if unknown:
+        errors.update({name: ["unknown field"] for name in unknown})
+    if errors:
+        raise DocumentError("invalid document", errors,
+                            doc_id=doc_id if isinstance(doc_id, str) else None)
+    return RawDocument(
+        id=doc_id, text=text, origin=origin,
+        **{name: record.get(name) for name in OPTIONAL_FIELDS},
+    )
+
+
+def read_paths(paths: Iterable[str | os.PathLike]) -> Iterator[RawDocument | Skipped]:
+    """Yield raw documents (or skips with a reason) from files and folders.
+
+    Folders are walked recursively in sorted order; only ``.txt`` and
+    ``.jsonl`` files are read.
+    """
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file()
+                           and p.suffix in (".txt", ".jsonl"))
+            for file in files:
+                yield from _read_file(file)
+        elif path.is_file():
+            if path.suffix not in (".txt", ".jsonl"):
+                yield Skipped(str(path), "not a .txt or .jsonl file")
+            else:
+                yield from _read_file(path)
+        else:
+            yield Skipped(str(path), "no such file or folder")
+
+
+def _read_file(path: Path) -> Iterator[RawDocument | Skipped]:
+    try:
+        data = path.read_bytes()
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        yield Skipped(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return
+    except OSError as exc:
+        yield Skipped(str(path), f"cannot read: {exc.strerror}")
+        return
+    if path.suffix == ".txt":
+        if not content.strip():
+            yield Skipped(str(path), "empty file", doc_id=path.stem)
+            return
+        try:
+            validate_id(path.stem)
+        except DocumentError as exc:
+            yield Skipped(str(path), exc.message)
+            return
+        yield RawDocument(id=path.stem, text=content, origin=str(path))
+        return
+    for lineno, line in enumerate(content.splitlines(), 1):
+        if not line.strip():
+            continue
+        origin = f"{path}:{lineno}"
+        try:
+            record = json.loads(line)
+            yield raw_from_mapping(record, origin)
+        except json.JSONDecodeError as exc:
+            yield Skipped(origin, f"invalid JSON: {exc.msg} at column {exc.colno}")
+        except DocumentError as exc:
+            details = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
+            yield Skipped(origin, f"{exc.message} ({details})", doc_id=exc.doc_id)
+
+
+def prepare(raw: RawDocument) -> Document:
+    """Clean a raw document and decide its language, title and date.
+
+    Values the user gave (title, language, date) win over what is detected.
+    Raises DocumentError when the text is empty after cleaning or is in
+    neither Dutch nor English.
+    """
+    cleaned = clean_text(raw.text)
+    decisions = [f"dropped {d.reason}: {d.text[:60]!r}" for d in cleaned.dropped]
+    if not cleaned.text.strip():
+        raise DocumentError("nothing left to index after cleaning", {"text": ["no content"]},
+                            doc_id=raw.id)
+    if raw.language:
+        language, confidence = raw.language, 1.0
+        decisions.append(f"language {language} (given)")
+    else:
+        try:
+            detection = detect_language(cleaned.text)
+        except LanguageError as exc:
+            raise DocumentError(str(exc), {"language": [str(exc)]}, doc_id=raw.id) from exc
+        language, confidence = detection.language, detection.confidence
+        decisions.append(f"language {language} (detected, confidence {confidence:.2f})")
+    title = raw.title or cleaned.title
+    if raw.title:
+        decisions.append("title given")
+    elif cleaned.title:
+        decisions.append(f"title from {cleaned.title_source}")
+    date = raw.date or cleaned.date
+    if raw.date:
+        decisions.append("date given")
+    elif cleaned.date:
+        decisions.append(f"date {cleaned.date} found in text")
+    return Document(
+        id=raw.id, language=language, language_confidence=round(confidence, 4),
+        title=title or "", text=cleaned.text, original=raw.text, date=date,
+        url=raw.url, source=raw.source, decisions=decisions,
+    )
