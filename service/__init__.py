@@ -1,0 +1,32 @@
+"""Tolk's HTTP service: a thin Flask layer over the ``index`` engine."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from index.store import IndexReader
+
+from .errors import register_error_handlers
+from .lexicon import load_lexicon
+from .settings import load_settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory; ``config`` overrides settings read from the environment."""
+    app = Flask(__name__)
+    settings = load_settings(config)
+    app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    reader = IndexReader(settings["INDEX_DIR"])
+    reader.set_lexicon_loader(load_lexicon)
+    app.extensions["tolk_reader"] = reader
+
+    register_error_handlers(app)
+    from . import api, page
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(page.bp)
+    return app

@@ -1,0 +1,423 @@
+"""Store: the per-language Whoosh indexes on disk.
+
+Layout of an index directory::
+
+    INDEX_DIR/
+      current -> generations/g-<time>-<rand>   (symlink, switched atomically)
+      generations/g-.../nl/  en/              (one Whoosh index per language)
+      generations/g-.../meta.json             (names seen, build info)
+      generations/g-.../lexicon.json          (cross-link lexicon)
+      write.lock                              (one writer at a time)
+
+``rebuild`` writes a whole new generation and then replaces the ``current``
+symlink with ``rename(2)``, so a crash mid-build leaves the previous
+generation in use. ``update`` adds or replaces documents by id in the current
+generation. Every write holds ``write.lock`` (waiting up to a timeout), so two
+``tolk index`` processes never fight over Whoosh's own lock.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.query import Term
+
+from .analysis import LANGUAGES, analyzer_for
+from .documents import Document
+
+CURRENT = "current"
+GENERATIONS = "generations"
+LOCK_FILE = "write.lock"
+META_FILE = "meta.json"
+LEXICON_FILE = "lexicon.json"
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+class StoreError(RuntimeError):
+    """A problem with the index directory; the message says what to do."""
+
+
+class IndexLockedError(StoreError):
+    """Another process holds the write lock for longer than the timeout."""
+
+
+class IndexMissingError(StoreError):
+    """There is no index in the directory yet."""
+
+
+def make_schema(language: str) -> Schema:
+    """The Whoosh schema of one language's index."""
+    analyzer = analyzer_for(language)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        language=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        date=ID(stored=True, sortable=True),
+        month=ID(stored=True),
+        url=STORED,
+        source=ID(stored=True),
+        original=STORED,
+        language_confidence=STORED,
+        decisions=STORED,
+    )
+
+
+def document_fields(doc: Document) -> dict:
+    """The Whoosh fields of a document."""
+    return {
+        "id": doc.id,
+        "language": doc.language,
+        "title": doc.title,
+        "body": doc.text,
+        "date": doc.date or "",
+        "month": (doc.date or "")[:7],
+        "url": doc.url,
+        "source": doc.source or "",
+        "original": doc.original,
+        "language_confidence": doc.language_confidence,
+        "decisions": doc.decisions,
+    }
+
+
+def name_candidates(doc: Document) -> Counter:
+    """Capitalized words that are not sentence-initial: candidate names for cross-linking."""
+    from .analysis import _TOKEN_RE, _strip_apostrophe
+
+    names = Counter()
+    for paragraph in (doc.title, *doc.text.split("\n")):
+        prev_end = None
+        for match in _TOKEN_RE.finditer(paragraph):
+            word = _strip_apostrophe(match.group())
+            before = paragraph[prev_end:match.start()] if prev_end is not None else ""
+            sentence_start = prev_end is None or any(c in before for c in ".!?:\u201c\"")
+            prev_end = match.end()
+            if word[:1].isupper() and not sentence_start and not word.isdigit():
+                names[word] += 1
+    return names
+
+
+@contextmanager
+def write_lock(root: Path, timeout: float = DEFAULT_LOCK_TIMEOUT):
+    """Hold the index directory's write lock, waiting up to ``timeout`` seconds."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"another process is writing to {root} and did not finish within "
+                        f"{timeout:.0f} s; wait for it to finish (or raise --lock-timeout) "
+                        "and run the command again"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def current_generation(root: Path) -> Path | None:
+    """The generation directory ``current`` points to, or None."""
+    link = root / CURRENT
+    try:
+        target = os.readlink(link)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return None
+    return (root / target).resolve()
+
+
+def _new_generation(root: Path) -> Path:
+    name = time.strftime("g-%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:8]
+    path = root / GENERATIONS / name
+    path.mkdir(parents=True)
+    return path
+
+
+def _switch_current(root: Path, generation: Path) -> None:
+    tmp = root / f".current-{uuid.uuid4().hex[:8]}"
+    os.symlink(os.path.relpath(generation, root), tmp)
+    os.replace(tmp, root / CURRENT)
+    dir_fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _remove_old_generations(root: Path, keep: Path) -> None:
+    for path in (root / GENERATIONS).iterdir():
+        if path.resolve() != keep.resolve():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def read_meta(generation: Path) -> dict:
+    try:
+        return json.loads((generation / META_FILE).read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def _write_json(path: Path, data) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass
+class IndexReport:
+    """What an index run did."""
+
+    added: Counter = field(default_factory=Counter)  # per language
+    removed: int = 0
+    generation: str = ""
+    lexicon_pairs: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+LexiconBuilder = Callable[[dict], object]  # names per language -> object with .save(path)
+
+
+def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
+                     progress: Callable[[Document], None] | None, report: IndexReport,
+                     names: dict, batch: bool) -> None:
+    writers = {}
+    try:
+        for lang, ix in indexes.items():
+            if batch:
+                writers[lang] = ix.writer(procs=1, limitmb=128, multisegment=False)
+            else:
+                writers[lang] = ix.writer(timeout=DEFAULT_LOCK_TIMEOUT)
+        for doc in docs:
+            fields = document_fields(doc)
+            if replace:
+                for lang, writer in writers.items():
+                    if lang != doc.language:
+                        writer.delete_by_term("id", doc.id)
+                writers[doc.language].update_document(**fields)
+            else:
+                writers[doc.language].add_document(**fields)
+            names[doc.language].update(name_candidates(doc))
+            report.added[doc.language] += 1
+            if progress:
+                progress(doc)
+    except BaseException:
+        for writer in writers.values():
+            writer.cancel()
+        raise
+    for writer in writers.values():
+        writer.commit()
+
+
+def rebuild(root: str | Path, docs: Iterable[Document], *,
+            lexicon_builder: LexiconBuilder | None = None,
+            progress: Callable[[Document], None] | None = None,
+            lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexReport:
+    """Build a new generation from ``docs`` and switch to it atomically.
+
+    Documents with the same id: the last one wins. The previous generation
+    stays in use until the new one is complete.
+    """
+    root = Path(root)
+    started = time.monotonic()
+    report = IndexReport()
+    with write_lock(root, lock_timeout):
+        generation = _new_generation(root)
+        try:
+            indexes = {}
+            for lang in LANGUAGES:
+                (generation / lang).mkdir()
+                indexes[lang] = whoosh_index.create_in(str(generation / lang), make_schema(lang))
+            names = {lang: Counter() for lang in LANGUAGES}
+            unique = _last_wins(docs)
+            _write_documents(indexes, unique, replace=False, progress=progress,
+                             report=report, names=names, batch=True)
+            _finish_generation(generation, names, lexicon_builder, report)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
+        _switch_current(root, generation)
+        _remove_old_generations(root, generation)
+    report.generation = generation.name
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _last_wins(docs: Iterable[Document]) -> list[Document]:
+    by_id: dict[str, Document] = {}
+    for doc in docs:
+        by_id.pop(doc.id, None)
+        by_id[doc.id] = doc
+    return list(by_id.values())
+
+
+def _finish_generation(generation: Path, names: dict, lexicon_builder, report: IndexReport):
+    meta = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "names": {lang: dict(counter) for lang, counter in names.items()},
+    }
+    if lexicon_builder is not None:
+        lexicon = lexicon_builder(names)
+        lexicon.save(generation / LEXICON_FILE)
+        report.lexicon_pairs = lexicon.stats()
+    meta["updated"] = meta["created"]
+    _write_json(generation / META_FILE, meta)
+
+
+def update(root: str | Path, docs: Iterable[Document], *,
+           lexicon_builder: LexiconBuilder | None = None,
+           progress: Callable[[Document], None] | None = None,
+           lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexReport:
+    """Add or replace documents by id in the current generation.
+
+    Creates the index first if there is none. Documents not named are kept.
+    """
+    root = Path(root)
+    docs = _last_wins(docs)
+    if current_generation(root) is None:
+        return rebuild(root, docs, lexicon_builder=lexicon_builder, progress=progress,
+                       lock_timeout=lock_timeout)
+    started = time.monotonic()
+    report = IndexReport()
+    with write_lock(root, lock_timeout):
+        generation = current_generation(root)
+        indexes = {lang: whoosh_index.open_dir(str(generation / lang)) for lang in LANGUAGES}
+        meta = read_meta(generation)
+        names = {lang: Counter(meta.get("names", {}).get(lang, {})) for lang in LANGUAGES}
+        _write_documents(indexes, docs, replace=True, progress=progress, report=report,
+                         names=names, batch=False)
+        if report.added:
+            _finish_generation(generation, names, lexicon_builder, report)
+    report.generation = generation.name
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def delete(root: str | Path, doc_ids: Iterable[str], *,
+           lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:
+    """Delete documents by id from every language; returns how many were deleted."""
+    root = Path(root)
+    generation = current_generation(root)
+    if generation is None:
+        raise IndexMissingError(f"no index in {root}; build one with `tolk index PATH`")
+    deleted = 0
+    with write_lock(root, lock_timeout):
+        for lang in LANGUAGES:
+            ix = whoosh_index.open_dir(str(generation / lang))
+            writer = ix.writer(timeout=DEFAULT_LOCK_TIMEOUT)
+            for doc_id in doc_ids:
+                deleted += writer.delete_by_term("id", doc_id)
+            writer.commit()
+    return deleted
+
+
+class IndexReader:
+    """Read access to the current generation, for one process.
+
+    Indexes are opened once and reopened only when ``current`` switches to a
+    new generation. Each thread gets its own Whoosh searchers, refreshed on
+    every ``searchers()`` call so a write by another process is seen at once.
+    """
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._generation: Path | None = None
+        self._indexes: dict = {}
+        self._lexicon = None
+        self._local = threading.local()
+        self._lexicon_loader: Callable[[Path], object] | None = None
+
+    def set_lexicon_loader(self, loader: Callable[[Path], object]) -> None:
+        self._lexicon_loader = loader
+
+    def _ensure_open(self) -> Path:
+        generation = current_generation(self.root)
+        if generation is None:
+            raise IndexMissingError(
+                f"no index in {self.root}; build one with `tolk index --index-dir {self.root} PATH`"
+            )
+        if generation != self._generation:
+            with self._lock:
+                if generation != self._generation:
+                    self._indexes = {lang: whoosh_index.open_dir(str(generation / lang))
+                                     for lang in LANGUAGES}
+                    self._lexicon = None
+                    self._generation = generation
+        return generation
+
+    @property
+    def generation(self) -> Path:
+        return self._ensure_open()
+
+    def searchers(self) -> dict:
+        """Fresh (refreshed) searchers of this thread, per language."""
+        generation = self._ensure_open()
+        local = self._local
+        if getattr(local, "generation", None) != generation:
+            for s in getattr(local, "searchers", {}).values():
+                s.close()
+            local.searchers = {lang: ix.searcher() for lang, ix in self._indexes.items()}
+            local.generation = generation
+        else:
+            local.searchers = {lang: s.refresh() for lang, s in local.searchers.items()}
+        return local.searchers
+
+    def lexicon(self):
+        """The cross-link lexicon of the current generation (None if there is none)."""
+        generation = self._ensure_open()
+        path = generation / LEXICON_FILE
+        key = (generation, path.stat().st_mtime_ns if path.exists() else None)
+        if getattr(self, "_lexicon_key", None) != key:
+            with self._lock:
+                if self._lexicon_loader is not None and path.exists():
+                    self._lexicon = self._lexicon_loader(path)
+                else:
+                    self._lexicon = None
+                self._lexicon_key = key
+        return self._lexicon
+
+    def counts(self) -> dict:
+        """Documents per language."""
+        return {lang: s.doc_count() for lang, s in self.searchers().items()}
+
+    def meta(self) -> dict:
+        return read_meta(self._ensure_open())
+
+    def get(self, doc_id: str) -> dict | None:
+        """The stored fields of a document, or None."""
+        for s in self.searchers().values():
+            fields = s.document(id=doc_id)
+            if fields is not None:
+                return fields
+        return None
+
+    def close(self) -> None:
+        for s in getattr(self._local, "searchers", {}).values():
+            s.close()
+        self._local = threading.local()

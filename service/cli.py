@@ -1,0 +1,176 @@
+"""The ``tolk`` command: index, serve, search, eval, lexicon."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from index.documents import DocumentError, Skipped, prepare, read_paths
+from index.query import QuerySyntaxError
+from index.store import IndexReader, StoreError, rebuild, update
+from index.search import SearchRequest, search
+
+from .settings import load_settings
+from .lexicon import lexicon_builder, load_lexicon
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"tolk: {message}", file=sys.stderr)
+    return code
+
+
+def prepare_documents(paths, progress: bool = True):
+    """Read and clean documents; returns (documents, skipped)."""
+    docs, skipped = [], []
+    items = read_paths(paths)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(desc="cleaning", unit="doc", file=sys.stderr, leave=False)
+    for item in items:
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        try:
+            docs.append(prepare(item))
+        except DocumentError as exc:
+            skipped.append(Skipped(item.origin, exc.message, item.id))
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
+    return docs, skipped
+
+
+def cmd_index(args, settings) -> int:
+    for path in args.paths:
+        if not Path(path).exists():
+            return _fail(f"{path}: no such file or folder; give .txt/.jsonl files or folders")
+    docs, skipped = prepare_documents(args.paths, progress=not args.quiet)
+    if not docs and not skipped:
+        return _fail("no .txt or .jsonl files found in " + ", ".join(args.paths))
+    builder = lexicon_builder(settings)
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+        bar = tqdm(total=len(docs), desc="indexing", unit="doc", file=sys.stderr)
+    action = rebuild if args.rebuild else update
+    try:
+        report = action(args.index_dir, docs, lexicon_builder=builder,
+                        progress=(lambda doc: bar.update()) if bar else None,
+                        lock_timeout=args.lock_timeout)
+    except StoreError as exc:
+        return _fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = {
+        "index_dir": str(args.index_dir),
+        "mode": "rebuild" if args.rebuild else "update",
+        "indexed": dict(report.added),
+        "skipped": [{"origin": s.origin, "id": s.doc_id, "reason": s.reason} for s in skipped],
+        "lexicon_pairs": report.lexicon_pairs,
+        "seconds": round(report.seconds, 2),
+        "docs_per_second": round(sum(report.added.values()) / report.seconds, 1)
+        if report.seconds else None,
+    }
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        per_lang = ", ".join(f"{lang}: {n}" for lang, n in sorted(report.added.items())) or "none"
+        print(f"Indexed {sum(report.added.values())} documents ({per_lang}) into "
+              f"{args.index_dir} in {report.seconds:.1f} s ({summary['mode']}).")
+        if report.lexicon_pairs:
+            pairs = ", ".join(f"{k}: {v}" for k, v in sorted(report.lexicon_pairs.items()))
+            print(f"Cross-link lexicon: {pairs}.")
+        if skipped:
+            print(f"Skipped {len(skipped)}:")
+            for s in skipped:
+                print(f"  {s.origin}: {s.reason}")
+    return 0 if docs or not skipped else 1
+
+
+def cmd_search(args, settings) -> int:
+    reader = IndexReader(args.index_dir)
+    reader.set_lexicon_loader(load_lexicon)
+    request = SearchRequest(q=args.query, lang=args.lang, limit=args.limit,
+                            crosslingual=not args.monolingual)
+    try:
+        result = search(reader, request)
+    except QuerySyntaxError as exc:
+        return _fail(f"query syntax: {exc}")
+    except StoreError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    facets = ", ".join(f"{k}: {v}" for k, v in result["facets"]["language"].items())
+    print(f"{result['total']} hits for {args.query!r} (query language "
+          f"{result['query_language']}; {facets}) in {result['took_ms']} ms")
+    for rank, hit in enumerate(result["hits"], 1):
+        links = ", ".join(f"{c['query']} <- {c['matched']} ({c['source']})"
+                          for c in hit["crosslinks"])
+        print(f"{rank:2}. [{hit['language']}] {hit['id']}  {hit['score']:.3f}  {hit['title']}")
+        print(f"    {hit['snippet'].replace('<mark>', '[').replace('</mark>', ']')}")
+        if links:
+            print(f"    cross-links: {links}")
+    return 0
+
+
+def cmd_serve(args, settings) -> int:
+    index_dir = Path(args.index_dir)
+    if not (index_dir / "current").exists():
+        return _fail(f"no index in {index_dir}; build one first: tolk index --index-dir "
+                     f"{index_dir} seeds/")
+    os.environ["TOLK_INDEX_DIR"] = str(index_dir)
+    argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+            "--access-logfile", "-", "service:create_app()"]
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])
+    return 0  # not reached
+
+
+def build_parser(settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tolk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", default=settings["INDEX_DIR"],
+                        help="index directory (env TOLK_INDEX_DIR; default %(default)s)")
+
+    p = sub.add_parser("index", parents=[common], help="index .txt/.jsonl files and folders")
+    p.add_argument("paths", nargs="+", help="files or folders")
+    p.add_argument("--rebuild", action="store_true",
+                   help="build from scratch into a new directory and switch atomically")
+    p.add_argument("--lock-timeout", type=float, default=settings["LOCK_TIMEOUT"],
+                   help="seconds to wait for another writer (default %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", parents=[common], help="search from the command line")
+    p.add_argument("query")
+    p.add_argument("--lang", choices=["nl", "en", "any"], default="any")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--monolingual", action="store_true", help="no cross-language links")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the API and page with gunicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv=None) -> int:
+    settings = load_settings()
+    parser = build_parser(settings)
+    args = parser.parse_args(argv)
+    return args.func(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

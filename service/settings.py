@@ -1,0 +1,49 @@
+"""Settings: every setting declared once, with its environment variable and help.
+
+Read once, in ``create_app`` (and by the CLI for its defaults); nothing else
+reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: object
+    help: str
+    type: type = str
+
+
+SETTINGS = [
+    Setting("INDEX_DIR", "TOLK_INDEX_DIR", "data/index",
+            "Directory holding the index generations (created by `tolk index`)."),
+    Setting("API_KEY", "TOLK_API_KEY", "",
+            "Bearer key for write endpoints; empty disables writes (403)."),
+    Setting("FREEDICT_DIR", "TOLK_FREEDICT_DIR", "/usr/share/dictd",
+            "Where Debian's FreeDict nld-eng / eng-nld files are (lexicon source)."),
+    Setting("PARALLEL_DIR", "TOLK_PARALLEL_DIR", "",
+            "Folder with aligned nld_Latn.devtest / eng_Latn.devtest files to learn "
+            "cross-links from (empty: skip that lexicon source)."),
+    Setting("LOCK_TIMEOUT", "TOLK_LOCK_TIMEOUT", 30.0,
+            "Seconds a write waits for another writer before giving up.", float),
+    Setting("MAX_QUERY_CHARS", "TOLK_MAX_QUERY_CHARS", 500,
+            "Longest accepted query string.", int),
+    Setting("MAX_CONTENT_LENGTH", "TOLK_MAX_CONTENT_LENGTH", 10 * 1024 * 1024,
+            "Largest accepted request body in bytes.", int),
+]
+
+
+def load_settings(overrides: dict | None = None, environ=None) -> dict:
+    """Settings from the environment, then ``overrides`` (keys are setting names)."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        values[setting.name] = setting.default if raw in (None, "") else setting.type(raw)
+    values.update(overrides or {})
+    return values
