@@ -1,0 +1,65 @@
+"""Shared fixtures: a real index of the seeds on disk, the app, a client, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from service import create_app
+from service.cli import main as tolk_main
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+FLORES = SHARED / "data" / "flores200_devtest_nl_en"
+IN_CI = os.environ.get("CI") == "true"
+
+
+class CliResult:
+    def __init__(self, code, out, err):
+        self.exit_code, self.output, self.stderr = code, out, err
+
+
+@pytest.fixture
+def runner(capsys, monkeypatch):
+    """Run the ``tolk`` CLI in-process: ``runner(["search", "Poetin", ...])``."""
+
+    def run(argv, env=None):
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        capsys.readouterr()
+        try:
+            code = tolk_main([str(a) for a in argv])
+        except SystemExit as exc:
+            code = exc.code
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def build_index(index_dir: Path, *paths, extra=()):
+    code = tolk_main(["index", "--quiet", "--index-dir", str(index_dir), *extra,
+                      *[str(p) for p in paths]])
+    assert code == 0
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """The seeds indexed once per test session (read-only: do not write to it)."""
+    return build_index(tmp_path_factory.mktemp("seed-index") / "index", SEEDS)
+
+
+@pytest.fixture
+def app(seed_index):
+    app = create_app({"INDEX_DIR": str(seed_index), "API_KEY": "test-key"})
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
