@@ -277,6 +277,11 @@ def language_analyzer(language: str):
             | StemFilter(language))
 
 
+def spelling_analyzer(language: str):
+    """Words as written, lowercased and accent-folded, no stopwords or stemming."""
+    return NewsTokenizer(language) | NormalizeFilter()
+
+
 @lru_cache(maxsize=None)
 def analyzer_for(language: str):
     """A shared analyzer instance per language (analyzers hold no per-call state)."""

@@ -3,31 +3,34 @@
 One function, :func:`search`, serves the CLI, the JSON API and the page.
 
 1. The query string is parsed (``index.query``).
-2. Each word becomes, per target language, ONE synonym set: its own analysis
-   in that language plus, when cross-lingual search is on, the terms the
-   lexicon links it to (``index.synonyms``).
+2. Each word becomes, per target language, ONE synonym set
+   (``index.expansion``, scored by ``index.synonyms``).
 3. Each synonym set gets an IDF computed over both indexes together, so the
    BM25 scores of the Dutch and the English index are on one scale.
-4. Both indexes are searched, hits merged by score, and each hit gets a
-   highlighted snippet and the cross-links that matched it.
+4. Both indexes are searched, hits merged by score (or date), and each hit
+   gets a highlighted snippet and the cross-links that matched it.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from whoosh import query as wq
+from whoosh import sorting
 
 from .analysis import LANGUAGES, analyze, fold, is_stopword
+from .expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
 from .highlight import find_matches, snippet
 from .query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
 from .scoring import idf
+from .store import date_bounds
+from .suggest import did_you_mean
 from .synonyms import SynonymQuery
 
 FIELD_BOOSTS = {"title": 1.5, "body": 1.0}
-OWN = "query"  # the source name of a query word's own analysis
+FEW_HITS = 3  # below this many hits, offer a "did you mean" suggestion
 
 
 @dataclass
@@ -39,42 +42,10 @@ class SearchRequest:
     limit: int = 10
     offset: int = 0
     crosslingual: bool = True
-
-
-@dataclass
-class Expansion:
-    """The terms one query word stands for in one language's index."""
-
-    word: Word
-    language: str
-    terms: dict = field(default_factory=dict)  # term -> (weight, source, surface)
-
-    def weights(self) -> dict[str, float]:
-        return {term: weight for term, (weight, _, _) in self.terms.items()}
-
-
-def expand_word(word: Word, language: str, query_language: str, lexicon,
-                crosslingual: bool) -> Expansion | None:
-    """The synonym set of ``word`` in ``language``'s index, or None for a stopword."""
-    text = word.text
-    acronym = len(text) > 1 and text.isupper()
-    if not acronym and is_stopword(query_language, text):
-        return None
-    expansion = Expansion(word, language)
-    for term in analyze(language, text):
-        expansion.terms[term] = (1.0, OWN, text)
-    if crosslingual and lexicon is not None:
-        for source_language in LANGUAGES:
-            if source_language == language:
-                continue
-            for term in analyze(source_language, text):
-                for link in lexicon.links(source_language, term):
-                    if " " in link.term:
-                        continue  # multi-word names are matched as phrases (not yet)
-                    known = expansion.terms.get(link.term)
-                    if known is None or known[0] < link.weight:
-                        expansion.terms[link.term] = (link.weight, link.source, link.surface)
-    return expansion if expansion.terms else None
+    date_from: str | None = None  # YYYY-MM-DD or YYYY-MM, inclusive
+    date_to: str | None = None
+    sort: str = "relevance"  # or "date" (newest first)
+    typo: bool = True
 
 
 class _Compiler:
@@ -88,6 +59,7 @@ class _Compiler:
         self.leaves: list[SynonymQuery] = []
         self.expansions: list[Expansion] = []
         self.phrase_terms: set[str] = set()
+        self._words: dict[int, Word] = {}
 
     def compile(self, node):
         if isinstance(node, Word):
@@ -95,9 +67,9 @@ class _Compiler:
         if isinstance(node, Phrase):
             return self.phrase(node)
         if isinstance(node, Group):
-            should = [q for q in map(self.compile, node.should) if q is not None]
-            must = [q for q in map(self.compile, node.must) if q is not None]
-            must_not = [q for q in map(self.compile, node.must_not) if q is not None]
+            should = self._all(node.should)
+            must = self._all(node.must)
+            must_not = self._all(node.must_not)
             if must:
                 positive = wq.And(must)
                 if should:
@@ -106,19 +78,19 @@ class _Compiler:
                 positive = wq.Or(should)
             else:
                 return None
-            if must_not:
-                positive = wq.AndNot(positive, wq.Or(must_not))
-            return positive
-        if isinstance(node, And):
-            children = [q for q in map(self.compile, node.children) if q is not None]
-            return wq.And(children) if children else None
-        if isinstance(node, Or):
-            children = [q for q in map(self.compile, node.children) if q is not None]
-            return wq.Or(children) if children else None
+            return wq.AndNot(positive, wq.Or(must_not)) if must_not else positive
+        if isinstance(node, (And, Or)):
+            children = self._all(node.children)
+            if not children:
+                return None
+            return wq.And(children) if isinstance(node, And) else wq.Or(children)
         if isinstance(node, Not):
             child = self.compile(node.child)
             return wq.Not(child) if child is not None else None
         raise TypeError(f"unknown query node {node!r}")
+
+    def _all(self, nodes):
+        return [q for q in map(self.compile, nodes) if q is not None]
 
     def word(self, node: Word):
         expansion = expand_word(node, self.language, self.query_language, self.lexicon,
@@ -131,6 +103,7 @@ class _Compiler:
         for name in fields:
             leaf = SynonymQuery(name, expansion.weights(), boost=FIELD_BOOSTS[name],
                                 key=(id(node), name))
+            leaf.expansion = expansion
             self.leaves.append(leaf)
             queries.append(leaf)
         return queries[0] if len(queries) == 1 else wq.Or(queries)
@@ -140,7 +113,9 @@ class _Compiler:
         if not terms:
             return None
         if len(terms) == 1:
-            return self.word(Word(node.text, node.field, node.start, node.end))
+            word = self._words.setdefault(id(node), Word(node.text, node.field, node.start,
+                                                          node.end))
+            return self.word(word)
         self.phrase_terms.update(terms)
         fields = [node.field] if node.field else list(FIELD_BOOSTS)
         queries = [wq.Phrase(name, terms, boost=FIELD_BOOSTS[name]) for name in fields]
@@ -183,6 +158,16 @@ def _set_global_idf(compilers, searchers) -> None:
             leaf.idf = idf(doc_freqs[leaf.key], max(total_docs, 1))
 
 
+def _date_filter(date_from: str | None, date_to: str | None):
+    """Documents whose date overlaps [date_from, date_to]; undated ones never match."""
+    clauses = []
+    if date_to:
+        clauses.append(wq.TermRange("date_start", None, date_bounds(date_to)[1]))
+    if date_from:
+        clauses.append(wq.TermRange("date_end", date_bounds(date_from)[0], None))
+    return wq.And(clauses) if clauses else None
+
+
 def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
     language = fields["language"]
     terms = set(compiler.phrase_terms)
@@ -195,7 +180,7 @@ def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
     seen = set()
     for expansion in compiler.expansions:
         for term, (_, source, _) in expansion.terms.items():
-            if source == OWN or term not in matched:
+            if source in (OWN, TYPO) or term not in matched:
                 continue
             key = (expansion.word.text, term)
             if key not in seen:
@@ -214,6 +199,12 @@ def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
     }
 
 
+def _merge_key(sort: str):
+    if sort == "date":
+        return lambda c: (date_bounds(c[3].get("date"))[0] or "0000", c[0], c[3]["id"])
+    return lambda c: (c[0], c[3]["id"])
+
+
 def search(reader, request: SearchRequest) -> dict:
     """Search both language indexes of ``reader`` (an ``IndexReader``).
 
@@ -224,34 +215,55 @@ def search(reader, request: SearchRequest) -> dict:
     searchers = reader.searchers()
     query_language = detect_query_language(node, searchers)
     lexicon = reader.lexicon() if request.crosslingual else None
-    compilers = {}
-    queries = {}
-    for lang in LANGUAGES:
-        compiler = _Compiler(lang, query_language, lexicon, request.crosslingual)
-        queries[lang] = compiler.compile(node)
-        compilers[lang] = compiler
+    compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual)
+                 for lang in LANGUAGES}
+    queries = {lang: compilers[lang].compile(node) for lang in LANGUAGES}
+    if request.typo:
+        add_typo_terms([e for c in compilers.values() for e in c.expansions],
+                       {lang: s.reader() for lang, s in searchers.items()})
+        for compiler in compilers.values():
+            for leaf in compiler.leaves:
+                leaf.terms_weights = leaf.expansion.weights()
     _set_global_idf(compilers, searchers)
 
     wanted = LANGUAGES if request.lang == "any" else (request.lang,)
     depth = request.offset + request.limit
-    facets = {lang: 0 for lang in LANGUAGES}
+    date_filter = _date_filter(request.date_from, request.date_to)
+    language_facet = {lang: 0 for lang in LANGUAGES}
+    month_facet: dict[str, int] = {}
     candidates = []
     for lang in LANGUAGES:
         q = queries[lang]
         if q is None:
             continue
-        results = searchers[lang].search(q, limit=max(depth, 1) if lang in wanted else 1)
-        facets[lang] = len(results)
+        options = {"limit": max(depth, 1), "filter": date_filter}
         if lang in wanted:
-            candidates.extend((hit.score, lang, hit.docnum, hit.fields()) for hit in results)
-    candidates.sort(key=lambda c: (-c[0], c[3]["id"]))
+            options["groupedby"] = {"month": sorting.FieldFacet("month", maptype=sorting.Count)}
+            if request.sort == "date":
+                options.update(sortedby="date_start", reverse=True)
+        else:
+            options["limit"] = 1
+        results = searchers[lang].search(q, **options)
+        language_facet[lang] = len(results)
+        if lang not in wanted:
+            continue
+        for month, count in results.groups("month").items():
+            if month:
+                month_facet[month] = month_facet.get(month, 0) + count
+        candidates.extend((hit.score or 0.0, lang, hit.docnum, hit.fields()) for hit in results)
+    candidates.sort(key=_merge_key(request.sort), reverse=True)
     page = candidates[request.offset:depth]
-    hits = [_hit(fields, score, compilers[lang]) for score, lang, _, fields in page]
+    total = sum(language_facet[lang] for lang in wanted)
+    suggestion = None
+    if total < FEW_HITS:
+        suggestion = did_you_mean(request.q, node, searchers)
     return {
         "query": request.q,
         "query_language": query_language,
-        "total": sum(facets[lang] for lang in wanted),
-        "hits": hits,
-        "facets": {"language": facets},
+        "total": total,
+        "hits": [_hit(fields, score, compilers[lang]) for score, lang, _, fields in page],
+        "facets": {"language": language_facet,
+                   "month": dict(sorted(month_facet.items(), reverse=True))},
+        "suggestion": suggestion,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }
