@@ -205,16 +205,24 @@ def _merge_key(sort: str):
     return lambda c: (c[0], c[3]["id"])
 
 
-def search(reader, request: SearchRequest) -> dict:
+_FROM_INDEX = object()
+
+
+def search(reader, request: SearchRequest, lexicon=_FROM_INDEX) -> dict:
     """Search both language indexes of ``reader`` (an ``IndexReader``).
 
+    ``lexicon`` overrides the cross-link lexicon stored with the index (the
+    evaluation uses this to test lexicons learned without the test queries).
     Raises ``QuerySyntaxError`` for a query that cannot be parsed.
     """
     started = time.perf_counter()
     node = parse_query(request.q)
     searchers = reader.searchers()
     query_language = detect_query_language(node, searchers)
-    lexicon = reader.lexicon() if request.crosslingual else None
+    if lexicon is _FROM_INDEX:
+        lexicon = reader.lexicon()
+    if not request.crosslingual:
+        lexicon = None
     compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual)
                  for lang in LANGUAGES}
     queries = {lang: compilers[lang].compile(node) for lang in LANGUAGES}

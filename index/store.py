@@ -34,7 +34,7 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.query import Term
+from whoosh.reading import EmptyReader
 
 from .analysis import LANGUAGES, analyzer_for, spelling_analyzer
 from .documents import Document
@@ -353,6 +353,17 @@ def delete(root: str | Path, doc_ids: Iterable[str], *,
     return deleted
 
 
+def _refresh(searcher, ix):
+    """``searcher.refresh()``, except for an empty index, whose EmptyReader Whoosh
+    cannot reuse (it raises TypeError); then a new searcher is opened."""
+    if isinstance(searcher.reader(), EmptyReader):
+        if ix.latest_generation() == searcher.reader().generation():
+            return searcher
+        searcher.close()
+        return ix.searcher()
+    return searcher.refresh()
+
+
 class IndexReader:
     """Read access to the current generation, for one process.
 
@@ -402,7 +413,8 @@ class IndexReader:
             local.searchers = {lang: ix.searcher() for lang, ix in self._indexes.items()}
             local.generation = generation
         else:
-            local.searchers = {lang: s.refresh() for lang, s in local.searchers.items()}
+            local.searchers = {lang: _refresh(s, self._indexes[lang])
+                               for lang, s in local.searchers.items()}
         return local.searchers
 
     def lexicon(self):

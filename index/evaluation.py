@@ -1,0 +1,182 @@
+"""Evaluation: how well Tolk finds the right documents, across languages.
+
+FLORES protocol (FLORES-200 devtest, aligned Dutch/English sentences, 281
+source articles): the query is an article's first sentence in language A; the
+collection is the language-B articles built from sentences 2..n. Reported:
+MRR and Recall@10 for en->nl and nl->en with cross-linking on and off, and
+the monolingual runs (B = A) as the reference.
+
+The parallel-text lexicon source is learned from FLORES itself, so it is
+learned per fold: the pairs used for a query never come from that query's
+article (k-fold cross-validation over articles).
+
+Seed protocol: graded queries over the five seed documents
+(``index/data/seed_queries.tsv``), scored with nDCG@5.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from .documents import Document
+from .search import SearchRequest, search
+from .store import IndexReader, name_candidates, rebuild
+
+FLORES_FILES = {"nl": "nld_Latn.devtest", "en": "eng_Latn.devtest"}
+
+
+@dataclass
+class Article:
+    url: str
+    lines: list[int]  # indexes of its sentences in the FLORES files
+    sentences: dict[str, list[str]]  # language -> sentences
+
+
+def flores_articles(folder: str | Path) -> list[Article]:
+    """FLORES sentences grouped into articles by their source URL, in file order."""
+    folder = Path(folder)
+    urls = [line.split("\t")[0] for line in
+            (folder / "metadata_devtest.tsv").read_text("utf-8").splitlines()[1:]]
+    texts = {lang: (folder / name).read_text("utf-8").splitlines()
+             for lang, name in FLORES_FILES.items()}
+    grouped: OrderedDict[str, list[int]] = OrderedDict()
+    for i, url in enumerate(urls):
+        grouped.setdefault(url, []).append(i)
+    return [Article(url, lines, {lang: [texts[lang][i] for i in lines] for lang in texts})
+            for url, lines in grouped.items()]
+
+
+def plain_query(text: str) -> str:
+    """A sentence as a plain query: no quotes, groups, field prefixes or operators."""
+    text = re.sub(r'["():]', " ", text)
+    text = re.sub(r"(^|\s)[+\-]+", r"\1", text)
+    return re.sub(r"\b(AND|OR|NOT)\b", lambda m: m.group().lower(), text).strip()
+
+
+def reciprocal_rank(ranked: list[str], target: str) -> float:
+    return 1.0 / (ranked.index(target) + 1) if target in ranked else 0.0
+
+
+def ndcg(ranked: list[str], grades: dict[str, int], k: int = 5) -> float:
+    """Normalized discounted cumulative gain at ``k`` (gain 2^grade - 1)."""
+    def dcg(ids):
+        return sum((2 ** grades.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ids[:k]))
+    ideal = dcg(sorted(grades, key=grades.get, reverse=True))
+    return dcg(ranked) / ideal if ideal else 0.0
+
+
+def _collection(articles: list[Article], lang: str) -> list[Document]:
+    docs = []
+    for n, article in enumerate(articles):
+        body = " ".join(article.sentences[lang][1:])
+        if body:
+            docs.append(Document(id=f"a{n:03d}", language=lang, language_confidence=1.0,
+                                 title="", text=body, original=body))
+    return docs
+
+
+def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int = 5,
+               depth: int = 100, progress: Callable[[str], None] | None = None) -> dict:
+    """Run the FLORES protocol; returns metrics per run name.
+
+    ``lexicon_factory(names, exclude_lines)`` builds the lexicon of one fold
+    (``exclude_lines``: FLORES line indexes it must not learn from).
+    """
+    articles = flores_articles(folder)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="tolk-eval-") as tmp:
+        readers, names = {}, {}
+        for lang in ("nl", "en"):
+            docs = _collection(articles, lang)
+            rebuild(Path(tmp) / lang, docs)
+            readers[lang] = IndexReader(Path(tmp) / lang)
+            names[lang] = sum((name_candidates(d) for d in docs), Counter())
+        fold_of = {n: n % folds for n in range(len(articles))}
+        lexicons = {}
+        if lexicon_factory is not None:
+            for fold in range(folds):
+                exclude = {i for n, a in enumerate(articles) if fold_of[n] == fold
+                           for i in a.lines}
+                lexicons[fold] = lexicon_factory(names, exclude)
+                if progress:
+                    progress(f"lexicon for fold {fold + 1}/{folds} built")
+        runs = [("nl", "nl", False), ("en", "en", False), ("en", "nl", False),
+                ("nl", "en", False)]
+        if lexicon_factory is not None:
+            runs += [("en", "nl", True), ("nl", "en", True)]
+        for source, target, crosslingual in runs:
+            name = f"{source}->{target}" + ("" if source == target else
+                                            (" cross-linked" if crosslingual else " plain"))
+            started = time.perf_counter()
+            rr, hits10, count = 0.0, 0, 0
+            for n, article in enumerate(articles):
+                if len(article.sentences[target]) < 2:
+                    continue
+                q = plain_query(article.sentences[source][0])
+                lexicon = lexicons.get(fold_of[n]) if crosslingual else None
+                result = search(readers[target], SearchRequest(
+                    q=q, lang=target, limit=depth, crosslingual=crosslingual, typo=False),
+                    lexicon=lexicon)
+                ranked = [h["id"] for h in result["hits"]]
+                target_id = f"a{n:03d}"
+                rr += reciprocal_rank(ranked, target_id)
+                hits10 += target_id in ranked[:10]
+                count += 1
+            results[name] = {"queries": count, "mrr": round(rr / count, 4),
+                             "recall@10": round(hits10 / count, 4),
+                             "ms_per_query": round(1000 * (time.perf_counter() - started)
+                                                   / count, 1)}
+            if progress:
+                progress(f"{name}: MRR {results[name]['mrr']:.3f}, "
+                         f"R@10 {results[name]['recall@10']:.3f}")
+        for readers_ in readers.values():
+            readers_.close()
+    for source, target in (("en", "nl"), ("nl", "en")):
+        mono = results[f"{target}->{target}"]["mrr"]
+        for kind in ("plain", "cross-linked"):
+            run = results.get(f"{source}->{target} {kind}")
+            if run and mono:
+                run["mrr_vs_monolingual"] = round(run["mrr"] / mono, 4)
+    return results
+
+
+def seed_queries() -> list[tuple[str, dict[str, int], str]]:
+    """The graded seed queries: (query, {seed id prefix: grade}, what it tests)."""
+    rows = []
+    text = resources.files("index").joinpath("data/seed_queries.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        query, grades, kind = line.split("\t")
+        parsed = {}
+        for item in grades.split(","):
+            doc, grade = item.split(":")
+            parsed[doc.strip()] = int(grade)
+        rows.append((query, parsed, kind))
+    return rows
+
+
+def run_seeds(reader: IndexReader, crosslingual: bool = True, k: int = 5) -> dict:
+    """nDCG@k of the graded seed queries against an index of the seeds."""
+    per_query = []
+    for query, grades, kind in seed_queries():
+        result = search(reader, SearchRequest(q=query, limit=k, crosslingual=crosslingual))
+        ranked = [h["id"].split("_")[0] for h in result["hits"]]
+        per_query.append({"query": query, "kind": kind, "ndcg": round(ndcg(ranked, grades, k), 4),
+                          "ranked": ranked})
+    by_kind: dict[str, list[float]] = {}
+    for row in per_query:
+        by_kind.setdefault(row["kind"], []).append(row["ndcg"])
+    return {
+        "ndcg@%d" % k: round(sum(r["ndcg"] for r in per_query) / len(per_query), 4),
+        "by_kind": {kind: round(sum(v) / len(v), 4) for kind, v in sorted(by_kind.items())},
+        "queries": per_query,
+    }
