@@ -6,6 +6,8 @@ INDEX_DIR ?= data/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+# Parallel text to learn cross-links from, when it is beside the checkout (it is on our machines).
+export TOLK_PARALLEL_DIR ?= $(abspath $(wildcard ../shared/data/flores200_devtest_nl_en))
 # Debian packages the tests use (FreeDict for the lexicon).
 TEST_DEBS := dict-freedict-nld-eng dict-freedict-eng-nld
 RUN_DEBS := dict-freedict-nld-eng dict-freedict-eng-nld

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from index.documents import DocumentError, Skipped, prepare, read_paths
@@ -15,6 +16,11 @@ from index.search import SearchRequest, search
 
 from .settings import load_settings
 from .lexicon import lexicon_builder, load_lexicon
+
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FLORES = ROOT.parent / "shared" / "data" / "flores200_devtest_nl_en"
+DEFAULT_SEEDS = ROOT / "seeds"
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -120,6 +126,55 @@ def cmd_search(args, settings) -> int:
     return 0
 
 
+def _flores_dir(args, settings) -> Path | None:
+    for candidate in (args.flores, settings.get("PARALLEL_DIR"), DEFAULT_FLORES):
+        if candidate and (Path(candidate) / "metadata_devtest.tsv").exists():
+            return Path(candidate)
+    return None
+
+
+def cmd_eval(args, settings) -> int:
+    from functools import partial
+
+    from index.crosslink import build_lexicon
+    from index.evaluation import run_flores, run_seeds
+
+    report = {}
+    if not args.skip_seeds:
+        with tempfile.TemporaryDirectory(prefix="tolk-seeds-") as tmp:
+            docs, _ = prepare_documents([args.seeds], progress=False)
+            rebuild(tmp, docs, lexicon_builder=lexicon_builder(settings))
+            reader = IndexReader(tmp)
+            reader.set_lexicon_loader(load_lexicon)
+            report["seeds"] = {"cross-linked": run_seeds(reader, True),
+                               "monolingual": run_seeds(reader, False)}
+            reader.close()
+        for kind, run in report["seeds"].items():
+            print(f"seeds {kind}: nDCG@5 {run['ndcg@5']:.3f} "
+                  + " ".join(f"{k} {v:.3f}" for k, v in run["by_kind"].items()))
+    if not args.skip_flores:
+        flores = _flores_dir(args, settings)
+        if flores is None:
+            return _fail("FLORES data not found; pass --flores DIR (a folder with "
+                         "nld_Latn.devtest, eng_Latn.devtest, metadata_devtest.tsv)")
+        freedict = settings.get("FREEDICT_DIR") or None
+
+        def factory(names, exclude):
+            return build_lexicon(names=names, parallel_dir=flores, freedict_dir=freedict,
+                                 exclude_parallel_lines=exclude)
+
+        report["flores"] = run_flores(flores, factory, folds=args.folds,
+                                      progress=lambda msg: print(msg, file=sys.stderr))
+        for name, run in report["flores"].items():
+            extra = (f"  ({run['mrr_vs_monolingual']:.0%} of monolingual)"
+                     if "mrr_vs_monolingual" in run else "")
+            print(f"flores {name:22} MRR {run['mrr']:.3f}  R@10 {run['recall@10']:.3f}"
+                  f"  {run['ms_per_query']} ms/query{extra}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+    return 0
+
+
 def cmd_serve(args, settings) -> int:
     index_dir = Path(args.index_dir)
     if not (index_dir / "current").exists():
@@ -156,6 +211,15 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--monolingual", action="store_true", help="no cross-language links")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("eval", help="measure retrieval quality (FLORES, graded seed queries)")
+    p.add_argument("--flores", help="FLORES folder (default: TOLK_PARALLEL_DIR or ../shared/data)")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--seeds", default=str(DEFAULT_SEEDS), help="seed folder for graded queries")
+    p.add_argument("--skip-seeds", action="store_true")
+    p.add_argument("--skip-flores", action="store_true")
+    p.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", parents=[common], help="serve the API and page with gunicorn")
     p.add_argument("--host", default="127.0.0.1")
