@@ -1,0 +1,157 @@
+"""Cross-language links: ONE weighted Dutch-English lexicon built at index time.
+
+Sources, each with its own confidence (weights 0..1):
+
+========================  ==========================================  ========
+source                    what it gives                               weight
+========================  ==========================================  ========
+``curated``               ``index/data/curated_links.tsv``            1.0
+``names``                 Babel/CLDR + pycountry place/language names  0.7-0.95
+``transliteration``       corpus names with one spelling key           0.7-0.9
+``dictionary``            FreeDict nld-eng + eng-nld                   <= 0.8
+``parallel``              co-occurrence in aligned sentences           <= 0.8
+========================  ==========================================  ========
+
+:func:`build_lexicon` combines them (best weight, a bonus when sources
+agree) into a :class:`~index.crosslink.lexicon.Lexicon` that the index
+stores as JSON next to each generation. :func:`lookup` explains a word's
+links for ``tolk lexicon lookup WORD``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..analysis import LANGUAGES, analyze
+from .lexicon import Lexicon, Link, other
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Lexicon", "Link", "build_lexicon", "expand", "phrase_links", "lookup"]
+
+DEFAULT_FREEDICT_DIR = "/usr/share/dictd"
+
+
+def build_lexicon(names: dict[str, Counter] | None = None,
+                  parallel_dir: str | Path | None = None,
+                  freedict_dir: str | Path | None = DEFAULT_FREEDICT_DIR,
+                  exclude_parallel_lines: Iterable[int] | None = None,
+                  progress: Callable[[str], None] | None = None,
+                  curated_path: str | Path | None = None,
+                  sources: Iterable[str] | None = None) -> Lexicon:
+    """Build the lexicon from every available source.
+
+    ``names``: capitalized tokens of the corpus per language (for the
+    transliteration source). ``parallel_dir``: a folder with
+    ``nld_Latn.devtest`` / ``eng_Latn.devtest`` (None: source skipped).
+    ``freedict_dir``: Debian's dictd folder (None or missing files: source
+    skipped with a warning). ``sources`` limits the build to some sources
+    (for measuring what each brings). Warnings and build times are kept in
+    ``lexicon.info``.
+    """
+    from . import curated, dictionary, names as names_source, parallel, transliteration
+
+    wanted = set(sources) if sources is not None else None
+    lexicon = Lexicon()
+    warnings: list[str] = []
+    timings: dict[str, float] = {}
+
+    def note(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
+    def add(source: str, pairs) -> None:
+        for nl_term, en_term, weight, nl_surface, en_surface in pairs:
+            lexicon.add_pair(nl_term, en_term, weight, source, nl_surface, en_surface)
+
+    def run(source: str, make) -> None:
+        if wanted is not None and source not in wanted:
+            return
+        started = time.perf_counter()
+        note(f"lexicon: {source}")
+        try:
+            add(source, make())
+        except Exception as exc:  # one broken source must not stop the index build
+            if isinstance(exc, curated.CuratedError):
+                raise  # the user's own table: say what is wrong
+            message = f"{source} source failed: {exc!r}; its links are left out"
+            log.warning(message)
+            warnings.append(message)
+        timings[source] = round(time.perf_counter() - started, 3)
+
+    run("curated", lambda: curated.curated_links(curated_path))
+    run("names", names_source.name_pairs)
+
+    common: set[str] = set()
+    if names and (wanted is None or "transliteration" in wanted):
+        common = dictionary.headwords(freedict_dir)
+    run("transliteration", lambda: transliteration.links_from_names(names, common))
+    if names and (wanted is None or "transliteration" in wanted):
+        lexicon.name_keys = transliteration.name_key_index(names, common)
+
+    run("dictionary", lambda: dictionary.dictionary_pairs(freedict_dir, warnings))
+
+    if parallel_dir:
+        def learn():
+            nl_lines, en_lines = parallel.read_parallel(parallel_dir)
+            return parallel.learn_pairs(nl_lines, en_lines, exclude=exclude_parallel_lines)
+        run("parallel", learn)
+
+    lexicon.info = {"built": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": timings,
+                    "warnings": warnings, "pairs": len(lexicon)}
+    note(f"lexicon: {len(lexicon)} pairs")
+    return lexicon
+
+
+def expand(lexicon: Lexicon, lang: str, term: str, min_weight: float = 0.0,
+           limit: int | None = None) -> list[Link]:
+    """Links of one index term of ``lang`` into the other language, best first."""
+    return lexicon.links(lang, term, limit=limit, min_weight=min_weight)
+
+
+def phrase_links(lexicon: Lexicon, lang: str, terms: list[str], max_words: int = 4
+                 ) -> list[tuple[int, int, list[Link]]]:
+    """Multi-word entries among consecutive query terms: ``(start, end, links)``.
+
+    ``terms`` are the analyzed terms of consecutive query words; a name like
+    ``verenigd koninkrijk`` is looked up as the joined terms. Longest first.
+    """
+    found = []
+    for size in range(min(max_words, len(terms)), 1, -1):
+        for start in range(0, len(terms) - size + 1):
+            links = lexicon.links(lang, " ".join(terms[start:start + size]))
+            if links:
+                found.append((start, start + size, links))
+    return found
+
+
+def lookup(lexicon: Lexicon, word: str, limit: int | None = 20) -> list[dict]:
+    """Explain what a surface word (or phrase) links to, in both directions.
+
+    For each language the word is analyzed as a word of that language, and
+    each link is reported with its weight, the source of the best weight and
+    every source that gave the pair.
+    """
+    rows = []
+    for lang in LANGUAGES:
+        terms = analyze(lang, word)
+        if not terms:
+            continue
+        candidates = [" ".join(terms)] if len(terms) > 1 else []
+        candidates += terms
+        for term in candidates:
+            target = other(lang)
+            for link in lexicon.links(lang, term, limit=limit):
+                nl_term, en_term = (term, link.term) if lang == LANGUAGES[0] else (link.term, term)
+                sources = lexicon.sources_of(nl_term, en_term)
+                rows.append({
+                    "from": lang, "term": term, "to": target, "target": link.term,
+                    "surface": link.surface, "weight": link.weight, "source": link.source,
+                    "sources": sorted(sources) if sources else [link.source],
+                    "stored": bool(sources),
+                })
+    return rows
