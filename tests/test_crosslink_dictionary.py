@@ -148,3 +148,14 @@ def test_real_freedict():
     assert ("troep", "troop") in pairs
     assert ("wapenstilstand", "truce") in pairs
     assert len(pairs) > 30000
+
+
+def test_fast_term_path_equals_the_analyzer():
+    from index.analysis import analyze
+    from index.crosslink.dictionary import _terms
+
+    words = ["troepen", "Oekraïne", "NAVO", "US", "us", "de", "The", "sancties", "fietsen",
+             "Wit-Rusland", "foto's", "ĳzer", "Poetin", "oefeningen", "running", "À"]
+    for lang in ("nl", "en"):
+        for word in words:
+            assert _terms(lang, word) == tuple(analyze(lang, word)), (lang, word)

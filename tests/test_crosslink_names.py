@@ -22,3 +22,15 @@ def test_countries_cities_and_old_dutch_names():
 
 def test_identical_terms_are_left_out():
     assert not any(nl == en for nl, en in pairs())
+
+
+def test_name_sharing_a_stem_with_an_ordinary_word_is_weak():
+    # The Dutch stemmer gives "span" for Spanje and spanning (tension).
+    common = {"nl": {"span": {"spanning", "spannen", "spanje"}}, "en": {}}
+    found = {(nl, en): w for nl, en, w, _, _ in name_pairs(common)}
+    assert found[("span", "spain")] < 0.5
+    assert found[("moskou", "moscow")] >= 0.9
+    # Inflected forms of the name itself are no clash (Nederlands / Nederland).
+    common = {"nl": {"nederland": {"nederlands"}}, "en": {}}
+    found = {(nl, en): w for nl, en, w, _, _ in name_pairs(common)}
+    assert found[("nederland", "netherland")] >= 0.9

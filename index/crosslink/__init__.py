@@ -84,7 +84,7 @@ def build_lexicon(names: dict[str, Counter] | None = None,
         timings[source] = round(time.perf_counter() - started, 3)
 
     run("curated", lambda: curated.curated_links(curated_path))
-    run("names", names_source.name_pairs)
+    run("names", lambda: names_source.name_pairs(dictionary.common_word_stems(freedict_dir)))
 
     common: set[str] = set()
     if names and (wanted is None or "transliteration" in wanted):

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..analysis import analyze, fold, is_stopword
+from ..analysis import analyze, fold, is_stopword, stem_word
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +191,12 @@ def is_squashed_phrase(pieces: list[str]) -> bool:
 
 @lru_cache(maxsize=None)
 def _terms(lang: str, text: str) -> tuple[str, ...]:
+    """``analyze(lang, text)``, with a fast path for one plain word (most of the dictionary)."""
+    if text.isalpha():
+        acronym = len(text) > 1 and text.isupper()
+        if not acronym and is_stopword(lang, text):
+            return ()
+        return (stem_word(lang, text),)
     return tuple(analyze(lang, text))
 
 
@@ -380,17 +386,38 @@ def dictionary_pairs(freedict_dir: str | Path | None = DEFAULT_DIR, warnings: li
     return [(nl, en, w, nl_s, en_s) for (nl, en), (w, nl_s, en_s) in pairs.items()]
 
 
-def headwords(freedict_dir: str | Path | None = DEFAULT_DIR) -> set[str]:
-    """Folded lowercase single-word headwords of both dictionaries (common words)."""
+def headwords(freedict_dir: str | Path | None = DEFAULT_DIR, language: str | None = None
+              ) -> set[str]:
+    """Folded lowercase single-word headwords (common words) of one or both dictionaries."""
     words = set()
     if not freedict_dir:
         return words
-    for name in FILES.values():
+    for (src, _), name in FILES.items():
+        if language is not None and src != language:
+            continue
         index = Path(freedict_dir) / f"{name}.index"
         if not index.exists():
             continue
         for line in index.read_text("utf-8").splitlines():
             head = clean(line.split("\t", 1)[0]).strip()
-            if head and head[:1].islower() and " " not in head:
+            if head and head[:1].islower() and " " not in head and not head.startswith("00"):
                 words.add(fold(head))
     return words
+
+
+def common_word_stems(freedict_dir: str | Path | None = DEFAULT_DIR
+                      ) -> dict[str, dict[str, set[str]]]:
+    """Per language, ``stem -> common words with that stem`` from the dictionary headwords.
+
+    Used to notice names whose index term is also an ordinary word's stem
+    (the Dutch stemmer gives ``span`` for both Spanje and spanning).
+    """
+    result: dict[str, dict[str, set[str]]] = {}
+    for lang in ("nl", "en"):
+        stems: dict[str, set[str]] = {}
+        for word in headwords(freedict_dir, lang):
+            terms = _terms(lang, word)
+            if len(terms) == 1:
+                stems.setdefault(terms[0], set()).add(word)
+        result[lang] = stems
+    return result

@@ -23,7 +23,7 @@ import gettext
 import logging
 import re
 
-from ..analysis import analyze
+from ..analysis import analyze, fold
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ WEIGHT = 0.95  # CLDR
 WEIGHT_PYCOUNTRY = 0.9  # Dutch names from pycountry, English from CLDR
 WEIGHT_SUBDIVISION = 0.7  # pycountry subdivisions: the "English" side is a local romanization
 MAX_WORDS = 4
+CLASH_FACTOR = 0.4  # the name's term is also an ordinary word's stem
 
 _PAREN_RE = re.compile(r"\s*\([^)]*\)")
 
@@ -120,13 +121,35 @@ def pycountry_pairs() -> list[tuple[str, str, float]]:
     return pairs
 
 
-def name_pairs() -> list[tuple[str, str, float, str, str]]:
-    """All name pairs as ``(nl_term, en_term, weight, nl_surface, en_surface)``."""
+def _clashes(lang: str, term: str, name: str,
+             common: dict[str, dict[str, set[str]]] | None) -> bool:
+    """True if a one-word name's term is also the stem of a different ordinary word."""
+    if not common or " " in term:
+        return False
+    name = fold(_surface(name)).replace("-", "")
+    # Inflected forms of the name itself (Nederlands / Nederland) are no clash.
+    return any(not (word.startswith(name) or name.startswith(word))
+               for word in common.get(lang, {}).get(term, ()))
+
+
+def name_pairs(common_stems: dict[str, dict[str, set[str]]] | None = None
+               ) -> list[tuple[str, str, float, str, str]]:
+    """All name pairs as ``(nl_term, en_term, weight, nl_surface, en_surface)``.
+
+    ``common_stems`` (per language ``stem -> ordinary word``, see
+    :func:`index.crosslink.dictionary.common_word_stems`) lowers the weight
+    of a name whose term an ordinary word shares: Dutch ``Spanje`` and
+    ``spanning`` both stem to ``span``, so ``span -> spain`` must not be a
+    strong link for a query about tensions.
+    """
     best: dict[tuple[str, str], tuple[float, str, str]] = {}
     for nl_name, en_name, weight in babel_pairs() + pycountry_pairs():
         nl_term, en_term = _term("nl", nl_name), _term("en", en_name)
         if not nl_term or not en_term or nl_term == en_term:
             continue
+        if _clashes("nl", nl_term, nl_name, common_stems) or \
+                _clashes("en", en_term, en_name, common_stems):
+            weight = round(weight * CLASH_FACTOR, 4)
         key = (nl_term, en_term)
         if weight > best.get(key, (0.0,))[0]:
             best[key] = (weight, _surface(nl_name), _surface(en_name))
