@@ -159,3 +159,15 @@ def test_fast_term_path_equals_the_analyzer():
     for lang in ("nl", "en"):
         for word in words:
             assert _terms(lang, word) == tuple(analyze(lang, word)), (lang, word)
+
+
+def test_squashed_phrase_rules():
+    from index.crosslink.dictionary import is_squashed_phrase
+
+    assert is_squashed_phrase(["put", "in"])  # putin must not become the term of Putin
+    assert is_squashed_phrase(["give", "up"])
+    assert is_squashed_phrase(["letter", "of", "recommendation"])
+    assert not is_squashed_phrase(["cab", "in"])  # cabin
+    assert not is_squashed_phrase(["a", "version"])  # aversion
+    assert not is_squashed_phrase(["work", "bench"])  # workbench
+    assert not is_squashed_phrase(["art", "is", "tic"])  # artistic

@@ -68,6 +68,10 @@ _PARTICLES = frozenset(
     "and or as about around one's oneself someone something somebody".split())
 _INNER = frozenset("of the a an to in on at for with and or by into out up".split())
 _TRAILING = frozenset("out up down off away back over on oneself".split())
+_IN_VERBS = frozenset(
+    "put give take let fill hand break cave log sign check pull come go get bring call set "
+    "turn run keep lay look move settle step tune join sleep drop plug lock shut box hem "
+    "fit fence rope zero cash chip pitch wall".split())
 
 
 def decode_b64(text: str) -> int:
@@ -186,7 +190,10 @@ def is_squashed_phrase(pieces: list[str]) -> bool:
         return False
     if len(pieces) >= 3 and any(p in _INNER for p in pieces[1:-1]):
         return True
-    return len(pieces) == 2 and pieces[1] in _TRAILING and len(pieces[0]) >= 2
+    if len(pieces) != 2 or len(pieces[0]) < 2:
+        return False
+    # "in" ends many words (cabin, robin): only after a verb that takes it (putin = put in).
+    return pieces[1] in _TRAILING or pieces[1] == "in" and pieces[0] in _IN_VERBS
 
 
 @lru_cache(maxsize=None)
