@@ -1,0 +1,26 @@
+"""Tolk's real WSGI app plus an empty endpoint, for the HTTP floor.
+
+    TOLK_INDEX_DIR=DIR .venv/bin/gunicorn -w 2 -b 127.0.0.1:PORT \
+        --pythonpath bench "bench_app:create_app()"
+
+``/bench/empty`` returns ``{}`` through the same Flask app, the same
+gunicorn workers and the same JSON response path as ``/api/search``, so the
+difference between the two is the cost of searching (and of the search
+endpoint's validation and serialization). Nothing in ``service/`` changes.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+import service
+
+
+def create_app():
+    app = service.create_app()
+
+    def empty():
+        return jsonify({})
+
+    app.add_url_rule("/bench/empty", "bench_empty", empty)
+    return app

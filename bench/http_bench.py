@@ -1,0 +1,225 @@
+"""HTTP latency and throughput of Tolk under gunicorn, next to the same server's floor.
+
+Starts ``gunicorn -w 2 -b 127.0.0.1:PORT "bench_app:create_app()"`` (Tolk's
+app plus ``/bench/empty``, see ``bench_app.py``) on a Tolk index, then drives
+it from loopback with wrk (Debian ``wrk``) and ``wrk_rotate.lua``, which
+rotates through the benchmark queries. Without wrk, a bounded Python load
+generator is used instead (and the report says so). Runs:
+
+* warm-up (both workers open the index and load the lexicon);
+* ``/api/search`` rotating over all query classes, and ``/bench/empty``, at
+  1 connection (latency) and at 4 connections (throughput; 2 sync workers);
+* each query class alone at 1 connection.
+
+The load generator shares the 2 cores with the server: throughput numbers
+are for this whole box, server and client together. Each run also records
+the workers' CPU time per request (psutil), which other load on a shared
+machine disturbs much less than wall-clock latency.
+
+    .venv/bin/python bench/http_bench.py INDEX_DIR QUERIES.json OUT.json [--quick]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def search_path(spec: dict) -> str:
+    from engines import _words_query
+
+    params = {"q": _words_query(spec)}
+    if spec["cls"] == "xling":
+        params["lang"] = spec["target"]
+    return "/api/search?" + urllib.parse.urlencode(params)
+
+
+class Server:
+    def __init__(self, index_dir: Path, workers: int = 2):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, TOLK_INDEX_DIR=str(index_dir))
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.cmd = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+                    "--pythonpath", str(BENCH), "bench_app:create_app()"]
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/api/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("gunicorn did not start: " + (self.proc.stderr.read() or ""))
+            time.sleep(0.2)
+
+    def worker_rss_mb(self) -> list[float]:
+        import psutil
+
+        return [round(c.memory_info().rss / 2**20, 1)
+                for c in psutil.Process(self.proc.pid).children()]
+
+    def workers_cpu_s(self) -> float:
+        """CPU seconds (user + system) used so far by the gunicorn workers."""
+        import psutil
+
+        total = 0.0
+        for c in psutil.Process(self.proc.pid).children():
+            t = c.cpu_times()
+            total += t.user + t.system
+        return total
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def run_wrk(base: str, paths: list[str], connections: int, seconds: float) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as fh:
+        fh.write("\n".join(paths) + "\n")
+        paths_file = fh.name
+    try:
+        env = dict(os.environ, WRK_PATHS=paths_file)
+        cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(int(round(seconds)), 1)}s",
+               "--timeout", "10s", "-s", str(BENCH / "wrk_rotate.lua"), base + "/"]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
+        for line in out.stdout.splitlines():
+            if line.startswith("WRKJSON "):
+                data = json.loads(line[len("WRKJSON "):])
+                break
+        else:
+            raise RuntimeError(f"wrk printed no result: {out.stdout}\n{out.stderr}")
+    finally:
+        os.unlink(paths_file)
+    dur = data["duration_us"] / 1e6
+    lat = {k: v / 1000 for k, v in data["latency_us"].items()}
+    return {"tool": "wrk", "connections": connections, "seconds": dur,
+            "requests": data["requests"], "rps": data["requests"] / dur,
+            "errors": data["errors"], "latency_ms": lat}
+
+
+def run_python(base: str, paths: list[str], connections: int, seconds: float) -> dict:
+    """Fallback closed-loop load generator (threads, one request at a time each)."""
+    lat: list[float] = []
+    errors = {"status": 0, "other": 0}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def loop(offset):
+        i = offset
+        while time.monotonic() < stop_at:
+            url = base + paths[i % len(paths)]
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    r.read()
+                    ok = r.status == 200
+            except urllib.error.HTTPError:
+                ok = False
+            except OSError:
+                with lock:
+                    errors["other"] += 1
+                continue
+            dt = (time.perf_counter() - t0) * 1000
+            with lock:
+                lat.append(dt)
+                errors["status"] += not ok
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=loop, args=(k * 7919,)) for k in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    dur = time.monotonic() - started
+    lat.sort()
+
+    def pct(p):
+        return lat[min(len(lat) - 1, int(p / 100 * len(lat)))] if lat else float("nan")
+
+    return {"tool": "python", "connections": connections, "seconds": dur, "requests": len(lat),
+            "rps": len(lat) / dur, "errors": errors,
+            "latency_ms": {"p50": pct(50), "p90": pct(90), "p95": pct(95), "p99": pct(99),
+                           "max": lat[-1] if lat else float("nan"),
+                           "mean": sum(lat) / len(lat) if lat else float("nan")}}
+
+
+def measure(index_dir: Path, queries: list[dict], quick: bool = False) -> dict:
+    run = run_wrk if shutil.which("wrk") else run_python
+    scale = 0.5 if quick else 1.0
+    search_paths = [search_path(q) for q in queries]
+    # interleave the classes so every stretch of the rotation has all of them
+    by_cls: dict = {}
+    for q, p in zip(queries, search_paths):
+        by_cls.setdefault(q["cls"], []).append(p)
+    mixed = [p for group in zip(*by_cls.values()) for p in group]
+    empty = ["/bench/empty"]
+    server = Server(index_dir)
+    result = {"command": " ".join(server.cmd), "load_generator": run.__name__[4:], "runs": {}}
+    try:
+        log("    http: warm-up")
+        run(server.base, mixed, 2, 4 * scale + 2)
+        plan = [("search_c1", mixed, 1, 15), ("empty_c1", empty, 1, 8),
+                ("search_c4", mixed, 4, 15), ("empty_c4", empty, 4, 8)]
+        plan += [(f"search_{cls}_c1", paths, 1, 6) for cls, paths in by_cls.items()]
+        for name, paths, conns, secs in plan:
+            cpu0 = server.workers_cpu_s()
+            r = run(server.base, paths, conns, secs * scale)
+            cpu = server.workers_cpu_s() - cpu0
+            r["server_cpu_ms_per_request"] = cpu * 1000 / r["requests"] if r["requests"] else None
+            r["loadavg_end"] = os.getloadavg()
+            result["runs"][name] = r
+            log(f"    http {name}: {r['rps']:.0f} req/s, p50 {r['latency_ms']['p50']:.1f} ms, "
+                f"p99 {r['latency_ms']['p99']:.1f} ms, errors {r['errors']}")
+        result["worker_rss_mb"] = server.worker_rss_mb()
+    finally:
+        server.stop()
+    return result
+
+
+def main(argv) -> int:
+    sys.path.insert(0, str(BENCH))
+    index_dir, queries_file, out = argv[:3]
+    queries = json.loads(Path(queries_file).read_text("utf-8"))
+    result = measure(Path(index_dir), queries, quick="--quick" in argv)
+    Path(out).write_text(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
