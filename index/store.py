@@ -261,25 +261,28 @@ def rebuild(root: str | Path, docs: Iterable[Document], *,
     stays in use until the new one is complete.
     """
     root = Path(root)
+    with write_lock(root, lock_timeout):
+        return _rebuild_locked(root, docs, lexicon_builder, progress)
+
+
+def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
     started = time.monotonic()
     report = IndexReport()
-    with write_lock(root, lock_timeout):
-        generation = _new_generation(root)
-        try:
-            indexes = {}
-            for lang in LANGUAGES:
-                (generation / lang).mkdir()
-                indexes[lang] = whoosh_index.create_in(str(generation / lang), make_schema(lang))
-            names = {lang: Counter() for lang in LANGUAGES}
-            unique = _last_wins(docs)
-            _write_documents(indexes, unique, replace=False, progress=progress,
-                             report=report, names=names, batch=True)
-            _finish_generation(generation, names, lexicon_builder, report)
-        except BaseException:
-            shutil.rmtree(generation, ignore_errors=True)
-            raise
-        _switch_current(root, generation)
-        _remove_old_generations(root, generation)
+    generation = _new_generation(root)
+    try:
+        indexes = {}
+        for lang in LANGUAGES:
+            (generation / lang).mkdir()
+            indexes[lang] = whoosh_index.create_in(str(generation / lang), make_schema(lang))
+        names = {lang: Counter() for lang in LANGUAGES}
+        _write_documents(indexes, _last_wins(docs), replace=False, progress=progress,
+                         report=report, names=names, batch=True)
+        _finish_generation(generation, names, lexicon_builder, report)
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    _switch_current(root, generation)
+    _remove_old_generations(root, generation)
     report.generation = generation.name
     report.seconds = time.monotonic() - started
     return report
@@ -316,13 +319,12 @@ def update(root: str | Path, docs: Iterable[Document], *,
     """
     root = Path(root)
     docs = _last_wins(docs)
-    if current_generation(root) is None:
-        return rebuild(root, docs, lexicon_builder=lexicon_builder, progress=progress,
-                       lock_timeout=lock_timeout)
     started = time.monotonic()
     report = IndexReport()
     with write_lock(root, lock_timeout):
         generation = current_generation(root)
+        if generation is None:
+            return _rebuild_locked(root, docs, lexicon_builder, progress)
         indexes = {lang: whoosh_index.open_dir(str(generation / lang)) for lang in LANGUAGES}
         meta = read_meta(generation)
         names = {lang: Counter(meta.get("names", {}).get(lang, {})) for lang in LANGUAGES}

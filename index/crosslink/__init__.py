@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 __all__ = ["Lexicon", "Link", "build_lexicon", "expand", "phrase_links", "lookup"]
 
 DEFAULT_FREEDICT_DIR = "/usr/share/dictd"
+_STATIC_PAIRS: dict[tuple, list] = {}
 
 
 def build_lexicon(names: dict[str, Counter] | None = None,
@@ -68,13 +69,22 @@ def build_lexicon(names: dict[str, Counter] | None = None,
         for nl_term, en_term, weight, nl_surface, en_surface in pairs:
             lexicon.add_pair(nl_term, en_term, weight, source, nl_surface, en_surface)
 
-    def run(source: str, make) -> None:
+    def run(source: str, make, cache_key=None) -> None:
         if wanted is not None and source not in wanted:
             return
         started = time.perf_counter()
         note(f"lexicon: {source}")
         try:
-            add(source, make())
+            if cache_key is None:
+                pairs = make()
+            else:
+                # Static sources give the same pairs for the same files: compute them once
+                # per process (an API write rebuilds the lexicon with new corpus names).
+                key = (source, *cache_key)
+                if key not in _STATIC_PAIRS:
+                    _STATIC_PAIRS[key] = list(make())
+                pairs = _STATIC_PAIRS[key]
+            add(source, pairs)
         except Exception as exc:  # one broken source must not stop the index build
             if isinstance(exc, curated.CuratedError):
                 raise  # the user's own table: say what is wrong
@@ -84,7 +94,8 @@ def build_lexicon(names: dict[str, Counter] | None = None,
         timings[source] = round(time.perf_counter() - started, 3)
 
     run("curated", lambda: curated.curated_links(curated_path))
-    run("names", lambda: names_source.name_pairs(dictionary.common_word_stems(freedict_dir)))
+    run("names", lambda: names_source.name_pairs(dictionary.common_word_stems(freedict_dir)),
+        (str(freedict_dir),))
 
     common: set[str] = set()
     if names and (wanted is None or "transliteration" in wanted):
@@ -93,13 +104,15 @@ def build_lexicon(names: dict[str, Counter] | None = None,
     if names and (wanted is None or "transliteration" in wanted):
         lexicon.name_keys = transliteration.name_key_index(names, common)
 
-    run("dictionary", lambda: dictionary.dictionary_pairs(freedict_dir, warnings))
+    run("dictionary", lambda: dictionary.dictionary_pairs(freedict_dir, warnings),
+        (str(freedict_dir),))
 
     if parallel_dir:
         def learn():
             nl_lines, en_lines = parallel.read_parallel(parallel_dir)
             return parallel.learn_pairs(nl_lines, en_lines, exclude=exclude_parallel_lines)
-        run("parallel", learn)
+        excluded = frozenset(exclude_parallel_lines or ())
+        run("parallel", learn, (str(parallel_dir), excluded))
 
     lexicon.info = {"built": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": timings,
                     "warnings": warnings, "pairs": len(lexicon)}
