@@ -248,7 +248,8 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX) -> dict:
         if lang in wanted:
             options["groupedby"] = {"month": sorting.FieldFacet("month", maptype=sorting.Count)}
             if request.sort == "date":
-                options.update(sortedby="date_start", reverse=True)
+                # Whoosh's sortedby drops scores; score every hit and sort on merge instead.
+                options["limit"] = None
         else:
             options["limit"] = 1
         results = searchers[lang].search(q, **options)

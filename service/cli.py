@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -175,6 +176,39 @@ def cmd_eval(args, settings) -> int:
     return 0
 
 
+def cmd_lexicon(args, settings) -> int:
+    from index.crosslink import lookup
+
+    reader = IndexReader(args.index_dir)
+    reader.set_lexicon_loader(load_lexicon)
+    try:
+        lexicon = reader.lexicon()
+    except StoreError as exc:
+        return _fail(str(exc))
+    if lexicon is None:
+        return _fail(f"the index in {args.index_dir} has no lexicon; rebuild it with "
+                     f"`tolk index --rebuild --index-dir {args.index_dir} PATH`")
+    if args.action == "stats":
+        stats = lexicon.stats()
+        if args.json:
+            print(json.dumps({"pairs": len(lexicon), "per_source": stats}, indent=2))
+        else:
+            print(f"{len(lexicon)} pairs")
+            for source, count in sorted(stats.items(), key=lambda kv: -kv[1]):
+                print(f"  {source:16} {count}")
+        return 0
+    rows = lookup(lexicon, " ".join(args.word))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif not rows:
+        print(f"no cross-links for {' '.join(args.word)!r}")
+    for row in ([] if args.json else rows):
+        sources = ", ".join(row["sources"])
+        print(f"{row['from']} {row['term']!r} -> {row['to']} {row['target']!r} "
+              f"({row['surface']}) weight {row['weight']:.2f} from {sources}")
+    return 0
+
+
 def cmd_serve(args, settings) -> int:
     index_dir = Path(args.index_dir)
     if not (index_dir / "current").exists():
@@ -221,6 +255,16 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("lexicon", help="inspect the cross-link lexicon")
+    actions = p.add_subparsers(dest="action", required=True)
+    q = actions.add_parser("lookup", parents=[common], help="what a word links to, and why")
+    q.add_argument("word", nargs="+", help="the word (or words) to look up")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_lexicon)
+    q = actions.add_parser("stats", parents=[common], help="pairs per source")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_lexicon)
+
     p = sub.add_parser("serve", parents=[common], help="serve the API and page with gunicorn")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -230,6 +274,8 @@ def build_parser(settings) -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `tolk search ... | head` ends quietly
     settings = load_settings()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
