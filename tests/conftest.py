@@ -63,3 +63,41 @@ def app(seed_index):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def writable_index(seed_index, tmp_path) -> Path:
+    """A private copy of the seed index that a test may write to."""
+    import shutil
+
+    target = tmp_path / "index"
+    shutil.copytree(seed_index, target, symlinks=True,
+                    ignore=shutil.ignore_patterns("write.lock"))
+    return target
+
+
+@pytest.fixture
+def write_app(writable_index):
+    """An app on a private index copy, writes enabled with key ``test-key``.
+
+    The FreeDict source is left out of the lexicon so each write takes
+    milliseconds instead of seconds; the other sources stay.
+    """
+    app = create_app({"INDEX_DIR": str(writable_index), "API_KEY": "test-key",
+                      "FREEDICT_DIR": ""})
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def write_client(write_app):
+    return write_app.test_client()
+
+
+def require(available: bool, what: str) -> None:
+    """Skip a test whose tool or data is missing; in CI (CI=true) fail instead."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is missing in CI: `make test` should have provided it")
+    pytest.skip(f"{what} is not available here")

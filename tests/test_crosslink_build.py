@@ -1,6 +1,5 @@
 """build_lexicon: all sources into one lexicon; lookup; the real sources end to end."""
 
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pytest
 from index.crosslink import build_lexicon, lookup, phrase_links
 from index.crosslink.lexicon import Lexicon
 from index.crosslink.report import SEED_WORDS, coverage, seed_names
-from tests.conftest import FLORES, SEEDS
+from tests.conftest import FLORES, SEEDS, require
 from tests.test_crosslink_dictionary import ENG_NLD, NLD_ENG, write_dictd
 
 REAL_DICT = Path("/usr/share/dictd/freedict-nld-eng.index").exists()
@@ -77,13 +76,10 @@ def test_phrase_links_finds_multi_word_names():
     assert found[0][2][0].term == "unit kingdom"
 
 
-@pytest.mark.skipif(not REAL_DICT, reason="Debian FreeDict not installed")
-def test_real_build_coverage_time_and_size(tmp_path):
+def test_real_build_coverage_and_size(tmp_path):
+    require(REAL_DICT, "Debian FreeDict (dict-freedict-nld-eng)")
     names = seed_names(SEEDS)
-    started = time.perf_counter()
     lx = build_lexicon(names, FLORES if FLORES.is_dir() else None)
-    seconds = time.perf_counter() - started
-    assert seconds < 30
     result = coverage(lx)
     assert result["linked"] >= 30, result["missing"]
     for nl, en in [("poetin", "putin"), ("witrusland", "belarus"), ("moskou", "moscow"),
@@ -94,8 +90,6 @@ def test_real_build_coverage_time_and_size(tmp_path):
     path = tmp_path / "lexicon.json"
     lx.save(path)
     assert path.stat().st_size < 8_000_000
-    started = time.perf_counter()
     loaded = Lexicon.load(path)
-    assert time.perf_counter() - started < 3
     assert loaded.stats() == lx.stats()
     assert len(SEED_WORDS) == 37

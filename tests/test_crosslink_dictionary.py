@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require
+
 from index.crosslink.dictionary import (decode_b64, dictionary_pairs, dutch_inflections,
                                         headwords, parse_entry, read_dictd)
 
@@ -140,9 +142,9 @@ def test_headwords_are_common_lowercase_words(fake_dir):
     assert "troep" in words and "abc-boek" not in words
 
 
-@pytest.mark.skipif(not Path("/usr/share/dictd/freedict-nld-eng.index").exists(),
-                    reason="Debian dict-freedict-nld-eng not installed")
 def test_real_freedict():
+    require(Path("/usr/share/dictd/freedict-nld-eng.index").exists(),
+            "Debian dict-freedict-nld-eng")
     pairs = pairs_of("/usr/share/dictd")
     assert ("sanctie", "sanction") in pairs
     assert ("troep", "troop") in pairs
