@@ -297,15 +297,16 @@ def _last_wins(docs: Iterable[Document]) -> list[Document]:
 
 
 def _finish_generation(generation: Path, names: dict, lexicon_builder, report: IndexReport):
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     meta = {
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "created": read_meta(generation).get("created", now),
+        "updated": now,
         "names": {lang: dict(counter) for lang, counter in names.items()},
     }
     if lexicon_builder is not None:
         lexicon = lexicon_builder(names)
         lexicon.save(generation / LEXICON_FILE)
         report.lexicon_pairs = lexicon.stats()
-    meta["updated"] = meta["created"]
     _write_json(generation / META_FILE, meta)
 
 
@@ -331,7 +332,12 @@ def update(root: str | Path, docs: Iterable[Document], *,
         _write_documents(indexes, docs, replace=True, progress=progress, report=report,
                          names=names, batch=False)
         if report.added:
-            _finish_generation(generation, names, lexicon_builder, report)
+            known = {lang: set(meta.get("names", {}).get(lang, {})) for lang in LANGUAGES}
+            new_names = any(set(names[lang]) - known[lang] for lang in LANGUAGES)
+            # Only the corpus names feed the lexicon; without new ones it stays as it is.
+            builder = lexicon_builder if new_names or not (generation / LEXICON_FILE).exists() \
+                else None
+            _finish_generation(generation, names, builder, report)
     report.generation = generation.name
     report.seconds = time.monotonic() - started
     return report
