@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from index.store import IndexReader
-
+from .cors import register_cors
 from .errors import register_error_handlers
 from .lexicon import load_lexicon
+from .reader import FreshIndexReader
 from .settings import load_settings
 
 
@@ -20,13 +20,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    reader = IndexReader(settings["INDEX_DIR"])
+    reader = FreshIndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)
     app.extensions["tolk_reader"] = reader
 
     register_error_handlers(app)
-    from . import api, page
+    register_cors(app)
+    from . import api, documents_api, page
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(documents_api.bp)
     app.register_blueprint(page.bp)
     return app

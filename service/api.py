@@ -1,13 +1,23 @@
-"""The JSON API under ``/api``."""
+"""The read side of the JSON API under ``/api``: search, suggest, health, stats, OpenAPI.
+
+The document endpoints (``/api/documents``) are in ``service/documents_api.py``.
+"""
 
 from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
 from index.search import SearchRequest, search
+from index.suggest import complete
 
 from .errors import ApiError
-from .schemas import HealthSchema, SearchArgsSchema, SearchResponseSchema
+from .openapi import get_spec, operation
+from .schemas import (HealthSchema, SearchArgsSchema, SearchResponseSchema, StatsSchema,
+                      SuggestArgsSchema, SuggestResponseSchema)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -17,7 +27,12 @@ def reader():
 
 
 def run_search(args: dict) -> dict:
-    """Validate search arguments and run the one search function (API and page)."""
+    """Validate search arguments and run the one search function (API and page).
+
+    ``args`` are query parameters as strings (or already typed values);
+    raises ``marshmallow.ValidationError``, ``ApiError`` or
+    ``index.query.QuerySyntaxError`` on bad input.
+    """
     params = SearchArgsSchema().load(args)
     if len(params["q"]) > current_app.config["MAX_QUERY_CHARS"]:
         limit = current_app.config["MAX_QUERY_CHARS"]
@@ -30,12 +45,73 @@ def run_search(args: dict) -> dict:
 
 
 @bp.get("/search")
+@operation(
+    tag="search", summary="Search Dutch and English documents",
+    description="Ranked hits from both languages with highlighted snippets, cross-links, "
+                "facets by language and month, and a \"did you mean\" suggestion when there "
+                "are few hits.",
+    query=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 503))
 def search_endpoint():
     result = run_search(request.args.to_dict())
     return jsonify(SearchResponseSchema().dump(result))
 
 
+@bp.get("/suggest")
+@operation(
+    tag="search", summary="Complete a word prefix (search-as-you-type)",
+    description="The most frequent indexed words starting with `q` (case and accents "
+                "ignored), from both languages unless `lang` says otherwise.",
+    query=SuggestArgsSchema, response=SuggestResponseSchema, errors=(400, 503))
+def suggest_endpoint():
+    params = SuggestArgsSchema().load(request.args.to_dict())
+    started = time.perf_counter()
+    suggestions = complete(reader().searchers(), params["q"], params["limit"], params["lang"])
+    return jsonify(SuggestResponseSchema().dump({
+        "query": params["q"], "suggestions": suggestions,
+        "took_ms": round((time.perf_counter() - started) * 1000, 2)}))
+
+
 @bp.get("/health")
+@operation(tag="service", summary="Is the service up, and how many documents it has",
+           response=HealthSchema, errors=(503,))
 def health():
     counts = reader().counts()
     return jsonify(HealthSchema().dump({"status": "ok", "documents": counts}))
+
+
+def directory_bytes(path: Path) -> int:
+    """Total size of the files below ``path`` (files vanishing meanwhile are skipped)."""
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(folder, name), follow_symlinks=False).st_size
+            except FileNotFoundError:
+                pass
+    return total
+
+
+@bp.get("/stats")
+@operation(tag="service", summary="Index statistics",
+           description="Documents per language, cross-link lexicon pairs per source, size of "
+                       "the current index generation and the time of the last write.",
+           response=StatsSchema, errors=(503,))
+def stats():
+    index = reader()
+    generation = index.generation
+    lexicon = index.lexicon()
+    meta = index.meta()
+    return jsonify(StatsSchema().dump({
+        "documents": index.counts(),
+        "lexicon_pairs": lexicon.stats() if lexicon is not None else None,
+        "index_bytes": directory_bytes(generation),
+        "generation": generation.name,
+        "updated": meta.get("updated") or meta.get("created"),
+    }))
+
+
+@bp.get("/openapi.json")
+@operation(tag="service", summary="This API's OpenAPI 3 document",
+           response_description="the OpenAPI document")
+def openapi_document():
+    return jsonify(get_spec(current_app))

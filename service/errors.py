@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from index.documents import DocumentError
 from index.query import QuerySyntaxError
@@ -18,20 +18,36 @@ from index.store import IndexLockedError, IndexMissingError, StoreError
 
 log = logging.getLogger("tolk")
 
+# Response headers of an HTTPException that describe the error and are worth keeping.
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
 
 class ApiError(Exception):
     """An error with an HTTP status, a stable machine code and a human message."""
 
-    def __init__(self, status: int, code: str, message: str, errors: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, errors: dict | None = None,
+                 headers: dict | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.errors = errors or {}
+        self.headers = headers or {}
 
     def payload(self) -> dict:
         return {"code": self.code, "status": self.status, "message": self.message,
                 "errors": self.errors}
+
+
+def _from_http_exception(exc: HTTPException) -> ApiError:
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return ApiError(413, "too_large",
+                        f"the request body is larger than {limit} bytes "
+                        "(the server's TOLK_MAX_CONTENT_LENGTH); send fewer or smaller documents")
+    code = (exc.name or "error").lower().replace(" ", "_")
+    headers = {k: v for k, v in exc.get_headers() if k in _KEPT_HEADERS}
+    return ApiError(exc.code or 500, code, exc.description or exc.name, headers=headers)
 
 
 def _from_exception(exc: Exception) -> ApiError:
@@ -46,14 +62,13 @@ def _from_exception(exc: Exception) -> ApiError:
     if isinstance(exc, DocumentError):
         return ApiError(422, "invalid_document", exc.message, exc.errors)
     if isinstance(exc, IndexLockedError):
-        return ApiError(503, "index_busy", str(exc))
+        return ApiError(503, "index_busy", str(exc), headers={"Retry-After": "5"})
     if isinstance(exc, IndexMissingError):
         return ApiError(503, "no_index", str(exc))
     if isinstance(exc, StoreError):
         return ApiError(503, "store_error", str(exc))
     if isinstance(exc, HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        return ApiError(exc.code or 500, code, exc.description or exc.name)
+        return _from_http_exception(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return ApiError(500, "internal_error", "internal error; the server log has the details")
 
@@ -74,4 +89,5 @@ def register_error_handlers(app: Flask) -> None:
             response = app.response_class(
                 render_template("error.html", error=error), mimetype="text/html")
         response.status_code = error.status
+        response.headers.update(error.headers)
         return response

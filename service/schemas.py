@@ -1,8 +1,31 @@
-"""Marshmallow schemas for every request and response of the API."""
+"""Marshmallow schemas for every request and response of the API.
+
+Request schemas validate (``load``); response schemas shape what is sent
+(``dump``); both feed the OpenAPI document (``service/openapi.py``).
+"""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, \
+    validates_schema
+
+from index.documents import DATE_RE, ID_RE, MAX_TEXT_CHARS, DocumentError, raw_from_mapping
+from index.store import date_bounds
+
+LANGUAGES = ["nl", "en"]
+DATE_HELP = "YYYY-MM-DD or YYYY-MM"
+ID_HELP = ("1-200 characters from letters, digits, '.', '_', ':' and '-', starting with a "
+           "letter or digit")
+
+
+def _date_field(description: str) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(DATE_RE, error=f"use {DATE_HELP}"),
+        metadata={"description": description, "example": "2022-02"},
+    )
+
+
+# -- search -------------------------------------------------------------------
 
 
 class SearchArgsSchema(Schema):
@@ -12,15 +35,36 @@ class SearchArgsSchema(Schema):
         unknown = RAISE
 
     q = fields.String(required=True, validate=validate.Length(min=1),
-                      metadata={"description": "the query; supports \"phrases\", AND/OR/NOT, "
-                                               "-exclude, title: prefix"})
+                      metadata={"description": "the query: words, \"phrases\", AND/OR/NOT "
+                                               "(capitals), -exclude, +require, parentheses, "
+                                               "title:/body: prefixes",
+                                "example": "Poetin troepen"})
     lang = fields.String(load_default="any", validate=validate.OneOf(["nl", "en", "any"]),
-                         metadata={"description": "restrict the languages of returned documents"})
-    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+                         metadata={"description": "restrict the languages of returned documents "
+                                                  "(the language facet still counts both)"})
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100),
+                           metadata={"description": "hits per page"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000),
+                            metadata={"description": "hits to skip (paging)"})
     crosslingual = fields.Boolean(load_default=True,
                                   metadata={"description": "expand query words into the "
                                                            "other language"})
+    date_from = _date_field("only documents dated on or after this day/month (inclusive; "
+                            "undated documents are left out)")
+    date_to = _date_field("only documents dated on or before this day/month (inclusive)")
+    sort = fields.String(load_default="relevance",
+                         validate=validate.OneOf(["relevance", "date"]),
+                         metadata={"description": "relevance (best first) or date (newest "
+                                                  "first)"})
+    typo = fields.Boolean(load_default=True,
+                          metadata={"description": "also match words one or two typos away "
+                                                   "from an unknown query word"})
+
+    @validates_schema(skip_on_field_errors=True)
+    def _dates_in_order(self, data, **kwargs):
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and date_bounds(start)[0] > date_bounds(end)[1]:
+            raise ValidationError(f"date_from {start} is after date_to {end}", "date_from")
 
 
 class CrosslinkSchema(Schema):
@@ -31,27 +75,158 @@ class CrosslinkSchema(Schema):
 
 class HitSchema(Schema):
     id = fields.String(required=True)
-    language = fields.String(required=True, validate=validate.OneOf(["nl", "en"]))
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     title = fields.String(required=True)
-    date = fields.String(allow_none=True, required=True)
+    date = fields.String(allow_none=True, required=True,
+                         metadata={"description": DATE_HELP})
     url = fields.String(allow_none=True, required=True)
     score = fields.Float(required=True)
     snippet = fields.String(required=True,
                             metadata={"description": "HTML-escaped text, matches in <mark>"})
-    crosslinks = fields.List(fields.Nested(CrosslinkSchema), required=True)
+    crosslinks = fields.List(fields.Nested(CrosslinkSchema), required=True,
+                             metadata={"description": "query words that matched this document "
+                                                      "through a translation"})
 
 
 class FacetsSchema(Schema):
-    language = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    language = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                           metadata={"description": "matching documents per language (both "
+                                                    "languages, whatever `lang` is)"})
+    month = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                        metadata={"description": "matching documents of the requested "
+                                                 "languages per month (YYYY-MM), newest first"})
 
 
 class SearchResponseSchema(Schema):
     query = fields.String(required=True)
-    query_language = fields.String(required=True, validate=validate.OneOf(["nl", "en"]))
-    total = fields.Integer(required=True)
+    query_language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    total = fields.Integer(required=True, metadata={"description": "hits in all pages"})
     hits = fields.List(fields.Nested(HitSchema), required=True)
     facets = fields.Nested(FacetsSchema, required=True)
-    took_ms = fields.Float()
+    suggestion = fields.String(allow_none=True, required=True,
+                               metadata={"description": "a corrected query (\"did you mean\") "
+                                                        "when there are few hits, else null"})
+    took_ms = fields.Float(required=True)
+
+
+# -- suggest --------------------------------------------------------------------
+
+
+class SuggestArgsSchema(Schema):
+    """Query parameters of ``GET /api/suggest``."""
+
+    class Meta:
+        unknown = RAISE
+
+    q = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                      metadata={"description": "the prefix typed so far", "example": "poe"})
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
+    lang = fields.String(load_default="any", validate=validate.OneOf(["nl", "en", "any"]))
+
+
+class SuggestionSchema(Schema):
+    text = fields.String(required=True, metadata={"description": "the word (lowercase, "
+                                                                 "without accents)"})
+    languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), required=True)
+    count = fields.Integer(required=True, metadata={"description": "documents containing it"})
+
+
+class SuggestResponseSchema(Schema):
+    query = fields.String(required=True)
+    suggestions = fields.List(fields.Nested(SuggestionSchema), required=True,
+                              metadata={"description": "most frequent first"})
+    took_ms = fields.Float(required=True)
+
+
+# -- documents --------------------------------------------------------------------
+
+
+class DocumentInSchema(Schema):
+    """One document to index: the fields of a ``.jsonl`` input line."""
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=validate.Regexp(ID_RE, error=ID_HELP),
+                       metadata={"description": ID_HELP, "example": "nos-2022-0217"})
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT_CHARS),
+                         metadata={"description": "the text as written; cleaned before "
+                                                  "indexing, stored unchanged"})
+    title = fields.String(allow_none=True,
+                          metadata={"description": "default: the headline or first sentence"})
+    language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES),
+                             metadata={"description": "default: detected"})
+    date = fields.String(allow_none=True,
+                         validate=validate.Regexp(DATE_RE, error=f"use {DATE_HELP}"),
+                         metadata={"description": f"{DATE_HELP}; default: found in the text"})
+    url = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _engine_rules(self, data, **kwargs):
+        try:
+            raw_from_mapping(data)
+        except DocumentError as exc:
+            raise ValidationError(exc.errors) from None
+
+    @post_load
+    def _to_raw(self, data, **kwargs):
+        return raw_from_mapping(data, origin="api")
+
+
+class DocumentReplaceSchema(DocumentInSchema):
+    """The body of ``PUT /api/documents/{doc_id}``: ``id`` may be left out."""
+
+    id = fields.String(validate=validate.Regexp(ID_RE, error=ID_HELP),
+                       metadata={"description": "optional; must equal the id in the URL"})
+
+
+class DocumentBatchSchema(Schema):
+    """The body of ``POST /api/documents``."""
+
+    class Meta:
+        unknown = RAISE
+
+    documents = fields.List(fields.Nested(DocumentInSchema), required=True,
+                            validate=validate.Length(min=1),
+                            metadata={"description": "documents to add or replace (by id); "
+                                                     "all or nothing"})
+
+
+class DocumentResultSchema(Schema):
+    """What indexing decided for one document."""
+
+    id = fields.String(required=True)
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    language_confidence = fields.Float(required=True,
+                                       metadata={"description": "1.0 when given"})
+    title = fields.String(required=True)
+    date = fields.String(allow_none=True, required=True)
+    decisions = fields.List(fields.String(), required=True,
+                            metadata={"description": "what cleaning and detection did"})
+
+
+class BatchResultSchema(Schema):
+    indexed = fields.Integer(required=True)
+    documents = fields.List(fields.Nested(DocumentResultSchema), required=True)
+
+
+class StoredDocumentSchema(DocumentResultSchema):
+    """A stored document, as ``GET /api/documents/{doc_id}`` answers it."""
+
+    url = fields.String(allow_none=True, required=True)
+    source = fields.String(allow_none=True, required=True)
+    text = fields.String(required=True, metadata={"description": "the cleaned, indexed text"})
+    original = fields.String(required=True,
+                             metadata={"description": "the text exactly as it was given"})
+
+
+class DeletedSchema(Schema):
+    id = fields.String(required=True)
+    deleted = fields.Boolean(required=True)
+
+
+# -- service ----------------------------------------------------------------------
 
 
 class HealthSchema(Schema):
@@ -59,8 +234,23 @@ class HealthSchema(Schema):
     documents = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
 
 
+class StatsSchema(Schema):
+    documents = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                            metadata={"description": "documents per language"})
+    lexicon_pairs = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True,
+                                required=True,
+                                metadata={"description": "cross-link pairs per lexicon source "
+                                                         "(null: no lexicon)"})
+    index_bytes = fields.Integer(required=True,
+                                 metadata={"description": "size of the current generation"})
+    generation = fields.String(required=True)
+    updated = fields.String(allow_none=True, required=True,
+                            metadata={"description": "last write (UTC, ISO 8601)"})
+
+
 class ErrorSchema(Schema):
-    code = fields.String(required=True)
+    code = fields.String(required=True, metadata={"description": "stable machine-readable code"})
     status = fields.Integer(required=True)
-    message = fields.String(required=True)
-    errors = fields.Dict(required=True)
+    message = fields.String(required=True, metadata={"description": "what is wrong, for humans"})
+    errors = fields.Dict(required=True,
+                         metadata={"description": "field (or item index) -> messages"})

@@ -35,6 +35,8 @@ SETTINGS = [
             "Longest accepted query string.", int),
     Setting("MAX_CONTENT_LENGTH", "TOLK_MAX_CONTENT_LENGTH", 10 * 1024 * 1024,
             "Largest accepted request body in bytes.", int),
+    Setting("MAX_BATCH_DOCS", "TOLK_MAX_BATCH_DOCS", 1000,
+            "Most documents accepted in one POST /api/documents.", int),
 ]
 
 

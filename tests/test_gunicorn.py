@@ -1,12 +1,17 @@
 """The service under a real gunicorn process with several workers."""
 
+import http.client
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,3 +73,210 @@ def test_many_requests_across_workers_all_succeed(server):
 def test_errors_are_json_over_http(server):
     status, body = get(server + "/api/search")
     assert status == 400 and body["code"] == "invalid_request"
+
+
+# -- writes under several workers -----------------------------------------------------
+#
+# Each request's worker is read from gunicorn's access log (%(p)s is the pid of
+# the worker that answered), so the tests know that a document written through
+# one worker was read through others, without a debug endpoint.
+
+KEY = "gunicorn-test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+WORKERS = 3
+NL_TEXT = ("De gemeenteraad van Zwolle heeft dinsdag besloten een nieuwe fietsbrug over de "
+           "IJssel te bouwen. De brug moet in 2025 klaar zijn en kost ruim twaalf miljoen euro.")
+EN_TEXT = ("The city council of Zwolle decided on Tuesday to build a new cycle bridge across "
+           "the river IJssel. The bridge should be finished in 2025 and costs twelve million.")
+
+
+class Server:
+    def __init__(self, base, port, log):
+        self.base, self.port, self.log = base, port, log
+        self.counter = 0
+        self.sent = {}  # method -> requests answered
+        self._sent_lock = threading.Lock()
+
+    def request(self, method, path, body=None, headers=None, raw=None):
+        """(status, headers, JSON body) of one request on a new connection."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            headers = dict(headers or {})
+            data = raw
+            if body is not None:
+                data = json.dumps(body).encode()
+                headers.setdefault("Content-Type", "application/json")
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            with self._sent_lock:
+                self.sent[method] = self.sent.get(method, 0) + 1
+            return response.status, response.headers, json.loads(payload) if payload else None
+        finally:
+            conn.close()
+
+    def tagged(self, path):
+        """``path`` made unique (a distinct ``limit``) so its log line can be found."""
+        self.counter += 1
+        return f"{path}&limit={self.counter % 100 + 1}&offset={self.counter // 100}"
+
+    def log_lines(self):
+        """(worker pid, method, path with query, status) per answered request, in order."""
+        lines = []
+        for line in Path(self.log).read_text().splitlines():
+            parts = line.split(" ", 4)
+            if len(parts) != 5:
+                continue  # a line still being written
+            pid, method, path, query, status = parts
+            lines.append((pid, method, path + ("?" + query if query else ""), status))
+        return lines
+
+    def workers_of_method(self, method):
+        """Worker pid of every answered request with this method, in order."""
+        deadline = time.monotonic() + 10
+        while True:
+            pids = [pid for pid, m, _, _ in self.log_lines() if m == method]
+            if len(pids) >= self.sent.get(method, 0) or time.monotonic() > deadline:
+                return pids
+            time.sleep(0.1)
+
+    def workers_of(self, paths):
+        """Worker pid that answered each of these (unique) request paths."""
+        wanted = set(paths)
+        deadline = time.monotonic() + 10  # a worker logs just after it answered
+        while True:
+            pids = {full: pid for pid, _, full, _ in self.log_lines() if full in wanted}
+            if set(pids) == wanted or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert set(pids) == wanted, "requests missing from the access log"
+        return pids
+
+
+@pytest.fixture(scope="module")
+def write_server(seed_index, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gunicorn-write")
+    index_dir = tmp / "index"
+    shutil.copytree(seed_index, index_dir, symlinks=True,
+                    ignore=shutil.ignore_patterns("write.lock"))
+    log = tmp / "access.log"
+    errors = open(tmp / "error.log", "w")
+    port = free_port()
+    env = {**os.environ, "TOLK_INDEX_DIR": str(index_dir), "TOLK_API_KEY": KEY,
+           "TOLK_LOCK_TIMEOUT": "100", "TOLK_MAX_CONTENT_LENGTH": "4000"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(WORKERS), "--timeout", "150", "--access-logfile", str(log),
+         "--access-logformat", "%(p)s %(m)s %(U)s %(q)s %(s)s", "service:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+    server = Server(f"http://127.0.0.1:{port}", port, log)
+    deadline = time.monotonic() + 60
+    while True:  # until every worker has answered
+        try:
+            with ThreadPoolExecutor(WORKERS * 2) as pool:
+                list(pool.map(lambda _: server.request("GET", "/api/health"), range(WORKERS * 4)))
+            if len({pid for pid, *_ in server.log_lines()}) == WORKERS:
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("gunicorn did not start: " + (tmp / "error.log").read_text())
+        time.sleep(0.2)
+    yield server
+    proc.terminate()
+    proc.wait(timeout=20)
+    errors.close()
+
+
+def many(server, paths, threads=8):
+    """GET every path concurrently (so every worker gets some); [(path, status, body)]."""
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(lambda p: server.request("GET", p), paths))
+    return [(path, status, body) for path, (status, _, body) in zip(paths, results)]
+
+
+def search_paths(server, q, n=60, extra=""):
+    return [server.tagged(f"/api/search?q={q}{extra}") for _ in range(n)]
+
+
+def test_write_through_one_worker_is_seen_by_all(write_server):
+    # Every worker first opens its searchers on the index without the document.
+    before = many(write_server, search_paths(write_server, "Zwolle"))
+    assert all(status == 200 and body["total"] == 0 for _, status, body in before)
+    assert len(set(write_server.workers_of([p for p, _, _ in before]).values())) == WORKERS
+
+    status, _, body = write_server.request(
+        "POST", "/api/documents", {"documents": [{"id": "gz-1", "text": NL_TEXT}]}, AUTH)
+    assert status == 200, body
+    writer = write_server.workers_of_method("POST")[-1]
+
+    after = many(write_server, search_paths(write_server, "Zwolle"))
+    assert all(status == 200 for _, status, _ in after)
+    assert [body["total"] for _, _, body in after] == [1] * len(after)
+    assert all(body["hits"][0]["id"] == "gz-1" for _, _, body in after if body["hits"])
+    readers = set(write_server.workers_of([p for p, _, _ in after]).values())
+    assert len(readers) >= 2 and readers - {writer}
+
+
+def test_replace_and_delete_are_seen_by_all(write_server):
+    status, _, body = write_server.request(
+        "POST", "/api/documents", {"documents": [{"id": "gz-2", "text": NL_TEXT}]}, AUTH)
+    assert status == 200, body
+    status, _, body = write_server.request("PUT", "/api/documents/gz-2",
+                                           {"text": EN_TEXT, "language": "en"}, AUTH)
+    assert status == 200 and body["language"] == "en"
+    gets = many(write_server, ["/api/documents/gz-2"] * 30)
+    assert {(status, body["original"]) for _, status, body in gets} == {(200, EN_TEXT)}
+    found = many(write_server, search_paths(write_server, "gemeenteraad",
+                                            extra="&crosslingual=false"))
+    assert all("gz-2" not in {h["id"] for h in body["hits"]} for _, _, body in found)
+
+    status, _, body = write_server.request("DELETE", "/api/documents/gz-2", headers=AUTH)
+    assert status == 200 and body == {"id": "gz-2", "deleted": True}
+    gets = many(write_server, [write_server.tagged("/api/search?q=bridge") for _ in range(40)])
+    assert all("gz-2" not in {h["id"] for h in body["hits"]} for _, _, body in gets)
+    assert len(set(write_server.workers_of([p for p, _, _ in gets]).values())) >= 2
+    status, _, body = write_server.request("GET", "/api/documents/gz-2")
+    assert status == 404 and body["code"] == "not_found"
+
+
+def test_concurrent_writes_from_several_workers_all_land(write_server):
+    _, _, health = write_server.request("GET", "/api/health")
+    start = health["documents"]["nl"]
+    ids = [f"gc-{i}" for i in range(6)]
+
+    def post(doc_id):
+        return write_server.request("POST", "/api/documents",
+                                    {"documents": [{"id": doc_id, "text": NL_TEXT}]}, AUTH)
+
+    with ThreadPoolExecutor(len(ids)) as pool:
+        results = list(pool.map(post, ids))
+    assert [status for status, _, _ in results] == [200] * len(ids), results
+    writers = write_server.workers_of_method("POST")
+    assert len(set(writers[-len(ids):])) >= 2  # the writes came through several workers
+    counts = many(write_server, ["/api/health"] * 30)
+    assert {body["documents"]["nl"] for _, _, body in counts} == {start + len(ids)}
+    for doc_id in ids:
+        status, _, body = write_server.request("GET", f"/api/documents/{doc_id}")
+        assert status == 200 and body["original"] == NL_TEXT
+
+
+def test_auth_and_limits_over_http(write_server):
+    doc = {"documents": [{"id": "gx", "text": NL_TEXT}]}
+    status, headers, body = write_server.request("POST", "/api/documents", doc)
+    assert status == 401 and headers["WWW-Authenticate"].startswith("Bearer")
+    status, _, body = write_server.request("POST", "/api/documents", doc,
+                                           {"Authorization": "Bearer nope"})
+    assert status == 401 and body["code"] == "unauthorized"
+    status, _, body = write_server.request(
+        "POST", "/api/documents", {"documents": [{"id": "big", "text": "woord " * 1000}]},
+        AUTH)
+    assert status == 413 and body["code"] == "too_large"
+    status, _, body = write_server.request("POST", "/api/documents", raw=b"{oops", headers={
+        **AUTH, "Content-Type": "application/json"})
+    assert status == 400 and body["code"] == "invalid_json"
+    status, headers, _ = write_server.request("GET", "/api/search?q=Poetin",
+                                              headers={"Origin": "https://app.example"})
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
+    assert write_server.request("GET", "/api/documents/gx")[0] == 404

@@ -1,0 +1,109 @@
+"""GET /api/suggest: prefix completions from both languages, fast enough per keystroke."""
+
+import random
+import statistics
+import time
+
+import pytest
+
+from index.documents import Document
+from index.store import rebuild
+from service import create_app
+from service.schemas import SuggestResponseSchema
+
+
+def suggest(client, **params):
+    response = client.get("/api/suggest", query_string=params)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert SuggestResponseSchema().validate(body) == {}
+    return body
+
+
+def test_completes_a_prefix(client):
+    body = suggest(client, q="poe")
+    assert body["query"] == "poe"
+    assert body["suggestions"][0] == {"text": "poetin", "languages": ["nl"], "count": 4}
+
+
+def test_most_frequent_first_and_limit(client):
+    words = [s["text"] for s in suggest(client, q="oek")["suggestions"]]
+    assert words[:2] == ["oekraine", "oekraiense"]
+    assert [s["text"] for s in suggest(client, q="oek", limit=1)["suggestions"]] == ["oekraine"]
+
+
+def test_case_and_accents_are_ignored(client):
+    expected = suggest(client, q="oekrai")["suggestions"]
+    assert expected
+    assert suggest(client, q="Oekraï")["suggestions"] == expected
+    assert suggest(client, q="OEKRAI")["suggestions"] == expected
+
+
+def test_both_languages_and_lang_filter(client):
+    both = {s["text"]: s for s in suggest(client, q="donet")["suggestions"]}
+    assert both["donetsk"]["languages"] == ["en", "nl"]
+    en = {s["text"]: s for s in suggest(client, q="donet", lang="en")["suggestions"]}
+    assert en["donetsk"]["languages"] == ["en"]
+    assert en["donetsk"]["count"] < both["donetsk"]["count"]
+    russ = suggest(client, q="russ", lang="any")["suggestions"]
+    assert {"nl", "en"} <= {lang for s in russ for lang in s["languages"]}
+    assert all(s["languages"] == ["nl"] for s in suggest(client, q="russ", lang="nl")
+               ["suggestions"])
+
+
+def test_unknown_prefix_has_no_suggestions(client):
+    assert suggest(client, q="xqzw")["suggestions"] == []
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"q": ""}, {"q": "a" * 101}, {"q": "poe", "limit": 0}, {"q": "poe", "limit": 51},
+    {"q": "poe", "lang": "de"}, {"q": "poe", "size": 3},
+])
+def test_bad_requests(client, params):
+    response = client.get("/api/suggest", query_string=params)
+    assert response.status_code == 400
+    assert response.get_json()["code"] == "invalid_request"
+
+
+# -- latency on a larger vocabulary ------------------------------------------------
+
+
+SYLLABLES = ["ka", "ro", "mi", "te", "su", "ban", "del", "po", "ri", "van", "os", "ek", "lu",
+             "nor", "ge", "sta", "tr", "ui", "be", "hoe"]
+
+
+@pytest.fixture(scope="module")
+def big_vocabulary_index(tmp_path_factory):
+    """800 documents over a 20,000-word made-up vocabulary (about 18,000 distinct words)."""
+    rng = random.Random(7)
+    vocabulary = set()
+    while len(vocabulary) < 20_000:
+        vocabulary.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    vocabulary = sorted(vocabulary)
+    docs = []
+    for i in range(800):
+        text = " ".join(rng.choice(vocabulary) for _ in range(150)) + "."
+        docs.append(Document(id=f"v{i}", language=("nl", "en")[i % 2], language_confidence=1.0,
+                             title=f"v {i}", text=text, original=text))
+    path = tmp_path_factory.mktemp("vocab") / "index"
+    rebuild(path, docs)
+    return path
+
+
+def test_completions_on_a_large_vocabulary(big_vocabulary_index, record_property):
+    """Right answers for short prefixes with thousands of candidates; timings recorded
+    (about 1-40 ms a call on a developer machine), not asserted."""
+    client = create_app({"INDEX_DIR": str(big_vocabulary_index)}).test_client()
+    timings = {}
+    for prefix in ["k", "ka", "kar", "karo", "b", "be", "ban", "t", "tr"]:
+        suggest(client, q=prefix)  # warm
+        samples = []
+        for _ in range(15):
+            started = time.perf_counter()
+            body = suggest(client, q=prefix)
+            samples.append((time.perf_counter() - started) * 1000)
+        counts = [s["count"] for s in body["suggestions"]]
+        assert len(counts) == 10 and counts == sorted(counts, reverse=True)
+        assert all(s["text"].startswith(prefix) for s in body["suggestions"])
+        timings[prefix] = round(statistics.median(samples), 2)
+    record_property("suggest_median_ms", timings)
