@@ -34,7 +34,6 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.reading import EmptyReader
 
 from .analysis import LANGUAGES, analyzer_for, spelling_analyzer
 from .documents import Document
@@ -347,29 +346,23 @@ def delete(root: str | Path, doc_ids: Iterable[str], *,
            lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:
     """Delete documents by id from every language; returns how many were deleted."""
     root = Path(root)
-    generation = current_generation(root)
-    if generation is None:
-        raise IndexMissingError(f"no index in {root}; build one with `tolk index PATH`")
+    doc_ids = list(doc_ids)
     deleted = 0
     with write_lock(root, lock_timeout):
+        generation = current_generation(root)
+        if generation is None:
+            raise IndexMissingError(f"no index in {root}; build one with `tolk index PATH`")
         for lang in LANGUAGES:
             ix = whoosh_index.open_dir(str(generation / lang))
             writer = ix.writer(timeout=DEFAULT_LOCK_TIMEOUT)
             for doc_id in doc_ids:
                 deleted += writer.delete_by_term("id", doc_id)
             writer.commit()
+        if deleted:
+            meta = read_meta(generation)
+            meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            _write_json(generation / META_FILE, meta)
     return deleted
-
-
-def _refresh(searcher, ix):
-    """``searcher.refresh()``, except for an empty index, whose EmptyReader Whoosh
-    cannot reuse (it raises TypeError); then a new searcher is opened."""
-    if isinstance(searcher.reader(), EmptyReader):
-        if ix.latest_generation() == searcher.reader().generation():
-            return searcher
-        searcher.close()
-        return ix.searcher()
-    return searcher.refresh()
 
 
 class IndexReader:
@@ -412,18 +405,30 @@ class IndexReader:
         return self._ensure_open()
 
     def searchers(self) -> dict:
-        """Fresh (refreshed) searchers of this thread, per language."""
+        """This thread's searchers per language, on the latest commit of each index.
+
+        A searcher is reopened, not ``refresh()``-ed, after a commit: Whoosh's
+        refresh reuses segment readers by segment id, so it keeps serving
+        documents deleted since and, after a merge, counts some twice.
+        """
         generation = self._ensure_open()
         local = self._local
+        searchers = getattr(local, "searchers", None) or {}
+        commits = getattr(local, "commits", None) or {}
         if getattr(local, "generation", None) != generation:
-            for s in getattr(local, "searchers", {}).values():
-                s.close()
-            local.searchers = {lang: ix.searcher() for lang, ix in self._indexes.items()}
-            local.generation = generation
-        else:
-            local.searchers = {lang: _refresh(s, self._indexes[lang])
-                               for lang, s in local.searchers.items()}
-        return local.searchers
+            for searcher in searchers.values():
+                searcher.close()
+            searchers, commits = {}, {}
+        for lang, ix in self._indexes.items():
+            latest = ix.latest_generation()
+            if lang in searchers and commits.get(lang) == latest:
+                continue
+            if lang in searchers:
+                searchers[lang].close()
+            searchers[lang] = ix.searcher()
+            commits[lang] = latest
+        local.searchers, local.commits, local.generation = searchers, commits, generation
+        return searchers
 
     def lexicon(self):
         """The cross-link lexicon of the current generation (None if there is none)."""

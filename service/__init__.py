@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from index.store import IndexReader
+
 from .cors import register_cors
 from .errors import register_error_handlers
 from .lexicon import load_lexicon
-from .reader import FreshIndexReader
 from .settings import load_settings
 
 
@@ -20,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    reader = FreshIndexReader(settings["INDEX_DIR"])
+    reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)
     app.extensions["tolk_reader"] = reader
 

@@ -215,8 +215,11 @@ def cmd_serve(args, settings) -> int:
         return _fail(f"no index in {index_dir}; build one first: tolk index --index-dir "
                      f"{index_dir} seeds/")
     os.environ["TOLK_INDEX_DIR"] = str(index_dir)
+    # A write may wait LOCK_TIMEOUT for another writer and then rebuild the lexicon:
+    # the worker timeout must be longer than that.
+    timeout = int(settings["LOCK_TIMEOUT"]) + 60
     argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-            "--access-logfile", "-", "service:create_app()"]
+            "--timeout", str(timeout), "--access-logfile", "-", "service:create_app()"]
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])
     return 0  # not reached
 

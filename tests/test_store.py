@@ -170,3 +170,18 @@ def test_write_lock_is_reentrant_across_sequential_uses(tmp_path):
     with write_lock(tmp_path, timeout=0.1):
         pass
     assert (tmp_path / "write.lock").exists()
+
+
+def test_long_lived_reader_sees_deletes_and_replacements(tmp_path):
+    """Whoosh's Searcher.refresh() would keep serving deleted documents here."""
+    rebuild(tmp_path, [doc(f"d{i}", f"tekst {i}") for i in range(3)])
+    reader = IndexReader(tmp_path)
+    assert reader.counts()["nl"] == 3
+    for round_ in range(5):
+        update(tmp_path, [doc("d0", f"versie {round_}"), doc(f"x{round_}", "extra")])
+        assert reader.get("d0")["body"] == f"versie {round_}"
+        assert reader.counts()["nl"] == 3 + round_ + 1
+    delete(tmp_path, ["d1"])
+    assert reader.get("d1") is None
+    assert "d1" not in ids(reader)
+    assert reader.counts()["nl"] == 7
