@@ -177,18 +177,25 @@ class StopFilter(Filter):
         return type(self) is type(other) and self.stops == other.stops
 
     def __call__(self, tokens):
-        removed = set()
+        # Positions arrive in non-decreasing order; a position all of whose tokens are
+        # stopwords is removed, and later positions shift down by the removed count.
+        shift = 0
+        current, kept, stopped = None, False, False
         for t in tokens:
-            positions = hasattr(t, "pos") and t.positions
+            positions = t.positions
+            if positions and t.pos != current:
+                if stopped and not kept:
+                    shift += 1
+                current, kept, stopped = t.pos, False, False
             if t.text in self.stops and not t.acronym:
-                if positions:
-                    removed.add(t.pos)
+                stopped = True
                 if not t.removestops:
                     t.stopped = True
                     yield t
                 continue
-            if positions and removed:
-                t.pos -= sum(1 for p in removed if p < t.pos)
+            kept = True
+            if positions and shift:
+                t.pos -= shift
             yield t
 
 
@@ -291,6 +298,18 @@ def analyzer_for(language: str):
 def analyze(language: str, text: str, mode: str = "query") -> list[str]:
     """Return the index terms of ``text`` as analyzed for ``language``."""
     return [t.text for t in analyzer_for(language)(text, mode=mode)]
+
+
+@lru_cache(maxsize=200_000)
+def word_terms(language: str, raw: str) -> frozenset:
+    """The index terms one raw token of text yields (a hyphenated word: whole and parts)."""
+    return frozenset(t.text for t in analyzer_for(language)(raw, mode="index"))
+
+
+def iter_words(text: str):
+    """``(raw, start, end)`` for every word or number token of ``text``."""
+    for match in _TOKEN_RE.finditer(text):
+        yield match.group(), match.start(), match.end()
 
 
 def stem_word(language: str, word: str) -> str:

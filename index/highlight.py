@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from .analysis import analyzer_for
+from .analysis import iter_words, word_terms
 
 FRAGMENT_CHARS = 240
 
@@ -24,18 +24,14 @@ class TokenMatch:
 
 
 def find_matches(language: str, text: str, terms) -> list[TokenMatch]:
-    """Tokens of ``text`` whose index term is in ``terms``."""
+    """Tokens of ``text`` whose index terms include one of ``terms``."""
     if not terms:
         return []
     found = []
-    last_span = None
-    for t in analyzer_for(language)(text, positions=True, chars=True, mode="index"):
-        if t.text in terms:
-            span = (t.startchar, t.endchar)
-            if span == last_span:
-                continue  # a hyphenated whole and its part share a span
-            last_span = span
-            found.append(TokenMatch(t.text, text[t.startchar:t.endchar], *span))
+    for raw, start, end in iter_words(text):
+        hit = word_terms(language, raw) & terms
+        if hit:
+            found.append(TokenMatch(min(hit), raw, start, end))
     return found
 
 

@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass
 
 from whoosh import query as wq
-from whoosh import sorting
 
 from .analysis import LANGUAGES, analyze, fold, is_stopword
+from .collect import DATE_COLUMN, _column, collect
 from .expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
 from .highlight import find_matches, snippet
 from .query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
@@ -199,12 +199,6 @@ def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
     }
 
 
-def _merge_key(sort: str):
-    if sort == "date":
-        return lambda c: (date_bounds(c[3].get("date"))[0] or "0000", c[0], c[3]["id"])
-    return lambda c: (c[0], c[3]["id"])
-
-
 _FROM_INDEX = object()
 
 
@@ -244,24 +238,21 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX) -> dict:
         q = queries[lang]
         if q is None:
             continue
-        options = {"limit": max(depth, 1), "filter": date_filter}
-        if lang in wanted:
-            options["groupedby"] = {"month": sorting.FieldFacet("month", maptype=sorting.Count)}
-            if request.sort == "date":
-                # Whoosh's sortedby drops scores; score every hit and sort on merge instead.
-                options["limit"] = None
-        else:
-            options["limit"] = 1
-        results = searchers[lang].search(q, **options)
-        language_facet[lang] = len(results)
-        if lang not in wanted:
-            continue
-        for month, count in results.groups("month").items():
-            if month:
-                month_facet[month] = month_facet.get(month, 0) + count
-        candidates.extend((hit.score or 0.0, lang, hit.docnum, hit.fields()) for hit in results)
-    candidates.sort(key=_merge_key(request.sort), reverse=True)
-    page = candidates[request.offset:depth]
+        searcher = searchers[lang]
+        allow = set(searcher.docs_for_query(date_filter)) if date_filter is not None else None
+        found = collect(searcher, q, depth if lang in wanted else 0, allow=allow,
+                        months=lang in wanted, by_date=request.sort == "date")
+        language_facet[lang] = found.total
+        for month, count in found.months.items():
+            month_facet[month] = month_facet.get(month, 0) + count
+        candidates.extend((score, lang, docnum) for score, docnum in found.top)
+    if request.sort == "date":
+        dates = {lang: _column(searchers[lang], DATE_COLUMN) for lang in wanted}
+        candidates.sort(key=lambda c: (dates[c[1]][c[2]] or "0000", c[0]), reverse=True)
+    else:
+        candidates.sort(key=lambda c: c[0], reverse=True)
+    page = [(score, lang, searchers[lang].stored_fields(docnum))
+            for score, lang, docnum in candidates[request.offset:depth]]
     total = sum(language_facet[lang] for lang in wanted)
     suggestion = None
     if total < FEW_HITS:
@@ -270,7 +261,7 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX) -> dict:
         "query": request.q,
         "query_language": query_language,
         "total": total,
-        "hits": [_hit(fields, score, compilers[lang]) for score, lang, _, fields in page],
+        "hits": [_hit(fields, score, compilers[lang]) for score, lang, fields in page],
         "facets": {"language": language_facet,
                    "month": dict(sorted(month_facet.items(), reverse=True))},
         "suggestion": suggestion,

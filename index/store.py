@@ -70,7 +70,7 @@ def make_schema(language: str) -> Schema:
         # A month-only date ("2022-02") spans the whole month for range filters.
         date_start=ID(sortable=True),
         date_end=ID(),
-        month=ID(stored=True),
+        month=ID(stored=True, sortable=True),
         # Unstemmed, accent-folded words: completions and "did you mean".
         spell=TEXT(analyzer=spelling_analyzer(language), phrase=False),
         url=STORED,

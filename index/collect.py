@@ -1,0 +1,81 @@
+"""Collecting hits: the top-k by score, the exact total and the month facet in one pass.
+
+Whoosh's own collectors keep every hit once a facet is asked for and spend
+most of a query's time in per-document bookkeeping. Tolk's synonym-set
+scoring cannot skip documents anyway (no block-max bounds), so one tight
+loop over the matcher does all three jobs.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+MONTH_COLUMN = "month"
+DATE_COLUMN = "date_start"
+
+
+@dataclass
+class Collected:
+    total: int = 0
+    top: list = field(default_factory=list)  # [(score, docnum)], best first
+    months: dict = field(default_factory=dict)
+
+
+def _column(searcher, name: str) -> list:
+    """All values of a sortable column, by global document number (cached per searcher)."""
+    cache = searcher.__dict__.setdefault("_tolk_columns", {})
+    if name not in cache:
+        values = []
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            if reader.has_column(name):
+                values.extend(reader.column_reader(name))
+            else:
+                values.extend([""] * reader.doc_count_all())
+        cache[name] = [v.decode("utf-8") if isinstance(v, bytes) else v for v in values]
+    return cache[name]
+
+
+def collect(searcher, query, limit: int | None, allow=None, months: bool = False,
+            by_date: bool = False) -> Collected:
+    """Run ``query`` on ``searcher``; keep the ``limit`` best (all if None).
+
+    ``allow``: a set of global document numbers a hit must be in (a filter).
+    ``by_date``: order by ``date_start`` (newest first), then score.
+    """
+    context = searcher.context()
+    month_of = _column(searcher, MONTH_COLUMN) if months else None
+    date_of = _column(searcher, DATE_COLUMN) if by_date else None
+    counts: dict[str, int] = {}
+    heap: list = []
+    hits: list = []
+    total = 0
+    keep_all = limit is None or by_date
+    for sub, offset in searcher.leaf_searchers():
+        matcher = query.matcher(sub, context)
+        while matcher.is_active():
+            docnum = matcher.id() + offset
+            if allow is None or docnum in allow:
+                total += 1
+                score = matcher.score()
+                if keep_all:
+                    hits.append((score, docnum))
+                elif len(heap) < limit:
+                    heapq.heappush(heap, (score, -docnum))
+                elif limit and score > heap[0][0]:
+                    heapq.heapreplace(heap, (score, -docnum))
+                if month_of is not None:
+                    month = month_of[docnum]
+                    if month:
+                        counts[month] = counts.get(month, 0) + 1
+            matcher.next()
+    if keep_all:
+        if by_date:
+            hits.sort(key=lambda h: (date_of[h[1]] or "0000", h[0], -h[1]), reverse=True)
+        else:
+            hits.sort(key=lambda h: (h[0], -h[1]), reverse=True)
+        top = hits if limit is None else hits[:limit]
+    else:
+        top = [(score, -neg) for score, neg in sorted(heap, reverse=True)]
+    return Collected(total, top, counts)
