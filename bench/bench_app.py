@@ -22,5 +22,11 @@ def create_app():
     def empty():
         return jsonify({})
 
+    def code():
+        import index
+
+        return jsonify({"index": index.__file__})
+
     app.add_url_rule("/bench/empty", "bench_empty", empty)
+    app.add_url_rule("/bench/code", "bench_code", code)
     return app

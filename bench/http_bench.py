@@ -65,9 +65,12 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, TOLK_INDEX_DIR=str(index_dir))
         gunicorn = Path(sys.executable).with_name("gunicorn")
+        # gunicorn puts its --chdir (default: the working directory) first on sys.path:
+        # point it at the frozen copy of Tolk that run_all.py measures, if there is one.
+        code = os.environ.get("TOLK_BENCH_CODE") or str(ROOT)
         self.cmd = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-                    "--pythonpath", str(BENCH), "bench_app:create_app()"]
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                    "--chdir", code, "--pythonpath", str(BENCH), "bench_app:create_app()"]
+        self.proc = subprocess.Popen(self.cmd, cwd=code, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while True:
@@ -81,6 +84,14 @@ class Server:
                 self.stop()
                 raise RuntimeError("gunicorn did not start: " + (self.proc.stderr.read() or ""))
             time.sleep(0.2)
+
+    def code_file(self) -> str | None:
+        """Where the server imported Tolk's ``index`` package from."""
+        try:
+            with urllib.request.urlopen(self.base + "/bench/code", timeout=5) as r:
+                return json.loads(r.read()).get("index")
+        except (OSError, ValueError):
+            return None
 
     def worker_rss_mb(self) -> list[float]:
         import psutil
@@ -190,7 +201,9 @@ def measure(index_dir: Path, queries: list[dict], quick: bool = False) -> dict:
     mixed = [p for group in zip(*by_cls.values()) for p in group]
     empty = ["/bench/empty"]
     server = Server(index_dir)
-    result = {"command": " ".join(server.cmd), "load_generator": run.__name__[4:], "runs": {}}
+    result = {"command": " ".join(server.cmd), "load_generator": run.__name__[4:], "runs": {},
+              "code_file": server.code_file()}
+    log(f"    http: server runs Tolk from {result['code_file']}")
     try:
         log("    http: warm-up")
         run(server.base, mixed, 2, 4 * scale + 2)

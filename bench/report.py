@@ -4,7 +4,7 @@
 
 Re-rendering never re-measures. ``bench/findings.md`` (hand-written
 interpretation) and the latest profile (``bench/out/profile-latest.json``,
-from ``bench/profile.py``) are included when present.
+from ``bench/profile_tolk.py``) are included when present.
 """
 
 from __future__ import annotations
@@ -321,7 +321,7 @@ def profile_section() -> str:
     if not path.exists():
         return ""
     prof = json.loads(path.read_text())
-    out = [f"## Profile of Tolk at {prof.get('size', 0):,} documents (`bench/profile.py`)", "",
+    out = [f"## Profile of Tolk at {prof.get('size', 0):,} documents (`bench/profile_tolk.py`)", "",
            f"Date {prof.get('date')}; command `{prof.get('command')}`.", ""]
     for part in prof.get("parts", []):
         out.append(f"### {part['title']}")
@@ -346,6 +346,13 @@ def render(results: dict) -> str:
     out.append("")
     out.append(f"- Date: {results['date']} (total run time {results['seconds'] / 60:.1f} min)")
     out.append(f"- Command: `{results['command']}` (git {results.get('git', '?')})")
+    code = results.get("code")
+    if code:
+        out.append(f"- Tolk code measured: a copy of `index/` and `service/` frozen at the "
+                   f"start of the run (sha256 {code['sha256']}), so every step ran the same "
+                   "code while the checkout kept changing.")
+    else:
+        out.append("- Tolk code measured: the checkout in place (`--live-code`).")
     out.append(f"- Machine: {m['nproc']} cores ({m['cpu']}), {m['mem_gb']:.1f} GiB RAM, "
                f"{m['os']}; Python {m['python']}; shared and noisy, so medians and "
                "percentiles, and ratios against peers measured in the same run.")
@@ -359,6 +366,11 @@ def render(results: dict) -> str:
         out.append(findings.read_text("utf-8").strip())
         out.append("")
     for size in sorted(results["sizes"], key=int):
+        errors = results["sizes"][size].get("errors")
+        if errors:
+            out.append(f"**Failures at {int(size):,} documents:** " + "; ".join(
+                f"{k}: {v}" for k, v in errors.items()))
+            out.append("")
         out.append(size_section(size, results["sizes"][size], results))
     out.append(growth_section(results))
     prep = results.get("prepare")

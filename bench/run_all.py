@@ -9,7 +9,7 @@ for each engine build its index in a fresh process and query it in another
 one, then Tolk over HTTP through gunicorn next to the empty endpoint.
 Raw results go to bench/out/results-<date>.json (and results-latest.json);
 BENCHMARKS.md is rendered from them (``bench/report.py`` re-renders).
-Indexes stay in bench/out/ix-<size>/ for ``bench/profile.py``.
+Indexes stay in bench/out/ix-<size>/ for ``bench/profile_tolk.py``.
 Needs: Debian wdutch, wamerican, wrk; PyPI tantivy (the ``bench`` extra).
 """
 
@@ -86,6 +86,31 @@ def git_rev() -> str:
         return "?"
 
 
+def freeze_code(stamp: str) -> dict:
+    """Copy index/ and service/ to bench/out/code-<stamp>/ and measure that copy.
+
+    Others edit the checkout while a run takes an hour; without a frozen copy
+    the build and the queries of one engine could run different code. The
+    copy comes first on PYTHONPATH for every worker and for gunicorn.
+    """
+    import hashlib
+    import shutil
+
+    dest = OUT_DIR / f"code-{stamp}"
+    h = hashlib.sha256()
+    for pkg in ("index", "service"):
+        shutil.copytree(ROOT / pkg, dest / pkg,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for path in sorted(dest.rglob("*")):
+        if path.is_file():
+            h.update(str(path.relative_to(dest)).encode())
+            h.update(path.read_bytes())
+    os.environ["TOLK_BENCH_CODE"] = str(dest)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(dest), os.environ.get("PYTHONPATH", "")) if p)
+    return {"dir": str(dest), "sha256": h.hexdigest()[:16]}
+
+
 def run_worker(args: list[str], timeout: float) -> None:
     cmd = [sys.executable, str(BENCH / "worker.py"), *args]
     proc = subprocess.run(cmd, cwd=ROOT, timeout=timeout)
@@ -102,26 +127,35 @@ def bench_size(size: int, per_class: int, engines: list[str], quick: bool, seed:
            "build": {}, "query": {}}
     tmp = OUT_DIR / f"tmp-{size}"
     tmp.mkdir(parents=True, exist_ok=True)
+    res["errors"] = {}
     for name in engines:
         ix = OUT_DIR / f"ix-{size}" / name
-        out = tmp / f"build-{name}.json"
-        log(f"  {name}: indexing {size:,} docs")
-        run_worker(["build", name, str(corpus), str(ix), str(out)], timeout=3 * 3600)
-        b = json.loads(out.read_text())
-        res["build"][name] = b
-        log(f"  {name}: {b['docs_per_s']:,.0f} docs/s ({b['seconds']:.1f} s), "
-            f"peak RSS {b['peak_rss_mb']:.0f} MB, index {b['index_mb']:.0f} MB")
-        out = tmp / f"query-{name}.json"
-        log(f"  {name}: querying")
-        run_worker(["query", name, str(ix), str(qfile), str(out), "--fullset",
-                    str(min(per_class, 100))], timeout=3600)
-        res["query"][name] = json.loads(out.read_text())
-    if http and "tolk" in engines:
+        try:
+            out = tmp / f"build-{name}.json"
+            log(f"  {name}: indexing {size:,} docs")
+            run_worker(["build", name, str(corpus), str(ix), str(out)], timeout=3 * 3600)
+            b = json.loads(out.read_text())
+            res["build"][name] = b
+            log(f"  {name}: {b['docs_per_s']:,.0f} docs/s ({b['seconds']:.1f} s), "
+                f"peak RSS {b['peak_rss_mb']:.0f} MB, index {b['index_mb']:.0f} MB")
+            out = tmp / f"query-{name}.json"
+            log(f"  {name}: querying")
+            run_worker(["query", name, str(ix), str(qfile), str(out), "--fullset",
+                        str(min(per_class, 100))], timeout=3600)
+            res["query"][name] = json.loads(out.read_text())
+        except (RuntimeError, subprocess.TimeoutExpired, OSError, ValueError) as exc:
+            log(f"  {name}: FAILED: {exc}")
+            res["errors"][name] = str(exc)
+    if http and "tolk" in engines and "tolk" in res["build"]:
         log("  tolk: HTTP through gunicorn")
         from http_bench import measure
 
         queries = json.loads(Path(qfile).read_text("utf-8"))
-        res["http"] = measure(OUT_DIR / f"ix-{size}" / "tolk", queries, quick=quick)
+        try:
+            res["http"] = measure(OUT_DIR / f"ix-{size}" / "tolk", queries, quick=quick)
+        except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
+            log(f"  http: FAILED: {exc}")
+            res["errors"]["http"] = str(exc)
     return res
 
 
@@ -134,6 +168,8 @@ def main(argv=None) -> int:
     ap.add_argument("--engines", default=",".join(ENGINE_ORDER))
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--no-http", action="store_true")
+    ap.add_argument("--live-code", action="store_true",
+                    help="measure index/ and service/ in place instead of a frozen copy")
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = ap.parse_args(argv)
     missing = check_inputs()
@@ -149,6 +185,10 @@ def main(argv=None) -> int:
         if (argv if argv is not None else sys.argv[1:]) else "")
     results = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "command": command.strip(),
                "git": git_rev(), "machine": machine(), "sizes": {}}
+    if not args.live_code:
+        results["code"] = freeze_code(time.strftime("%Y%m%d-%H%M%S"))
+        log(f"measuring a frozen copy of index/ and service/: {results['code']['dir']} "
+            f"(sha256 {results['code']['sha256']})")
     for size in sizes:
         results["sizes"][str(size)] = bench_size(size, per_class, engines, args.quick,
                                                  args.seed, http=not args.no_http)

@@ -6,17 +6,24 @@ language detection. If ``index.cleaning`` or ``index.language`` does not
 exist yet, stand-ins that raise are registered so ``index.documents`` still
 imports; ``MISSING`` then names them and the cleaning/detection benchmark
 (``prepare``) is reported as not measured. Nothing here changes Tolk.
+
+With ``TOLK_BENCH_CODE`` set (by ``run_all.py``), Tolk is imported from that
+frozen copy of ``index/`` and ``service/`` instead of the checkout.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# bench/run_all.py measures a frozen copy of index/ and service/ (others keep
+# editing the checkout during a long run); it names that copy here.
+CODE = Path(os.environ.get("TOLK_BENCH_CODE") or ROOT)
+if str(CODE) not in sys.path:
+    sys.path.insert(0, str(CODE))
 
 MISSING: list[str] = []
 

@@ -92,6 +92,7 @@ def cmd_build(name, corpus, index_dir, out) -> None:
     }
     if name == "tolk":
         result["stubbed_modules"] = getattr(engine, "missing", [])
+        result["code_file"] = getattr(sys.modules.get("index"), "__file__", None)
     Path(out).write_text(json.dumps(result, indent=1))
 
 
@@ -190,7 +191,8 @@ def cmd_query(name, index_dir, queries_file, out, fullset_n: int = 0) -> None:
         ones = [q for q in queries if q["cls"] == "one"][:fullset_n]
         for q in ones:
             sets[q["id"]] = sorted(fullset(engine, name, q))
-    result = {"engine": name, "open_ms": open_ms, "rss_before_open_mb": rss0,
+    result = {"engine": name, "open_ms": open_ms,
+              "code_file": getattr(sys.modules.get("index"), "__file__", None), "rss_before_open_mb": rss0,
               "rss_after_mb": rss_mb(), "peak_rss_mb": peak_mb(), "modes": results,
               "fullsets": sets, "cpu": cpu, "skipped": skipped,
               "class_budget_s": CLASS_BUDGET_S, "loadavg_end": os.getloadavg()}

@@ -1,7 +1,7 @@
 """Where Tolk spends its time: search, indexing and HTTP, at one corpus size.
 
-    .venv/bin/python bench/profile.py --size 100000            # after run_all.py built ix-100000
-    .venv/bin/python bench/profile.py --size 100000 --index-docs 20000 --skip-http
+    .venv/bin/python bench/profile_tolk.py --size 100000            # after run_all.py built ix-100000
+    .venv/bin/python bench/profile_tolk.py --size 100000 --index-docs 20000 --skip-http
 
 Parts (results in bench/out/profile-latest.json, rendered into BENCHMARKS.md
 by ``bench/report.py``):
@@ -16,9 +16,9 @@ by ``bench/report.py``):
    ``--index-docs`` documents of the corpus.
 4. HTTP, sampled: py-spy attached to both gunicorn workers while wrk drives
    ``/api/search``.
-5. Experiments for the suggestions: search without the month facet (the
-   ``groupedby`` collector); Whoosh ``procs=2, multisegment=True`` with Tolk's
-   own schema and fields; Tolk's analyzers alone (no index writing).
+5. Experiments for the suggestions: Whoosh ``procs=2, multisegment=True``
+   with Tolk's own schema and fields; Tolk's analyzers alone (no index
+   writing), also with an ASCII fast path in ``fold``.
 
 Needs py-spy (``bench`` extra) and wrk (Debian).
 """
@@ -42,6 +42,24 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
+
+
+def _use_frozen_code() -> None:
+    """Profile the same frozen copy of Tolk that built the indexes (see run_all.py)."""
+    if os.environ.get("TOLK_BENCH_CODE"):
+        return
+    latest = BENCH / "out" / "results-latest.json"
+    try:
+        code = json.loads(latest.read_text()).get("code") or {}
+    except (OSError, ValueError):
+        return
+    if code.get("dir") and Path(code["dir"]).is_dir():
+        os.environ["TOLK_BENCH_CODE"] = code["dir"]
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (code["dir"], os.environ.get("PYTHONPATH", "")) if p)
+
+
+_use_frozen_code()
 
 from corpus import DEFAULT_SEED, OUT_DIR, ensure_corpus, read_corpus  # noqa: E402
 
@@ -114,8 +132,12 @@ def folded_tables(stacks, top: int = 25, groups: dict | None = None) -> list[dic
     if groups:
         rows = []
         for label, patterns in groups.items():
+            exclude = []
+            if isinstance(patterns, tuple):
+                patterns, exclude = patterns
             n = sum(c for frames, c in stacks
-                    if any(any(p in f for p in patterns) for f in frames))
+                    if any(any(p in f for p in patterns) for f in frames)
+                    and not any(any(x in f for x in exclude) for f in frames))
             rows.append([label, f"{n / total * 100:.1f}"])
         tables.insert(0, {"caption": "By part (inclusive; parts can overlap):",
                           "header": ["part", "% of samples"], "rows": rows})
@@ -193,10 +215,14 @@ def search_phases(engine, queries) -> dict:
         wrap(s._Compiler, "compile", "compile + expand words (lexicon links)"),
         wrap(s, "add_typo_terms", "typo terms (words matching nothing)"),
         wrap(s, "_set_global_idf", "global IDF (doc freqs, both indexes)"),
-        wrap(ws.Searcher, "search", "Whoosh search: score, top-k, month facet, count"),
-        wrap(ws.Hit, "fields", "stored fields of hits (incl. body + original)"),
+        wrap(s, "collect", "collect: match + score every hit, top-k, total, months"),
+        wrap(ws.Searcher, "search", "Whoosh Searcher.search"),
+        # Whoosh copies the reader's stored_fields onto each Searcher instance
+        *[wrap(searcher, "stored_fields", "stored fields of the page (incl. body + original)")
+          for searcher in engine.reader.searchers().values()],
+        wrap(ws.Hit, "fields", "Hit.fields"),
         wrap(s, "did_you_mean", "did-you-mean (total < 3)"),
-        wrap(s, "_hit", "hit: highlight snippet (re-analyzes body)"),
+        wrap(s, "_hit", "hits: highlight snippet, cross-links"),
     ]
     by_class = {}
     try:
@@ -216,38 +242,6 @@ def search_phases(engine, queries) -> dict:
             if p:
                 setattr(p[0], p[1], p[2])
     return by_class
-
-
-def facet_experiment(engine, queries) -> dict:
-    """Same queries with the month facet (groupedby) dropped from Whoosh searches."""
-    import whoosh.searching as ws
-
-    def timed_run():
-        t = []
-        for q in queries:
-            t0 = time.perf_counter()
-            engine.query(q, "tolk")
-            t.append((time.perf_counter() - t0) * 1000)
-        t.sort()
-        return t[len(t) // 2], sum(t) / len(t)
-
-    base = timed_run()
-    original_search = ws.Searcher.search
-    original_groups = ws.Results.groups
-
-    def search_no_facet(self, q, **kw):
-        kw.pop("groupedby", None)
-        return original_search(self, q, **kw)
-
-    ws.Searcher.search = search_no_facet
-    ws.Results.groups = lambda self, name=None: {}
-    try:
-        nofacet = timed_run()
-    finally:
-        ws.Searcher.search = original_search
-        ws.Results.groups = original_groups
-    return {"with_facet_p50": base[0], "with_facet_mean": base[1],
-            "no_facet_p50": nofacet[0], "no_facet_mean": nofacet[1]}
 
 
 def cprofile_table(engine, queries, top=20) -> dict:
@@ -310,20 +304,47 @@ def procs_experiment(size: int, docs: int) -> dict:
 
 
 def analysis_experiment(size: int, docs: int) -> dict:
-    """Tolk's analyzers alone over the texts (what indexing costs before any posting)."""
+    """Tolk's analyzers alone over the texts (index mode, as the writer calls them).
+
+    Also with one local change, patched in this process only (index/ is not
+    changed): ``fold`` returning ``text.lower()`` for ASCII words, checked to
+    give the same token stream.
+    """
+    import index.analysis as an
     from index.analysis import analyzer_for
 
     records = list(read_corpus(ensure_corpus(size), docs))
-    t0 = time.perf_counter()
-    tokens = 0
-    for r in records:
-        ana = analyzer_for(r["language"])
-        for text in (r["title"], r["text"]):
-            for _ in ana(text, positions=True, chars=True, mode="index"):
-                tokens += 1
-    seconds = time.perf_counter() - t0
-    return {"docs": len(records), "seconds": seconds, "docs_per_s": len(records) / seconds,
-            "tokens_per_s": tokens / seconds}
+
+    def run(collect=False):  # -> (seconds, tokens, stream or None)
+        out = [] if collect else None
+        t0 = time.perf_counter()
+        tokens = 0
+        for r in records:
+            ana = analyzer_for(r["language"])
+            for text in (r["title"], r["text"]):
+                for t in ana(text, positions=True, chars=True, mode="index"):
+                    tokens += 1
+                    if collect:
+                        out.append((t.text, t.pos, t.startchar, t.endchar))
+        return time.perf_counter() - t0, tokens, out
+
+    def best(rounds=3):  # best of 3: the machine is shared
+        return min(run()[0] for _ in range(rounds))
+
+    _, tokens, base_out = run(collect=True)
+    base_s = best()
+    result = {"docs": len(records), "tokens": tokens,
+              "as_is": {"seconds": base_s, "docs_per_s": len(records) / base_s}}
+    original_fold = an.fold
+    try:
+        an.fold = lambda text: text.lower() if text.isascii() else original_fold(text)
+        _, _, out2 = run(collect=True)
+        s2 = best()
+        result["fold_ascii"] = {"seconds": s2, "docs_per_s": len(records) / s2,
+                                "identical": out2 == base_out}
+    finally:
+        an.fold = original_fold
+    return result
 
 
 # ---------------------------------------------------------------- HTTP
@@ -367,17 +388,17 @@ def http_profile(size: int, queries: list[dict], seconds: int = 20) -> list:
 
 SEARCH_GROUPS = {
     "index.search.search (all of it)": ["search (index/search.py)"],
-    "Whoosh searching (Searcher.search)": ["search (whoosh/searching.py)"],
+    "collect (match + score every hit, top-k, total, months)": ["collect (index/collect.py)"],
     "SynonymMatcher / SynonymQuery scoring": ["(index/synonyms.py)"],
     "highlighting (_hit, find_matches, snippet)": ["_hit (index/search.py)"],
-    "stored fields (Hit.fields)": ["fields (whoosh/searching.py)"],
-    "facet collection (whoosh/sorting.py, collectors)": ["(whoosh/sorting.py)"],
+    "stored fields (Searcher.stored_fields)": ["stored_fields (whoosh/"],
+    "postings decoding (whoosh codec, matching)": ["(whoosh/codec/", "(whoosh/matching/"],
     "query language detection": ["detect_query_language"],
     "typo terms / did-you-mean": ["add_typo_terms", "did_you_mean"],
     "analysis (analyzers)": ["(index/analysis.py)"],
 }
 INDEX_GROUPS = {
-    "Document objects (bench harness)": ["<listcomp> (bench/engines.py)"],
+    "Document objects (bench harness)": ["<listcomp> (engines.py)"],
     "store.rebuild (all)": ["rebuild (index/store.py)"],
     "add_document (analysis + posting buffers)": ["add_document (whoosh/"],
     "Tolk analyzers (tokenize, fold, stop, stem)": ["(index/analysis.py)"],
@@ -390,7 +411,10 @@ HTTP_GROUPS = {
     "index.search.search": ["search (index/search.py)"],
     "marshmallow (validate args, dump response)": ["(marshmallow/"],
     "jsonify / json encoding": ["(flask/json/", "(json/encoder.py)"],
-    "gunicorn (accept, parse, write)": ["(gunicorn/"],
+    "gunicorn outside the app (accept, parse, write, close)": (["(gunicorn/"],
+                                                               ["wsgi_app (flask/app.py)"]),
+    "Flask/werkzeug outside search()": (["wsgi_app (flask/app.py)"],
+                                        ["search (index/search.py)"]),
 }
 
 
@@ -414,7 +438,8 @@ def main(argv=None) -> int:
         return 0
     started = time.monotonic()
     result = {"size": args.size, "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-              "command": ".venv/bin/python bench/profile.py " + " ".join(
+              "code_dir": os.environ.get("TOLK_BENCH_CODE", str(ROOT)),
+              "command": ".venv/bin/python bench/profile_tolk.py " + " ".join(
                   argv if argv is not None else sys.argv[1:]), "parts": []}
     OUT_DIR.mkdir(exist_ok=True)
     save = lambda: (OUT_DIR / "profile-latest.json").write_text(json.dumps(result, indent=1))
@@ -445,15 +470,11 @@ def main(argv=None) -> int:
     result["parts"][-1]["tables"].append(cprofile_table(engine, queries))
     save()
 
-    if not args.skip_experiments:
-        log("search: month-facet experiment")
-        fx = facet_experiment(engine, queries)
-        result["experiments_facet"] = fx
     engine.close()
 
     log("search: py-spy")
     spy = OUT_DIR / "spy-search.txt"
-    pyspy_record([sys.executable, str(BENCH / "profile.py"), "--size", str(args.size),
+    pyspy_record([sys.executable, str(BENCH / "profile_tolk.py"), "--size", str(args.size),
                   "--queries", str(args.queries), "--_workload"], spy)
     stacks = read_folded(spy, must_contain="run_workload")
     result["parts"].append({"title": "Search, sampled with py-spy (250 Hz)",
@@ -473,26 +494,25 @@ def main(argv=None) -> int:
 
     if not args.skip_experiments:
         log(f"indexing experiments on {args.experiment_docs:,} docs")
-        exp = {"analysis_only": analysis_experiment(args.size, args.experiment_docs),
+        exp = {"analysis_only": analysis_experiment(args.size, min(args.experiment_docs, 2000)),
                "procs": procs_experiment(args.size, args.experiment_docs)}
         result["experiments_index"] = exp
-        rows = [["Tolk analyzers only (tokenize, fold, stop, stem; no writer)",
-                 f"{exp['analysis_only']['docs_per_s']:,.0f}",
-                 f"{exp['analysis_only']['tokens_per_s']:,.0f} tokens/s"]]
+        a = exp["analysis_only"]
+        rows = [["Tolk analyzers only, as they are (index mode, positions + chars)",
+                 f"{a['as_is']['docs_per_s']:,.0f}",
+                 f"{a['tokens'] / a['as_is']['seconds']:,.0f} tokens/s"],
+                ["... with fold() returning text.lower() for ASCII words",
+                 f"{a['fold_ascii']['docs_per_s']:,.0f}",
+                 f"same tokens: {a['fold_ascii']['identical']}"]]
         for label, r in exp["procs"].items():
             rows.append([f"Whoosh writer with Tolk's schema, {label}",
                          f"{r['docs_per_s']:,.0f}", f"{r['seconds']:.1f} s"])
         tables = [{"header": ["experiment", "docs/s", "detail"], "rows": rows}]
-        fx = result.get("experiments_facet")
-        if fx:
-            tables.append({"header": ["search experiment", "p50 ms", "mean ms"], "rows": [
-                ["search() as is", f"{fx['with_facet_p50']:.1f}", f"{fx['with_facet_mean']:.1f}"],
-                ["search() without the month facet (groupedby dropped)",
-                 f"{fx['no_facet_p50']:.1f}", f"{fx['no_facet_mean']:.1f}"]]})
+
         result["parts"].append({"title": "Experiments behind the suggestions",
-                                "note": f"Indexing experiments on the first "
-                                        f"{args.experiment_docs:,} corpus documents; the "
-                                        "facet experiment on the search workload above.",
+                                "note": f"On the first corpus documents ({args.experiment_docs:,} "
+                                        "for the writer, at most 2,000 for the analyzers; "
+                                        "best of 3).",
                                 "tables": tables})
         save()
 
@@ -505,7 +525,7 @@ def main(argv=None) -> int:
         pyspy_record([sys.executable, str(BENCH / "worker.py"), "build", "tolk", str(corpus),
                       str(ixdir), str(OUT_DIR / f"profile-build-{n}.json")], spy, rate=100)
         build = json.loads((OUT_DIR / f"profile-build-{n}.json").read_text())
-        stacks = read_folded(spy, must_contain="build (bench/engines.py)")
+        stacks = read_folded(spy, must_contain="build (engines.py)")
         result["parts"].append({
             "title": f"Indexing, sampled with py-spy (100 Hz), {n:,} documents",
             "note": f"`worker.py build tolk` under py-spy: {build['docs_per_s']:,.0f} docs/s, "
