@@ -11,6 +11,10 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from . import vectorscore
+
 MONTH_COLUMN = "month"
 DATE_COLUMN = "date_start"
 
@@ -44,6 +48,8 @@ def collect(searcher, query, limit: int | None, allow=None, months: bool = False
     ``allow``: a set of global document numbers a hit must be in (a filter).
     ``by_date``: order by ``date_start`` (newest first), then score.
     """
+    if vectorscore.supports(query):
+        return _collect_vectorized(searcher, query, limit, allow, months, by_date)
     context = searcher.context()
     month_of = _column(searcher, MONTH_COLUMN) if months else None
     date_of = _column(searcher, DATE_COLUMN) if by_date else None
@@ -79,3 +85,49 @@ def collect(searcher, query, limit: int | None, allow=None, months: bool = False
     else:
         top = [(score, -neg) for score, neg in sorted(heap, reverse=True)]
     return Collected(total, top, counts)
+
+
+def _column_codes(searcher, name: str):
+    """A column as integer codes per document plus the code -> value list (cached)."""
+    cache = searcher.__dict__.setdefault("_tolk_codes", {})
+    if name not in cache:
+        values = _column(searcher, name)
+        labels = sorted(set(values))
+        index = {label: i for i, label in enumerate(labels)}
+        cache[name] = (np.fromiter((index[v] for v in values), dtype=np.int64,
+                                   count=len(values)), labels)
+    return cache[name]
+
+
+def _collect_vectorized(searcher, query, limit, allow, months, by_date) -> Collected:
+    scores, mask = vectorscore.score_all(searcher, query)
+    if allow is not None:
+        allowed = np.zeros(len(mask), dtype=bool)
+        if allow:
+            allowed[np.fromiter(allow, dtype=np.int64, count=len(allow))] = True
+        mask &= allowed
+    docnums = np.flatnonzero(mask)
+    counts: dict[str, int] = {}
+    if months and len(docnums):
+        codes, labels = _column_codes(searcher, MONTH_COLUMN)
+        for code, count in enumerate(np.bincount(codes[docnums], minlength=len(labels))):
+            if count and labels[code]:
+                counts[labels[code]] = int(count)
+    hit_scores = scores[docnums]
+    if by_date:
+        codes, _ = _column_codes(searcher, DATE_COLUMN)  # labels sorted: codes order by date
+        order = np.lexsort((docnums, -hit_scores, -codes[docnums]))
+    elif limit is not None and limit < len(docnums):
+        if limit == 0:
+            order = np.empty(0, dtype=np.int64)
+        else:
+            # Every hit scoring at least the k-th best, so ties are broken by docnum.
+            kth = -np.partition(-hit_scores, limit - 1)[limit - 1]
+            part = np.flatnonzero(hit_scores >= kth)
+            order = part[np.lexsort((docnums[part], -hit_scores[part]))]
+    else:
+        order = np.lexsort((docnums, -hit_scores))
+    if limit is not None:
+        order = order[:limit]
+    top = [(float(hit_scores[i]), int(docnums[i])) for i in order]
+    return Collected(int(len(docnums)), top, counts)
