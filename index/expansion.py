@@ -5,6 +5,9 @@ A word's synonym set in a target language holds
 * its own analysis in that language (``Donetsk`` -> donetsk, source ``query``),
 * the terms the cross-link lexicon links it to from the other language
   (``Putin`` -> poetin in the Dutch index, source ``transliteration``), and
+* when the word is searched in the other language's index: spelling-rule
+  cognates of it (``prefectuur`` -> prefectur, source ``cognate``, weight
+  ``cognates.WEIGHT``; a guess no document contains matches nothing), and
 * only when the word matches nothing at all: the index terms within its
   typo distance (source ``typo``), so exact matches always rank first.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .analysis import LANGUAGES, analyze, is_stopword
+from .crosslink import cognates
 from .query import Word
 
 OWN = "query"
@@ -65,6 +69,9 @@ def expand_word(word: Word, language: str, query_language: str, lexicon=None,
                 for link in lexicon.links(source_language, term):
                     if " " not in link.term:  # multi-word names: not matched yet
                         expansion.add(link.term, link.weight, link.source, link.surface)
+            if source_language == query_language:
+                for term in cognates.cognate_terms(source_language, language, text):
+                    expansion.add(term, cognates.WEIGHT, cognates.SOURCE, term)
     return expansion if expansion.terms else None
 
 

@@ -93,3 +93,18 @@ def test_real_build_coverage_and_size(tmp_path):
     loaded = Lexicon.load(path)
     assert loaded.stats() == lx.stats()
     assert len(SEED_WORDS) == 37
+
+
+def test_parallel_text_discounts_dictionary_senses_it_contradicts(small_sources, tmp_path):
+    # troep -> crowd: both terms occur in the aligned text, never together.
+    parallel = small_sources["parallel_dir"]
+    with open(parallel / "nld_Latn.devtest", "a", encoding="utf-8") as f:
+        f.write("Een grote menigte wacht.\n")
+    with open(parallel / "eng_Latn.devtest", "a", encoding="utf-8") as f:
+        f.write("A large crowd waits.\n")
+    checked = build_lexicon(**small_sources)
+    unchecked = build_lexicon(**{**small_sources, "parallel_dir": None})
+    assert checked.sources_of("troep", "crowd")["dictionary"] == pytest.approx(
+        unchecked.sources_of("troep", "crowd")["dictionary"] * 0.5, abs=1e-3)
+    # troep -> heap: "heap" is not in the aligned text, so no evidence against it.
+    assert checked.sources_of("troep", "heap") == unchecked.sources_of("troep", "heap")

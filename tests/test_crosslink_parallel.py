@@ -64,3 +64,24 @@ def test_flores_finds_news_words():
     assert ("president", "presid") in pairs
     assert ("leeuw", "lion") in pairs
     assert len(rows) > 500
+
+
+def test_evidence_contradicts_only_pairs_seen_apart():
+    from index.crosslink.parallel import Evidence
+
+    ev = Evidence(NL, EN)
+    assert not ev.contradicts("kat", "cat")  # together in aligned lines
+    assert ev.contradicts("kat", "meat")  # both occur, never in one sentence pair
+    assert not ev.contradicts("kat", "elephant")  # unknown English term: no evidence
+    assert not ev.contradicts("olifant", "meat")  # unknown Dutch term: no evidence
+    assert not Evidence(NL, EN, exclude=[0, 1, 4]).contradicts("kat", "meat")  # no kat left
+
+
+def test_discount_unattested_lowers_only_contradicted_pairs():
+    from index.crosslink.parallel import Evidence, discount_unattested
+
+    ev = Evidence(NL, EN)
+    pairs = [("kat", "cat", 0.8, "kat", "cat"), ("kat", "meat", 0.8, "kat", "meat"),
+             ("kat", "feline", 0.8, "kat", "feline")]
+    out = {en: w for _, en, w, _, _ in discount_unattested(pairs, ev, factor=0.5)}
+    assert out == {"cat": 0.8, "meat": 0.4, "feline": 0.8}

@@ -8,7 +8,8 @@ source                    what it gives                               weight
 ``curated``               ``index/data/curated_links.tsv``            1.0
 ``names``                 Babel/CLDR + pycountry place/language names  0.7-0.95
 ``transliteration``       corpus names with one spelling key           0.7-0.9
-``dictionary``            FreeDict nld-eng + eng-nld                   <= 0.8
+``dictionary``            FreeDict nld-eng + eng-nld (x0.5 when the    <= 0.8
+                          aligned text contradicts a pair)
 ``parallel``              co-occurrence in aligned sentences           <= 0.8
 ========================  ==========================================  ========
 
@@ -69,7 +70,7 @@ def build_lexicon(names: dict[str, Counter] | None = None,
         for nl_term, en_term, weight, nl_surface, en_surface in pairs:
             lexicon.add_pair(nl_term, en_term, weight, source, nl_surface, en_surface)
 
-    def run(source: str, make, cache_key=None) -> None:
+    def run(source: str, make, cache_key=None, transform=None) -> None:
         if wanted is not None and source not in wanted:
             return
         started = time.perf_counter()
@@ -84,7 +85,7 @@ def build_lexicon(names: dict[str, Counter] | None = None,
                 if key not in _STATIC_PAIRS:
                     _STATIC_PAIRS[key] = list(make())
                 pairs = _STATIC_PAIRS[key]
-            add(source, pairs)
+            add(source, transform(pairs) if transform is not None else pairs)
         except Exception as exc:  # one broken source must not stop the index build
             if isinstance(exc, curated.CuratedError):
                 raise  # the user's own table: say what is wrong
@@ -104,14 +105,28 @@ def build_lexicon(names: dict[str, Counter] | None = None,
     if names and (wanted is None or "transliteration" in wanted):
         lexicon.name_keys = transliteration.name_key_index(names, common)
 
+    # The aligned text (parallel_dir) also checks the dictionary's senses.
+    evidence = None
+    excluded = frozenset(exclude_parallel_lines or ())
+    if parallel_dir and (wanted is None or "dictionary" in wanted):
+        key = ("evidence", str(parallel_dir), excluded)
+        try:
+            if key not in _STATIC_PAIRS:
+                _STATIC_PAIRS[key] = parallel.Evidence(*parallel.read_parallel(parallel_dir),
+                                                       exclude=excluded)
+            evidence = _STATIC_PAIRS[key]
+        except (OSError, ValueError) as exc:
+            message = f"parallel text unreadable, dictionary not checked against it: {exc!r}"
+            log.warning(message)
+            warnings.append(message)
     run("dictionary", lambda: dictionary.dictionary_pairs(freedict_dir, warnings),
-        (str(freedict_dir),))
+        (str(freedict_dir),),
+        None if evidence is None else lambda pairs: parallel.discount_unattested(pairs, evidence))
 
     if parallel_dir:
         def learn():
             nl_lines, en_lines = parallel.read_parallel(parallel_dir)
             return parallel.learn_pairs(nl_lines, en_lines, exclude=exclude_parallel_lines)
-        excluded = frozenset(exclude_parallel_lines or ())
         run("parallel", learn, (str(parallel_dir), excluded))
 
     lexicon.info = {"built": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": timings,
