@@ -14,6 +14,24 @@ symlink with ``rename(2)``, so a crash mid-build leaves the previous
 generation in use. ``update`` adds or replaces documents by id in the current
 generation. Every write holds ``write.lock`` (waiting up to a timeout), so two
 ``tolk index`` processes never fight over Whoosh's own lock.
+
+Commit point (``generations/g-.../commit.json``: the Whoosh TOC generation of
+each language). Whoosh commits one index at a time and never fsyncs, so a
+batch spanning both languages was visible half-way between the two commits,
+and a crash could leave one language committed and the other not. A write
+therefore goes in two phases:
+
+1. each language's Whoosh writer commits a new TOC but keeps the files of the
+   previous one (``_PendingWriter``: Whoosh's cleanup is deferred);
+2. ``_publish`` fsyncs the index files and their directories, replaces
+   ``commit.json`` atomically (write, fsync, ``rename(2)``, fsync directory),
+   and only then removes the files no longer referenced.
+
+Readers open exactly the TOCs named in ``commit.json``, so they see a whole
+batch or none of it. A write returns (is acknowledged) only after step 2, so
+an acknowledged document survives ``kill -9`` and power loss. The next writer
+first removes TOCs beyond the commit point (what a killed writer left), so a
+half-written batch is neither served nor built upon.
 """
 
 from __future__ import annotations
@@ -22,6 +40,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -34,6 +53,10 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, FileIndex, clean_files
+from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
 
 from .analysis import LANGUAGES, analyzer_for, spelling_analyzer
 from .documents import Document
@@ -43,6 +66,8 @@ GENERATIONS = "generations"
 LOCK_FILE = "write.lock"
 META_FILE = "meta.json"
 LEXICON_FILE = "lexicon.json"
+COMMIT_FILE = "commit.json"
+WHOOSH_INDEX_NAME = "MAIN"  # Whoosh's default index name inside each language folder
 DEFAULT_LOCK_TIMEOUT = 30.0
 
 
@@ -172,15 +197,21 @@ def _new_generation(root: Path) -> Path:
     return path
 
 
+def _fsync_path(path: Path) -> None:
+    """fsync a file or a directory (a directory: the names in it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _switch_current(root: Path, generation: Path) -> None:
+    _fsync_path(generation.parent)  # the new generation's own directory entry first
     tmp = root / f".current-{uuid.uuid4().hex[:8]}"
     os.symlink(os.path.relpath(generation, root), tmp)
     os.replace(tmp, root / CURRENT)
-    dir_fd = os.open(root, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    _fsync_path(root)
 
 
 def _remove_old_generations(root: Path, keep: Path) -> None:
@@ -197,12 +228,103 @@ def read_meta(generation: Path) -> dict:
 
 
 def _write_json(path: Path, data) -> None:
+    """Replace ``path`` atomically and durably (fsync file, rename, fsync directory)."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    _fsync_path(path.parent)
+
+
+# -- commit point: both languages switch together, durably -------------------------
+
+
+class _PendingWriter(SegmentWriter):
+    """A Whoosh writer whose commit writes the new TOC but deletes nothing.
+
+    Whoosh's own commit removes the previous TOC and unreferenced segment files
+    at once; until ``commit.json`` names the new TOC, readers still need them.
+    ``_publish`` removes them after the switch.
+    """
+
+    def _commit_toc(self, segments):
+        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
+
+
+def read_commit_point(generation: Path) -> dict | None:
+    """The published Whoosh TOC generation per language, or None (index without one)."""
+    try:
+        data = json.loads((generation / COMMIT_FILE).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:  # not with the atomic write; if it ever happens, say what to do
+        raise StoreError(f"{generation / COMMIT_FILE} is unreadable ({exc}); rebuild the index "
+                         "with `tolk index --rebuild`") from None
+    return {lang: int(data["toc"][lang]) for lang in LANGUAGES}
+
+
+_TOC_RE = TOC._pattern(WHOOSH_INDEX_NAME)  # _MAIN_<n>.toc
+_TEMP_TOC_RE = re.compile(rf"^_{WHOOSH_INDEX_NAME}_[0-9]+\.toc\..+$")  # before its rename
+
+
+def _roll_back_to_commit_point(generation: Path) -> None:
+    """Forget what a killed writer committed beyond ``commit.json`` (write lock held).
+
+    Whoosh opens the highest TOC, so TOCs beyond the commit point (a batch that
+    was never acknowledged) are removed, and so are temporary TOC files; their
+    segment files are unreferenced and go at the next ``_publish``. An index
+    without a commit point (built before there was one) gets one for its
+    latest state.
+    """
+    point = read_commit_point(generation)
+    if point is None:
+        latest = {}
+        for lang in LANGUAGES:
+            tocs = [int(m.group(1)) for m in map(_TOC_RE.match, os.listdir(generation / lang))
+                    if m]
+            latest[lang] = max(tocs, default=0)
+        _write_json(generation / COMMIT_FILE, {"toc": latest})
+        return
+    for lang in LANGUAGES:
+        folder = generation / lang
+        removed = False
+        for name in os.listdir(folder):
+            m = _TOC_RE.match(name)
+            if (m and int(m.group(1)) > point[lang]) or _TEMP_TOC_RE.match(name):
+                os.remove(folder / name)
+                removed = True
+        if removed:
+            _fsync_path(folder)
+
+
+def _publish(generation: Path, tocs: dict) -> None:
+    """Make the committed TOCs durable, name them in ``commit.json``, then clean up.
+
+    ``tocs``: the new TOC generation per language written by ``_PendingWriter``s.
+    """
+    point = {**(read_commit_point(generation) or {}), **tocs}
+    for lang in LANGUAGES:
+        folder = generation / lang
+        for name in os.listdir(folder):
+            if not name.endswith("WRITELOCK") and (folder / name).is_file():
+                _fsync_path(folder / name)  # files synced before have nothing dirty: cheap
+        _fsync_path(folder)
+    _write_json(generation / COMMIT_FILE, {"toc": point})
+    # Only now may the previous TOCs and their segments go. A reader that read the
+    # old commit point a moment ago and misses a file retries (IndexReader.searchers).
+    for lang in LANGUAGES:
+        storage = FileStorage(str(generation / lang))
+        toc = TOC.read(storage, WHOOSH_INDEX_NAME, point[lang])
+        clean_files(storage, WHOOSH_INDEX_NAME, point[lang], toc.segments)
+
+
+def _open_searcher(ix, toc_generation: int) -> Searcher:
+    """A searcher on exactly this TOC generation of ``ix`` (not the latest)."""
+    toc = TOC.read(ix.storage, ix.indexname, toc_generation)
+    reader = FileIndex._reader(ix.storage, toc.schema, toc.segments, toc.generation)
+    return Searcher(reader, fromindex=ix)
 
 
 @dataclass
@@ -221,14 +343,15 @@ LexiconBuilder = Callable[[dict], object]  # names per language -> object with .
 
 def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
                      progress: Callable[[Document], None] | None, report: IndexReport,
-                     names: dict, batch: bool) -> None:
+                     names: dict, batch: bool) -> dict:
+    """Write ``docs``; returns the new (not yet published) TOC generation per language."""
     writers = {}
     try:
         for lang, ix in indexes.items():
             if batch:
-                writers[lang] = ix.writer(procs=1, limitmb=128, multisegment=False)
+                writers[lang] = _PendingWriter(ix, limitmb=128)
             else:
-                writers[lang] = ix.writer(timeout=DEFAULT_LOCK_TIMEOUT)
+                writers[lang] = _PendingWriter(ix, timeout=DEFAULT_LOCK_TIMEOUT)
         for doc in docs:
             fields = document_fields(doc)
             if replace:
@@ -246,8 +369,11 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
         for writer in writers.values():
             writer.cancel()
         raise
-    for writer in writers.values():
+    tocs = {}
+    for lang, writer in writers.items():
         writer.commit()
+        tocs[lang] = writer.generation
+    return tocs
 
 
 def rebuild(root: str | Path, docs: Iterable[Document], *,
@@ -274,9 +400,10 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
             (generation / lang).mkdir()
             indexes[lang] = whoosh_index.create_in(str(generation / lang), make_schema(lang))
         names = {lang: Counter() for lang in LANGUAGES}
-        _write_documents(indexes, _last_wins(docs), replace=False, progress=progress,
-                         report=report, names=names, batch=True)
+        tocs = _write_documents(indexes, _last_wins(docs), replace=False, progress=progress,
+                                report=report, names=names, batch=True)
         _finish_generation(generation, names, lexicon_builder, report)
+        _publish(generation, tocs)
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
@@ -325,11 +452,12 @@ def update(root: str | Path, docs: Iterable[Document], *,
         generation = current_generation(root)
         if generation is None:
             return _rebuild_locked(root, docs, lexicon_builder, progress)
+        _roll_back_to_commit_point(generation)
         indexes = {lang: whoosh_index.open_dir(str(generation / lang)) for lang in LANGUAGES}
         meta = read_meta(generation)
         names = {lang: Counter(meta.get("names", {}).get(lang, {})) for lang in LANGUAGES}
-        _write_documents(indexes, docs, replace=True, progress=progress, report=report,
-                         names=names, batch=False)
+        tocs = _write_documents(indexes, docs, replace=True, progress=progress, report=report,
+                                names=names, batch=False)
         if report.added:
             known = {lang: set(meta.get("names", {}).get(lang, {})) for lang in LANGUAGES}
             new_names = any(set(names[lang]) - known[lang] for lang in LANGUAGES)
@@ -337,6 +465,7 @@ def update(root: str | Path, docs: Iterable[Document], *,
             builder = lexicon_builder if new_names or not (generation / LEXICON_FILE).exists() \
                 else None
             _finish_generation(generation, names, builder, report)
+        _publish(generation, tocs)  # the acknowledgement: from here on the batch is durable
     report.generation = generation.name
     report.seconds = time.monotonic() - started
     return report
@@ -352,16 +481,30 @@ def delete(root: str | Path, doc_ids: Iterable[str], *,
         generation = current_generation(root)
         if generation is None:
             raise IndexMissingError(f"no index in {root}; build one with `tolk index PATH`")
-        for lang in LANGUAGES:
-            ix = whoosh_index.open_dir(str(generation / lang))
-            writer = ix.writer(timeout=DEFAULT_LOCK_TIMEOUT)
-            for doc_id in doc_ids:
-                deleted += writer.delete_by_term("id", doc_id)
+        _roll_back_to_commit_point(generation)
+        writers = {}
+        try:
+            for lang in LANGUAGES:
+                ix = whoosh_index.open_dir(str(generation / lang))
+                writers[lang] = _PendingWriter(ix, timeout=DEFAULT_LOCK_TIMEOUT)
+                for doc_id in doc_ids:
+                    deleted += writers[lang].delete_by_term("id", doc_id)
+        except BaseException:
+            for writer in writers.values():
+                writer.cancel()
+            raise
+        if not deleted:
+            for writer in writers.values():
+                writer.cancel()
+            return 0
+        tocs = {}
+        for lang, writer in writers.items():
             writer.commit()
-        if deleted:
-            meta = read_meta(generation)
-            meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            _write_json(generation / META_FILE, meta)
+            tocs[lang] = writer.generation
+        meta = read_meta(generation)
+        meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        _write_json(generation / META_FILE, meta)
+        _publish(generation, tocs)
     return deleted
 
 
@@ -405,13 +548,27 @@ class IndexReader:
         return self._ensure_open()
 
     def searchers(self) -> dict:
-        """This thread's searchers per language, on the latest commit of each index.
+        """This thread's searchers per language, on the published commit point.
 
-        A searcher is reopened, not ``refresh()``-ed, after a commit: Whoosh's
-        refresh reuses segment readers by segment id, so it keeps serving
-        documents deleted since and, after a merge, counts some twice.
+        Both languages come from one ``commit.json`` (see the module docstring),
+        so a batch is seen whole or not at all. A searcher is reopened, not
+        ``refresh()``-ed, after a commit: Whoosh's refresh reuses segment readers
+        by segment id, so it keeps serving documents deleted since and, after a
+        merge, counts some twice. A file removed by a writer's cleanup between
+        reading the commit point and opening it means a newer point is
+        published: read it again.
         """
-        generation = self._ensure_open()
+        for attempt in range(50):
+            generation = self._ensure_open()
+            try:
+                return self._searchers_at(generation, read_commit_point(generation))
+            except FileNotFoundError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.002 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _searchers_at(self, generation: Path, point: dict | None) -> dict:
         local = self._local
         searchers = getattr(local, "searchers", None) or {}
         commits = getattr(local, "commits", None) or {}
@@ -419,15 +576,23 @@ class IndexReader:
             for searcher in searchers.values():
                 searcher.close()
             searchers, commits = {}, {}
-        for lang, ix in self._indexes.items():
-            latest = ix.latest_generation()
-            if lang in searchers and commits.get(lang) == latest:
-                continue
+            local.searchers, local.commits, local.generation = {}, {}, None
+        wanted = {lang: point[lang] if point else ix.latest_generation()
+                  for lang, ix in self._indexes.items()}
+        opened = {}
+        try:
+            for lang, ix in self._indexes.items():
+                if lang not in searchers or commits.get(lang) != wanted[lang]:
+                    opened[lang] = _open_searcher(ix, wanted[lang])
+        except BaseException:
+            for searcher in opened.values():
+                searcher.close()
+            raise
+        for lang in opened:
             if lang in searchers:
                 searchers[lang].close()
-            searchers[lang] = ix.searcher()
-            commits[lang] = latest
-        local.searchers, local.commits, local.generation = searchers, commits, generation
+        searchers = {**searchers, **opened}
+        local.searchers, local.commits, local.generation = searchers, wanted, generation
         return searchers
 
     def lexicon(self):
