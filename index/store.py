@@ -41,6 +41,7 @@ import fcntl
 import json
 import os
 import re
+import secrets
 import shutil
 import threading
 import time
@@ -51,10 +52,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+import whoosh.codec.base
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC, FileIndex, clean_files
+from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
@@ -241,6 +243,50 @@ def _write_json(path: Path, data) -> None:
 # -- commit point: both languages switch together, durably -------------------------
 
 
+def _segment_name(size: int = 28) -> str:
+    """Whoosh's ``random_name`` for segment ids, from the OS instead of the global ``random``.
+
+    Whoosh draws segment ids from the module-level ``random``; anything that seeds
+    it (Hypothesis does, per example) makes two writers pick the same id and the
+    second commit fail on ``create_compound_file``'s assertion.
+    """
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return "".join(secrets.choice(alphabet) for _ in range(size))
+
+
+whoosh.codec.base.random_name = _segment_name
+
+
+def _abandon(writer) -> None:
+    """Give up a Whoosh writer after an error; always release its lock.
+
+    A writer whose ``commit`` raised is neither committed nor closed and keeps
+    Whoosh's ``MAIN_WRITELOCK``: every later write in this process would wait
+    for it and fail with ``LockError``.
+    """
+    if writer.is_closed:  # committed or cancelled: its lock is released
+        return
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - half-finished state; the lock is what matters
+        pass
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:  # noqa: BLE001 - already released
+                pass
+
+
+def _new_writer(ix, **kwargs) -> "_PendingWriter":
+    try:
+        return _PendingWriter(ix, **kwargs)
+    except LockError:
+        raise IndexLockedError(f"the Whoosh index {ix.storage.folder} is locked by another "
+                               "writer; try again in a moment") from None
+
+
 class _PendingWriter(SegmentWriter):
     """A Whoosh writer whose commit writes the new TOC but deletes nothing.
 
@@ -349,9 +395,9 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
     try:
         for lang, ix in indexes.items():
             if batch:
-                writers[lang] = _PendingWriter(ix, limitmb=128)
+                writers[lang] = _new_writer(ix, limitmb=128)
             else:
-                writers[lang] = _PendingWriter(ix, timeout=DEFAULT_LOCK_TIMEOUT)
+                writers[lang] = _new_writer(ix, timeout=DEFAULT_LOCK_TIMEOUT)
         for doc in docs:
             fields = document_fields(doc)
             if replace:
@@ -365,14 +411,14 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
             report.added[doc.language] += 1
             if progress:
                 progress(doc)
+        tocs = {}
+        for lang, writer in writers.items():
+            writer.commit()
+            tocs[lang] = writer.generation
     except BaseException:
         for writer in writers.values():
-            writer.cancel()
+            _abandon(writer)
         raise
-    tocs = {}
-    for lang, writer in writers.items():
-        writer.commit()
-        tocs[lang] = writer.generation
     return tocs
 
 
@@ -482,25 +528,24 @@ def delete(root: str | Path, doc_ids: Iterable[str], *,
         if generation is None:
             raise IndexMissingError(f"no index in {root}; build one with `tolk index PATH`")
         _roll_back_to_commit_point(generation)
-        writers = {}
+        writers, tocs = {}, {}
         try:
             for lang in LANGUAGES:
                 ix = whoosh_index.open_dir(str(generation / lang))
-                writers[lang] = _PendingWriter(ix, timeout=DEFAULT_LOCK_TIMEOUT)
+                writers[lang] = _new_writer(ix, timeout=DEFAULT_LOCK_TIMEOUT)
                 for doc_id in doc_ids:
                     deleted += writers[lang].delete_by_term("id", doc_id)
+            if not deleted:
+                for writer in writers.values():
+                    writer.cancel()
+                return 0
+            for lang, writer in writers.items():
+                writer.commit()
+                tocs[lang] = writer.generation
         except BaseException:
             for writer in writers.values():
-                writer.cancel()
+                _abandon(writer)
             raise
-        if not deleted:
-            for writer in writers.values():
-                writer.cancel()
-            return 0
-        tocs = {}
-        for lang, writer in writers.items():
-            writer.commit()
-            tocs[lang] = writer.generation
         meta = read_meta(generation)
         meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         _write_json(generation / META_FILE, meta)

@@ -41,11 +41,38 @@ def json_body():
     if not data.strip():
         raise ApiError(400, "invalid_json", "the request body is empty; send a JSON document")
     try:
-        return json.loads(data)
+        body = json.loads(data)
     except RecursionError:
         raise ApiError(400, "invalid_json", "the JSON body is nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+    _reject_lone_surrogates(body)
+    return body
+
+
+def _reject_lone_surrogates(value) -> None:
+    """400 for a string with an unpaired UTF-16 surrogate (JSON ``"\\ud800"``).
+
+    Such a string is not Unicode text: stored, it made every later answer that
+    contained it fail to encode (500 on search, the document and the page).
+    Walked with a stack, not recursion: the body may be nested deeply.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ApiError(400, "invalid_json",
+                               "the body contains a lone UTF-16 surrogate escape "
+                               f"({item[exc.start]!r}), which is not text; send valid Unicode",
+                               {"_schema": ["unpaired surrogate in a JSON string"]}) from None
 
 
 def checked_id(doc_id: str) -> str:
