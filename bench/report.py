@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -322,7 +323,9 @@ def profile_section() -> str:
         return ""
     prof = json.loads(path.read_text())
     out = [f"## Profile of Tolk at {prof.get('size', 0):,} documents (`bench/profile_tolk.py`)", "",
-           f"Date {prof.get('date')}; command `{prof.get('command')}`.", ""]
+           f"Date {prof.get('date')}; command `{prof.get('command')}`; Tolk code: "
+           f"`{Path(prof.get('code_dir', '?')).name}` (the frozen copy the run above measured, "
+           "when the names match).", ""]
     for part in prof.get("parts", []):
         out.append(f"### {part['title']}")
         out.append("")
@@ -333,7 +336,9 @@ def profile_section() -> str:
             if tbl.get("caption"):
                 out.append(tbl["caption"])
                 out.append("")
-            out.append(table(tbl["header"], tbl["rows"]))
+            rows = [[re.sub(r"(?:/[^ ()`]*)?bench/out/code-\d{8}-\d{6}/", "", str(c)) for c in row]
+                    for row in tbl["rows"]]
+            out.append(table(tbl["header"], rows))
             out.append("")
     return "\n".join(out)
 
