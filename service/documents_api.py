@@ -15,6 +15,7 @@ import json
 
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from index.documents import Document, DocumentError, RawDocument, prepare, validate_id
 from index.store import delete, update
@@ -38,6 +39,11 @@ def json_body():
         raise ApiError(415, "unsupported_media_type",
                        "send the body as JSON with the header 'Content-Type: application/json'")
     data = request.get_data(cache=False)  # raises 413 beyond MAX_CONTENT_LENGTH
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        # A chunked body (no Content-Length) is cut off at the limit without an error;
+        # parsing the cut-off part answered 400 "not valid JSON" instead of 413.
+        raise RequestEntityTooLarge()
     if not data.strip():
         raise ApiError(400, "invalid_json", "the request body is empty; send a JSON document")
     try:
