@@ -357,6 +357,9 @@ def _publish(generation: Path, tocs: dict) -> None:
             if not name.endswith("WRITELOCK") and (folder / name).is_file():
                 _fsync_path(folder / name)  # files synced before have nothing dirty: cheap
         _fsync_path(folder)
+    lexicon = generation / LEXICON_FILE  # saved by index.crosslink without an fsync
+    if lexicon.exists():
+        _fsync_path(lexicon)
     _write_json(generation / COMMIT_FILE, {"toc": point})
     # Only now may the previous TOCs and their segments go. A reader that read the
     # old commit point a moment ago and misses a file retries (IndexReader.searchers).
