@@ -1,20 +1,230 @@
-"""The human search page at ``/``."""
+"""The human search page at ``/``.
+
+Server-rendered HTML that works without JavaScript; ``static/tolk.js`` only
+adds suggestions while typing. The page runs the SAME search function as the
+JSON API (:func:`service.api.run_search`) and shows bad input (a query syntax
+error, an invalid filter value, a too long query) inline with status 400.
+
+URL parameters mirror the API where they can: ``q``, ``lang`` (nl|en|any),
+``crosslingual`` (true|false; the form sends a hidden ``false`` followed by
+the checkbox's ``true``, so the last value wins), ``date_from``, ``date_to``
+and ``sort`` are passed through; ``page`` (1-based, 10 hits a page) becomes
+``offset``; ``ui`` (nl|en) picks the interface language and is remembered in a
+cookie.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import math
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app, make_response, render_template, request, url_for
+from marshmallow import ValidationError
+
+from index.query import QuerySyntaxError
 
 from .api import run_search
+from .errors import ApiError
+from .i18n import COOKIE, COOKIE_MAX_AGE, UI_LANGUAGES, Translator, ui_choice_from_args, \
+    ui_language
 
 bp = Blueprint("page", __name__)
+
+PER_PAGE = 10
+MAX_OFFSET = 10_000  # the API's largest offset
+LANG_FILTERS = ("any", "nl", "en")
+PASS_THROUGH = ("date_from", "date_to", "sort")  # API filters without a control on the page
+TRUE_WORDS = {"true", "1", "on", "yes", "y", "t"}
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+
+@dataclass
+class PageState:
+    """What the visitor asked for, as read from the URL."""
+
+    q: str = ""
+    lang: str = "any"
+    crosslingual: bool = True
+    crosslingual_raw: str | None = None
+    page: int = 1
+    page_raw: str | None = None
+    extra: dict = field(default_factory=dict)  # pass-through API filters
+
+    @classmethod
+    def from_args(cls, args) -> "PageState":
+        state = cls(q=args.get("q", "").strip(), lang=args.get("lang", "any") or "any")
+        values = args.getlist("crosslingual")
+        if values:
+            state.crosslingual_raw = values[-1]
+            state.crosslingual = values[-1].strip().lower() in TRUE_WORDS
+        state.page_raw = args.get("page")
+        if state.page_raw not in (None, ""):
+            try:
+                state.page = int(state.page_raw)
+            except ValueError:
+                state.page = 0  # reported as an invalid page below
+        state.extra = {k: args[k] for k in PASS_THROUGH if args.get(k)}
+        return state
+
+    def search_args(self) -> dict:
+        args = {"q": self.q, "lang": self.lang, "limit": PER_PAGE,
+                "offset": (self.page - 1) * PER_PAGE, **self.extra}
+        if self.crosslingual_raw is not None:
+            args["crosslingual"] = self.crosslingual_raw
+        return args
+
+    def url(self, **changes) -> str:
+        """The page URL for this state with ``changes``; defaults are left out."""
+        values = {"q": self.q, "lang": self.lang, "crosslingual": self.crosslingual,
+                  "page": self.page, **self.extra}
+        values.update(changes)
+        params = {}
+        if values.get("q"):
+            params["q"] = values["q"]
+        if values.get("lang") in ("nl", "en"):
+            params["lang"] = values["lang"]
+        if values.get("crosslingual") is False:
+            params["crosslingual"] = "false"
+        if values.get("page") and values["page"] > 1:
+            params["page"] = values["page"]
+        for key in PASS_THROUGH:
+            if values.get(key):
+                params[key] = values[key]
+        return url_for("page.index", **params)
+
+
+@dataclass
+class InlineError:
+    """A problem with the visitor's input, shown in the page."""
+
+    status: int
+    text: str
+    query_parts: tuple[str, str, str] | None = None  # before, at, after the error
+
+
+def _friendly_error(exc: Exception, state: PageState, t: Translator) -> InlineError:
+    if isinstance(exc, QuerySyntaxError):
+        q = state.q
+        pos = max(0, min(exc.position, len(q)))
+        parts = (q[:pos], q[pos:pos + 1] or " ", q[pos + 1:])
+        return InlineError(400, t("error_syntax", detail=exc.message), parts)
+    if isinstance(exc, ValidationError):
+        messages = exc.messages if isinstance(exc.messages, dict) else {}
+        names = []
+        for key in messages or {"_": None}:
+            name = t(f"field_{key}") if f"field_{key}" in t.strings else key
+            if name not in names:
+                names.append(name)
+        return InlineError(400, t("error_invalid", fields=", ".join(names)))
+    assert isinstance(exc, ApiError)
+    if exc.code == "query_too_long":
+        return InlineError(exc.status,
+                           t("error_too_long", limit=current_app.config["MAX_QUERY_CHARS"]))
+    if exc.code == "invalid_request" and set(exc.errors) == {"q"}:
+        return InlineError(exc.status, t("empty_query"))
+    return InlineError(exc.status, t("error_other", detail=exc.message))
+
+
+def _page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link, ``None`` for a gap: 1 … 4 5 [6] 7 8 … 20."""
+    shown = {1, last, *range(current - around, current + around + 1)}
+    numbers: list[int | None] = []
+    previous = 0
+    for n in sorted(p for p in shown if 1 <= p <= last):
+        if n - previous == 2:
+            numbers.append(n - 1)  # a gap of one page: show the page, not "…"
+        elif n - previous > 2:
+            numbers.append(None)
+        numbers.append(n)
+        previous = n
+    return numbers
+
+
+def _language_counts(result: dict) -> dict:
+    """Hits per language filter value, from the language facet (counts both languages)."""
+    facet = result.get("facets", {}).get("language", {})
+    counts = {code: int(facet.get(code, 0)) for code in ("nl", "en")}
+    return {"any": counts["nl"] + counts["en"], **counts}
+
+
+SUGGEST_PATH = "/api/suggest"
+
+
+def _suggest_url() -> str | None:
+    """The API's suggestion endpoint, if the app has one (the script needs it)."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == SUGGEST_PATH and "GET" in (rule.methods or ()):
+            return SUGGEST_PATH
+    return None
+
+
+@bp.app_context_processor
+def interface_text():
+    """``t``, ``ui`` and the language switch links for every HTML template."""
+    ui = ui_language()
+    switch = []
+    for code in UI_LANGUAGES:
+        if request.endpoint == "page.index":
+            args = request.args.to_dict(flat=False)
+            args["ui"] = [code]
+            href = url_for("page.index", **args)
+        else:
+            href = url_for("page.index", ui=code)
+        label = {"nl": "Nederlands", "en": "English"}[code]
+        switch.append({"code": code, "label": label, "href": href, "current": code == ui})
+    return {"t": Translator(ui), "ui": ui, "ui_switch": switch}
 
 
 @bp.get("/")
 def index():
-    q = request.args.get("q", "").strip()
-    result = None
-    if q:
-        args = {k: v for k, v in request.args.items() if k in ("q", "lang", "crosslingual",
-                                                               "offset")}
-        result = run_search(args)
-    return render_template("search.html", q=q, result=result)
+    t = Translator(ui_language())
+    state = PageState.from_args(request.args)
+    result = error = None
+    notice = None
+    status = 200
+    if state.q:
+        try:
+            if state.page < 1 or (state.page - 1) * PER_PAGE > MAX_OFFSET:
+                raise ValidationError({"page": ["not a valid page number"]})
+            result = run_search(state.search_args())
+        except (ValidationError, QuerySyntaxError) as exc:
+            error = _friendly_error(exc, state, t)
+        except ApiError as exc:
+            if exc.status >= 500:
+                raise
+            error = _friendly_error(exc, state, t)
+        if error:
+            status = error.status
+    elif "q" in request.args:
+        notice = t("empty_query")
+
+    view = {}
+    if result is not None:
+        total = result["total"]
+        last_page = max(1, min(math.ceil(total / PER_PAGE), MAX_OFFSET // PER_PAGE + 1))
+        first = (state.page - 1) * PER_PAGE + 1
+        view = {
+            "total": total,
+            "first": first,
+            "last": first + len(result["hits"]) - 1,
+            "last_page": last_page,
+            "pages": _page_numbers(state.page, last_page) if total > PER_PAGE else [],
+            "lang_counts": _language_counts(result),
+        }
+
+    html = render_template("search.html", state=state, result=result, view=view,
+                           error=error, notice=notice, suggest_url=_suggest_url(),
+                           lang_filters=LANG_FILTERS)
+    response = make_response(html, status)
+    chosen = ui_choice_from_args()
+    if chosen:
+        response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax",
+                            httponly=True, secure=request.is_secure)
+    response.vary.update(("Accept-Language", "Cookie"))
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response

@@ -1,0 +1,399 @@
+"""The search page in a real headless Chromium (Debian's), driven by Playwright.
+
+A real gunicorn server runs on a free port over a fresh index of the seeds plus
+generated articles and one document with ``<script>`` in its title (see
+``pagecorpus.py``). Screenshots go to ``test-output/``.
+
+Chromium is Debian's ``/usr/bin/chromium`` (Playwright's own browser download
+is not used). Without it the tests are skipped locally and FAIL in CI.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from conftest import IN_CI
+from pagecorpus import XSS_TITLE, build_page_index
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "test-output"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@pytest.fixture(scope="module", autouse=True)
+def require_chromium():
+    """Before any index or server is built: skip locally, fail in CI, without Chromium."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install chromium"
+        if IN_CI:
+            pytest.fail(message + " (a missing browser is a failure in CI)")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """gunicorn serving the page index; yields the base URL."""
+    workdir = tmp_path_factory.mktemp("browser")
+    index_dir = build_page_index(workdir)
+    port = _free_port()
+    log_path = workdir / "gunicorn.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--index-dir", str(index_dir),
+             "--port", str(port), "--workers", "2"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if _status(base + "/api/health") == 200:
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(timeout=10)
+            pytest.fail("gunicorn did not start: " + log_path.read_text())
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(require_chromium):
+    with sync_playwright() as playwright:
+        # Playwright gives every launch a fresh temporary profile (--user-data-dir).
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Watch:
+    """JavaScript errors, console errors and dialogs seen by a page: all must stay empty."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.allowed_statuses: set[int] = set()  # pages a test loads with a 4xx on purpose
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("console", self._console)
+        page.on("dialog", self._dialog)
+
+    def _console(self, msg):
+        if msg.type != "error":
+            return
+        if any(f"status of {status} " in msg.text for status in self.allowed_statuses):
+            return
+        self.errors.append(f"console: {msg.text} at {msg.location.get('url')}")
+
+    def _dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+
+def _open(browser, locale="en-US", viewport=DESKTOP, **options):
+    context = browser.new_context(locale=locale, viewport=viewport, **options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page, Watch(page)
+
+
+@pytest.fixture
+def page_en(browser):
+    context, page, watch = _open(browser)
+    yield page, watch
+    context.close()
+    assert not watch.dialogs, watch.dialogs
+    assert not watch.errors, watch.errors
+
+
+def hits(page, language=None):
+    selector = "li.hit" + (f"[data-language={language}]" if language else "")
+    return page.locator(selector)
+
+
+def hit_ids(page):
+    return page.locator("li.hit").evaluate_all("els => els.map(e => e.dataset.id)")
+
+
+def summary(page):
+    return page.locator("#results-summary")
+
+
+def search_box(page):
+    return page.locator("#q")
+
+
+# --------------------------------------------------------------------------------------
+
+def test_type_submit_filter_and_switch_crosslingual(server, page_en):
+    page, _ = page_en
+    page.goto(server + "/")
+    expect(page).to_have_title("Tolk")
+    box = page.get_by_label("Search the news")
+    expect(box).to_have_attribute("id", "q")
+    expect(box).to_be_focused()  # autofocus on the start page
+    page.keyboard.type("Putin")
+    page.keyboard.press("Enter")  # keyboard submit
+    page.wait_for_url(re.compile(r"[?&]q=Putin"))
+    assert "crosslingual=false" not in page.url  # the script drops the hidden field
+    expect(summary(page)).to_have_text("20 results for “Putin”")
+    expect(hits(page)).to_have_count(10)
+    assert hits(page, "nl").count() > 0 and hits(page, "en").count() > 0
+    expect(page.locator(".badge-nl").first).to_be_visible()
+    expect(page.locator(".badge-en").first).to_be_visible()
+    expect(page.locator(".badge-nl").first).to_have_text(re.compile("NL$"))
+    crosslink = page.locator(".crosslink").first
+    expect(crosslink).to_be_visible()
+    expect(crosslink).to_contain_text(re.compile(r"Putin\s*←[\s\S]*Poetin"))
+    expect(page.locator(".snippet mark").first).to_be_visible()
+
+    # Language filter: Dutch only
+    page.get_by_role("radio", name=re.compile(r"^Dutch")).check()
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"lang=nl"))
+    expect(hits(page)).to_have_count(10)
+    assert hits(page, "en").count() == 0
+    expect(page.get_by_role("radio", name=re.compile(r"^Dutch"))).to_be_checked()
+    page.get_by_role("radio", name=re.compile(r"^English")).check()
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url(re.compile(r"lang=en"))
+    assert hits(page).count() == hits(page, "en").count() == 9
+
+    # Cross-lingual off, with the keyboard only: Space on the switch, Enter in the box
+    page.get_by_role("radio", name=re.compile(r"^Both")).check()
+    switch = page.get_by_role("switch")
+    expect(switch).to_be_checked()
+    switch.focus()
+    page.keyboard.press("Space")
+    expect(switch).not_to_be_checked()
+    box.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"crosslingual=false"))
+    expect(summary(page)).to_have_text("9 results for “Putin”")
+    assert hits(page).count() == hits(page, "en").count() == 9  # Dutch articles say Poetin
+    expect(page.locator(".crosslink")).to_have_count(0)
+    expect(page.get_by_role("switch")).not_to_be_checked()
+
+
+def test_keyboard_focus_is_visible(server, page_en):
+    page, _ = page_en
+    page.goto(server + "/?q=Putin")
+    search_box(page).focus()
+    seen = []
+    for _ in range(40):  # Tab through the whole page, back to the start
+        page.keyboard.press("Tab")
+        state = page.evaluate("""() => { const e = document.activeElement;
+            const s = getComputedStyle(e);
+            return [e.tagName, e.getAttribute('type') || e.textContent.trim().slice(0, 20),
+                    s.outlineStyle, parseFloat(s.outlineWidth)]; }""")
+        if state[0] == "BODY" or (state[0] == "INPUT" and state[1] == "search"):
+            break
+        seen.append(state)
+        assert state[2] != "none" and state[3] >= 2, f"no visible focus on {state}"
+    kinds = [s[1] for s in seen]
+    assert {"submit", "radio", "checkbox", "Next →"} <= set(kinds), seen
+
+
+def test_pagination_next_previous_and_numbers(server, page_en):
+    page, _ = page_en
+    page.goto(server + "/?q=Putin")
+    first_page = hit_ids(page)
+    pages = page.get_by_role("navigation", name="Result pages")
+    expect(pages.locator("[aria-current=page]")).to_have_text("1")
+    pages.get_by_role("link", name="Next").click()
+    page.wait_for_url(re.compile(r"page=2"))
+    expect(page.locator("ol.hits")).to_have_attribute("start", "11")
+    expect(hits(page)).to_have_count(10)
+    assert not set(hit_ids(page)) & set(first_page)
+    expect(pages.locator("[aria-current=page]")).to_have_text("2")
+    expect(page.locator(".summary-detail")).to_contain_text("showing 11–20")
+    pages.get_by_role("link", name="Page 1").click()
+    page.wait_for_url(re.compile(r"q=Putin$"))
+    assert hit_ids(page) == first_page
+    pages.get_by_role("link", name="Page 2").press("Enter")  # links work from the keyboard
+    page.wait_for_url(re.compile(r"page=2"))
+    pages.get_by_role("link", name="Previous").click()
+    page.wait_for_url(re.compile(r"q=Putin$"))
+    assert hit_ids(page) == first_page
+
+
+def test_did_you_mean_follows_the_suggestion(server, page_en):
+    page, _ = page_en
+    page.goto(server + "/")
+    search_box(page).fill("Putn")
+    search_box(page).press("Enter")
+    expect(summary(page)).to_have_text("No results for “Putn”")
+    expect(page.locator(".tips")).to_contain_text("Check the spelling")
+    page.locator(".did-you-mean").get_by_role("link", name="putin").click()
+    page.wait_for_url(re.compile(r"q=putin"))
+    expect(summary(page)).to_have_text("20 results for “putin”")
+
+
+def test_markup_in_documents_and_queries_stays_text(server, page_en):
+    page, watch = page_en
+    page.goto(server + "/")
+    search_box(page).fill("xylophone")
+    page.keyboard.press("Enter")
+    title = page.locator(".hit-title")
+    expect(title).to_have_count(1)
+    expect(title).to_have_text(XSS_TITLE)
+    expect(page.get_by_text("<script>alert(1)</script>").first).to_be_visible()
+    expect(page.locator(".snippet")).to_contain_text("<img src=x onerror=alert(2)>")
+    scripts = page.evaluate("() => [...document.scripts].map(s => s.src)")
+    assert scripts == [server + "/static/tolk.js"]
+    assert page.locator(".hits img").count() == 0
+
+    query = "<script>alert(1)</script>"
+    search_box(page).fill(query)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=%3Cscript"))
+    expect(search_box(page)).to_have_value(query)
+    expect(summary(page)).to_contain_text(query)
+    expect(page).to_have_title(query + " · Tolk")
+    assert page.evaluate("() => document.scripts.length") == 1
+    page.wait_for_timeout(300)
+    assert not watch.dialogs
+
+
+def test_bad_query_is_explained_in_the_page(server, page_en):
+    page, watch = page_en
+    watch.allowed_statuses.add(400)
+    response = page.goto(server + "/?q=Putin+(troops")
+    assert response.status == 400
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The query could not be read")
+    expect(alert.locator("mark")).to_have_text("(")
+    expect(search_box(page)).to_have_value("Putin (troops")
+
+
+def test_interface_language_follows_browser_and_switch_is_remembered(server, browser):
+    context, page, watch = _open(browser, locale="nl-NL")
+    try:
+        page.goto(server + "/?q=Poetin")
+        expect(page.locator("html")).to_have_attribute("lang", "nl")
+        expect(page.get_by_role("button", name="Zoeken", exact=True)).to_be_visible()
+        expect(summary(page)).to_contain_text("resultaten voor ‘Poetin’")
+        page.get_by_role("navigation", name="Taal van de website") \
+            .get_by_role("link", name="English").click()
+        page.wait_for_url(re.compile(r"ui=en"))
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(summary(page)).to_contain_text("results for “Poetin”")  # query kept
+        page.goto(server + "/")  # remembered in a cookie
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("button", name="Search", exact=True)).to_be_visible()
+    finally:
+        context.close()
+    assert not watch.errors and not watch.dialogs
+
+
+def test_suggestions_while_typing_or_plain_box_without_them(server, page_en):
+    page, _ = page_en
+    page.goto(server + "/")
+    box = search_box(page)
+    has_endpoint = _status(server + "/api/suggest?q=po") == 200
+    expect(page.locator("form[data-suggest-url]")).to_have_count(1 if has_endpoint else 0)
+    box.press_sequentially("Poe", delay=60)
+    if has_endpoint:
+        expect(box).to_have_attribute("role", "combobox")
+        listbox = page.get_by_role("listbox")
+        expect(listbox).to_be_visible()
+        expect(box).to_have_attribute("aria-expanded", "true")
+        options = listbox.get_by_role("option")
+        expect(options.first).to_contain_text("poetin")
+        page.keyboard.press("ArrowDown")
+        expect(options.first).to_have_attribute("aria-selected", "true")
+        expect(box).to_have_attribute("aria-activedescendant", "q-suggestion-0")
+        page.keyboard.press("Enter")  # takes the suggestion, does not search yet
+        expect(listbox).to_be_hidden()
+        expect(box).to_have_value("poetin")
+        assert "q=" not in page.url
+        # Escape closes the list without changing the text
+        box.press_sequentially(" tro", delay=60)
+        expect(listbox).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(listbox).to_be_hidden()
+        expect(box).to_have_value("poetin tro")
+        box.fill("poetin")
+    else:
+        page.wait_for_timeout(400)
+        expect(page.get_by_role("listbox")).to_have_count(0)
+    page.keyboard.press("Enter")  # searches
+    page.wait_for_url(re.compile(r"q=[Pp]oe"))
+    expect(summary(page)).to_be_visible()
+
+
+def _no_horizontal_scroll(page):
+    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_screenshots_desktop_and_phone(server, browser):
+    OUTPUT.mkdir(exist_ok=True)
+    shots = []
+    context, page, watch = _open(browser)
+    try:
+        page.goto(server + "/")
+        page.screenshot(path=OUTPUT / "search-start.png")
+        page.goto(server + "/?q=Putin")
+        page.screenshot(path=OUTPUT / "search-page.png", full_page=True)
+        page.goto(server + "/?q=Poetin&lang=en&crosslingual=false")
+        page.screenshot(path=OUTPUT / "search-empty.png", full_page=True)
+        shots += ["search-start.png", "search-page.png", "search-empty.png"]
+    finally:
+        context.close()
+    assert not watch.errors and not watch.dialogs
+
+    context, page, watch = _open(browser, locale="nl-NL", viewport=PHONE, is_mobile=True,
+                                 has_touch=True, device_scale_factor=2)
+    try:
+        page.goto(server + "/?q=Putin")
+        assert _no_horizontal_scroll(page)
+        # the search box and button fit side by side, the button is big enough to tap
+        button = page.get_by_role("button", name="Zoeken", exact=True).bounding_box()
+        assert button["height"] >= 40 and button["x"] + button["width"] <= PHONE["width"]
+        page.screenshot(path=OUTPUT / "search-page-phone.png")
+        page.screenshot(path=OUTPUT / "search-page-phone-full.png", full_page=True)
+        watch.allowed_statuses.add(400)
+        page.goto(server + "/?q=Putin+(troops")
+        assert _no_horizontal_scroll(page)
+        page.screenshot(path=OUTPUT / "search-error-phone.png")
+        shots += ["search-page-phone.png", "search-page-phone-full.png",
+                  "search-error-phone.png"]
+    finally:
+        context.close()
+    assert not watch.errors and not watch.dialogs
+    for name in shots:
+        assert (OUTPUT / name).stat().st_size > 10_000, name
