@@ -66,4 +66,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # WEB_CONCURRENCY. GUNICORN_CMD_ARGS sets any other option (e.g. "--bind=127.0.0.1:9000
 # --threads=4"), except the ones on this line, which win over it. The worker timeout stays
 # above TOLK_LOCK_TIMEOUT (30 s), as with `tolk serve`: a write may wait that long for the lock.
-CMD ["gunicorn", "--timeout", "90", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "service:create_app()"]
+# The request line limit fits a TOLK_MAX_QUERY_CHARS query in percent-encoded UTF-8.
+CMD ["gunicorn", "--timeout", "90", "--limit-request-line", "8190", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "service:create_app()"]

@@ -8,11 +8,14 @@ PORT ?= 8000
 WORKERS ?= 2
 # Parallel text to learn cross-links from, when it is beside the checkout (it is on our machines).
 export TOLK_PARALLEL_DIR ?= $(abspath $(wildcard ../shared/data/flores200_devtest_nl_en))
-# Debian packages the tests use (FreeDict for the lexicon).
-TEST_DEBS := dict-freedict-nld-eng dict-freedict-eng-nld
+# Debian packages: FreeDict for the lexicon; the tests also build and run the container
+# image with podman (runc, debootstrap for a local base image) and drive Debian's Chromium.
 RUN_DEBS := dict-freedict-nld-eng dict-freedict-eng-nld
+TEST_DEBS := $(RUN_DEBS) podman runc debootstrap chromium fonts-liberation
+BENCH_DEBS := $(RUN_DEBS) wdutch wamerican wrk
 
-.PHONY: run test install install-test debs-run debs-test index clean bench eval
+.PHONY: run test reliability ci install install-test install-bench debs-run debs-test \
+	debs-bench index clean bench eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +29,22 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
 
 debs-run:
 	@./scripts/ensure-debs.sh $(RUN_DEBS)
 
 debs-test:
 	@./scripts/ensure-debs.sh $(TEST_DEBS)
+
+debs-bench:
+	@./scripts/ensure-debs.sh $(BENCH_DEBS)
 
 $(INDEX_DIR)/current: | install debs-run
 	$(BIN)/tolk index --index-dir $(INDEX_DIR) seeds
@@ -47,10 +58,19 @@ run: install debs-run $(INDEX_DIR)/current
 test: install-test debs-test
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+# About 2.5 minutes: capacity, 60 s at twice that with mixed reads and writes, recovery.
+reliability: install-test debs-test
+	@mkdir -p test-output
+	$(BIN)/python scripts/reliability/load.py --workers 3 --overload-seconds 60 \
+		--out test-output/reliability.json
+
+# What CI runs (.ci/run): every test, then the load test.
+ci: test reliability
+
 eval: install debs-run
 	$(BIN)/tolk eval
 
-bench: install-test debs-run
+bench: install-bench debs-bench
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -19,8 +19,10 @@ from typing import Iterable, Iterator
 from .cleaning import clean_text
 from .language import LanguageError, detect_language
 
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,199}$")
-DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
+# `(?!\n)` because Python's `$` also matches before a final newline ("abc\n" is no id);
+# the patterns stay valid ECMAScript, as the OpenAPI document publishes them.
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,199}$(?!\n)")
+DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$(?!\n)")
 OPTIONAL_FIELDS = ("title", "language", "date", "url", "source")
 MAX_TEXT_CHARS = 2_000_000
 
@@ -88,6 +90,14 @@ def validate_id(doc_id) -> str:
     return doc_id
 
 
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def raw_from_mapping(record: dict, origin: str = "") -> RawDocument:
     """Validate a JSON object (from .jsonl or the API) into a RawDocument."""
     if not isinstance(record, dict):
@@ -107,6 +117,9 @@ def raw_from_mapping(record: dict, origin: str = "") -> RawDocument:
         value = record.get(name)
         if value is not None and not isinstance(value, str):
             errors[name] = ["must be a string"]
+    for name in ("id", "text", *OPTIONAL_FIELDS):
+        if isinstance(record.get(name), str) and not _encodable(record[name]):
+            errors[name] = ["contains an unpaired UTF-16 surrogate (\\ud800-\\udfff)"]
     if isinstance(record.get("language"), str) and record["language"] not in ("nl", "en"):
         errors["language"] = ["must be 'nl' or 'en'"]
     if isinstance(record.get("date"), str) and not DATE_RE.match(record["date"]):

@@ -8,6 +8,7 @@ from index.store import IndexReader
 
 from .cors import register_cors
 from .errors import register_error_handlers
+from .headers import register_security_headers
 from .lexicon import load_lexicon
 from .settings import load_settings
 
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_cors(app)
+    register_security_headers(app)
     from . import api, documents_api, page
 
     app.register_blueprint(api.bp)

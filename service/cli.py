@@ -218,8 +218,11 @@ def cmd_serve(args, settings) -> int:
     # A write may wait LOCK_TIMEOUT for another writer and then rebuild the lexicon:
     # the worker timeout must be longer than that.
     timeout = int(settings["LOCK_TIMEOUT"]) + 60
+    # gunicorn's default request line limit (4094) is below a TOLK_MAX_QUERY_CHARS query in
+    # percent-encoded UTF-8; past it gunicorn answers its own non-JSON 400.
     argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-            "--timeout", str(timeout), "--access-logfile", "-", "service:create_app()"]
+            "--timeout", str(timeout), "--limit-request-line", "8190",
+            "--access-logfile", "-", "service:create_app()"]
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])
     return 0  # not reached
 

@@ -36,11 +36,6 @@ LANG_FILTERS = ("any", "nl", "en")
 PASS_THROUGH = ("date_from", "date_to", "sort")  # API filters without a control on the page
 TRUE_WORDS = {"true", "1", "on", "yes", "y", "t"}
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
-
-
 @dataclass
 class PageState:
     """What the visitor asked for, as read from the URL."""
@@ -224,7 +219,4 @@ def index():
         response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax",
                             httponly=True, secure=request.is_secure)
     response.vary.update(("Accept-Language", "Cookie"))
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    return response  # security headers: service/headers.py

@@ -37,6 +37,16 @@ def test_reads_txt_and_jsonl_from_folders(tmp_path):
     assert len(skips) == 4
 
 
+def test_a_jsonl_line_with_a_lone_surrogate_is_skipped_not_a_crash(tmp_path):
+    (tmp_path / "batch.jsonl").write_text(
+        '{"id": "bad", "text": "x\\ud800y"}\n' + json.dumps({"id": "ok", "text": DUTCH}) + "\n",
+        encoding="utf-8")
+    items = list(read_paths([tmp_path]))
+    assert [i.id for i in items if isinstance(i, RawDocument)] == ["ok"]
+    (skip,) = [i for i in items if isinstance(i, Skipped)]
+    assert "surrogate" in skip.reason
+
+
 def test_missing_path_is_reported():
     (skip,) = list(read_paths(["/nonexistent/tolk"]))
     assert isinstance(skip, Skipped) and "no such file" in skip.reason
@@ -50,6 +60,10 @@ def test_missing_path_is_reported():
     ({"id": "a", "text": "x", "language": "de"}, "language"),
     ({"id": "a", "text": "x", "date": "22-02-2022"}, "date"),
     ({"id": "a", "text": "x", "title": 5}, "title"),
+    ({"id": "a\n", "text": "x"}, "id"),
+    ({"id": "a", "text": "x", "date": "2022-02\n"}, "date"),
+    ({"id": "a", "text": "x\ud800y"}, "text"),
+    ({"id": "a", "text": "x", "title": "\udfff"}, "title"),
 ])
 def test_invalid_records_name_the_field(record, field):
     with pytest.raises(DocumentError) as info:

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -73,6 +74,17 @@ def test_many_requests_across_workers_all_succeed(server):
 def test_errors_are_json_over_http(server):
     status, body = get(server + "/api/search")
     assert status == 400 and body["code"] == "invalid_request"
+
+
+def test_longest_allowed_query_in_four_byte_utf8_reaches_the_app(server):
+    # 500 characters (TOLK_MAX_QUERY_CHARS) of 4-byte UTF-8 are 6,000 bytes percent-encoded,
+    # past gunicorn's default request line limit, which would answer a non-JSON 400.
+    words = ("\U0001F600" * 4 + " ") * 99 + "\U0001F600" * 5
+    assert len(words) == 500
+    status, body = get(server + "/api/search?q=" + urllib.parse.quote(words))
+    assert status == 200 and body["total"] == 0
+    status, body = get(server + "/api/search?q=" + urllib.parse.quote(words + "x"))
+    assert status == 400 and body["code"] == "query_too_long"
 
 
 # -- writes under several workers -----------------------------------------------------

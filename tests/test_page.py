@@ -141,6 +141,21 @@ def test_security_headers_and_vary(web):
     assert {"Accept-Language", "Cookie"} <= set(response.vary)
 
 
+@pytest.mark.parametrize("path", ["/no-such-page", "/static/missing.css"])
+def test_html_error_pages_carry_the_same_security_headers(web, path):
+    response = web.get(path)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_api_responses_are_nosniff_json_without_a_page_policy(web):
+    response = web.get("/api/search")
+    assert response.status_code == 400 and response.mimetype == "application/json"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in response.headers
+
+
 # --- interface language -----------------------------------------------------------------
 
 def test_interface_follows_accept_language(web):

@@ -134,11 +134,10 @@ def test_ids_named_like_index_files_are_just_ids(sec_client, writable_index, doc
     assert sec_client.delete(f"/api/documents/{doc_id}", headers=AUTH).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="index/documents.py ID_RE ends in '$', which also "
-                                        "matches before a final newline: 'abc\\n' is accepted")
 def test_an_id_with_a_trailing_newline_is_rejected(sec_client):
     response = sec_client.put("/api/documents/abc%0A", json={"text": NL}, headers=AUTH)
     assert response.status_code == 400
+    assert sec_client.get("/api/documents/abc").status_code == 404
 
 
 @pytest.mark.parametrize("path", [
