@@ -68,7 +68,7 @@ reliability: install-test debs-test
 ci: test reliability
 
 eval: install debs-run
-	$(BIN)/tolk eval
+	$(BIN)/tolk eval --benchmarks BENCHMARKS.md
 
 bench: install-bench debs-bench
 	$(BIN)/python bench/run_all.py

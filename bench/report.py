@@ -396,6 +396,14 @@ def render(results: dict) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def render_keeping_eval(results: dict, dest: Path) -> str:
+    """``render(results)`` plus the `tolk eval` section already in ``dest``, if any."""
+    from index.evaluation import marked_section
+
+    kept = marked_section(dest.read_text("utf-8")) if dest.exists() else ""
+    return render(results) + ("\n" + kept if kept else "")
+
+
 def main(argv) -> int:
     import argparse
 
@@ -405,7 +413,7 @@ def main(argv) -> int:
     args = ap.parse_args(argv)
     dest = Path(args.out)
     results = json.loads(Path(args.results).read_text())
-    dest.write_text(render(results), "utf-8")
+    dest.write_text(render_keeping_eval(results, dest), "utf-8")
     print(f"wrote {dest}")
     return 0
 

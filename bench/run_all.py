@@ -205,14 +205,14 @@ def main(argv=None) -> int:
 
 
 def _save(results: dict, out: str, partial: bool = False) -> None:
-    from report import render
+    from report import render_keeping_eval
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results)
     (OUT_DIR / f"results-{stamp}.json").write_text(text)
     (OUT_DIR / "results-latest.json").write_text(text)
-    Path(out).write_text(render(results), "utf-8")
+    Path(out).write_text(render_keeping_eval(results, Path(out)), "utf-8")
     if partial:
         log(f"  (partial results written to {out})")
 

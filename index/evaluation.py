@@ -180,3 +180,55 @@ def run_seeds(reader: IndexReader, crosslingual: bool = True, k: int = 5) -> dic
         "by_kind": {kind: round(sum(v) / len(v), 4) for kind, v in sorted(by_kind.items())},
         "queries": per_query,
     }
+
+
+# -- the report section in BENCHMARKS.md -----------------------------------------------------
+
+SECTION_BEGIN = "<!-- tolk eval: begin (written by `tolk eval --benchmarks`) -->"
+SECTION_END = "<!-- tolk eval: end -->"
+
+
+def markdown_report(report: dict, header: list[str]) -> str:
+    """The evaluation report as a Markdown section, between the section markers."""
+    out = [SECTION_BEGIN, "## Retrieval quality (`tolk eval`)", "", *header, ""]
+    flores = report.get("flores")
+    if flores:
+        out += ["FLORES-200 devtest, 281 articles a language: the query is an article's first "
+                "sentence in language A, the collection the language-B articles from sentences "
+                "2..n; the parallel-text links are learned per fold, never from the query's own "
+                "article.", "",
+                "| run | MRR | Recall@10 | % of monolingual MRR | ms/query |",
+                "|---|---|---|---|---|"]
+        for name, run in flores.items():
+            share = run.get("mrr_vs_monolingual")
+            out.append(f"| {name} | {run['mrr']:.3f} | {run['recall@10']:.3f} | "
+                       f"{'' if share is None else f'{share:.0%}'} | {run['ms_per_query']} |")
+        out.append("")
+    seeds = report.get("seeds")
+    if seeds:
+        kinds = sorted({k for run in seeds.values() for k in run["by_kind"]})
+        out += ["Graded queries over the five seeds (`index/data/seed_queries.tsv`), nDCG@5:", "",
+                "| run | all | " + " | ".join(kinds) + " |",
+                "|---|---|" + "---|" * len(kinds)]
+        for name, run in seeds.items():
+            out.append(f"| {name} | {run['ndcg@5']:.3f} | "
+                       + " | ".join(f"{run['by_kind'].get(k, 0):.3f}" for k in kinds) + " |")
+        out.append("")
+    out.append(SECTION_END)
+    return "\n".join(out) + "\n"
+
+
+def marked_section(text: str) -> str:
+    """The evaluation section found in ``text`` (markers included), or ''."""
+    start, end = text.find(SECTION_BEGIN), text.find(SECTION_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start:end + len(SECTION_END)] + "\n"
+
+
+def replace_marked_section(text: str, section: str) -> str:
+    """``text`` with its evaluation section replaced by ``section`` (appended if absent)."""
+    old = marked_section(text)
+    if old:
+        return text.replace(old, section)
+    return text.rstrip("\n") + "\n\n" + section

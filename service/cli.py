@@ -173,7 +173,24 @@ def cmd_eval(args, settings) -> int:
                   f"  {run['ms_per_query']} ms/query{extra}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+    if args.benchmarks:
+        _write_eval_section(Path(args.benchmarks), report)
     return 0
+
+
+def _write_eval_section(path: Path, report: dict) -> None:
+    import platform
+    from datetime import datetime, timezone
+
+    from index.evaluation import markdown_report, replace_marked_section
+
+    command = "tolk " + " ".join(sys.argv[1:]) if sys.argv[1:] else "tolk eval"
+    header = [f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+              f"- Command: `{command}` (also `make eval`)",
+              f"- Machine: {os.cpu_count()} cores, Python {platform.python_version()}"]
+    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
+    path.write_text(replace_marked_section(text, markdown_report(report, header)), "utf-8")
+    print(f"wrote the evaluation section of {path}")
 
 
 def cmd_lexicon(args, settings) -> int:
@@ -259,6 +276,9 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--skip-seeds", action="store_true")
     p.add_argument("--skip-flores", action="store_true")
     p.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    p.add_argument("--benchmarks", metavar="FILE",
+                   help="also write the results as the evaluation section of FILE "
+                        "(BENCHMARKS.md), replacing the previous one")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("lexicon", help="inspect the cross-link lexicon")
