@@ -135,8 +135,6 @@ def _flores_dir(args, settings) -> Path | None:
 
 
 def cmd_eval(args, settings) -> int:
-    from functools import partial
-
     from index.crosslink import build_lexicon
     from index.evaluation import run_flores, run_seeds
 

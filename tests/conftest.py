@@ -7,14 +7,40 @@ from pathlib import Path
 
 import pytest
 
+from index.documents import Document
 from service import create_app
 from service.cli import main as tolk_main
+from service.schemas import ErrorSchema
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 FLORES = SHARED / "data" / "flores200_devtest_nl_en"
 IN_CI = os.environ.get("CI") == "true"
+
+
+def assert_error(response, status, code=None) -> dict:
+    """Assert a Flask test response is the JSON error payload with this status (and code)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    body = response.get_json()
+    assert ErrorSchema().validate(body) == {}
+    assert body["status"] == status
+    if code:
+        assert body["code"] == code
+    return body
+
+
+# Small documents for the store and reliability tests, numbered by their id.
+NL = "Het kabinet bespreekt dinsdag de begroting voor defensie en de steun aan Oekraine {}."
+EN = "The cabinet discusses the defence budget and support for Ukraine on Tuesday {}."
+
+
+def make_doc(doc_id: str, lang: str) -> Document:
+    """A clean Document in ``lang`` whose text contains its id."""
+    text = (NL if lang == "nl" else EN).format(doc_id)
+    return Document(id=doc_id, language=lang, language_confidence=1.0, title=text[:40],
+                    text=text, original=text)
 
 
 class CliResult:

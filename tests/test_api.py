@@ -2,18 +2,9 @@
 
 import pytest
 
-from service.schemas import ErrorSchema, SearchResponseSchema
+from service.schemas import SearchResponseSchema
+from conftest import assert_error
 
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status
-    assert response.is_json
-    body = response.get_json()
-    assert ErrorSchema().validate(body) == {}
-    assert body["status"] == status
-    if code:
-        assert body["code"] == code
-    return body
 
 
 def test_health_counts_documents(client):

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.schemas import BatchResultSchema, ErrorSchema, StoredDocumentSchema
-from tests.conftest import require
+from service.schemas import BatchResultSchema, StoredDocumentSchema
+from conftest import assert_error, require
 
 REAL_DICT = Path("/usr/share/dictd/freedict-nld-eng.index").exists()
 AUTH = {"Authorization": "Bearer test-key"}
@@ -15,16 +15,6 @@ NL_TEXT = ("De gemeenteraad van Zwolle heeft dinsdag besloten een nieuwe fietsbr
            "IJssel te bouwen. De brug moet in 2025 klaar zijn en kost ruim twaalf miljoen euro.")
 EN_TEXT = ("The city council of Zwolle decided on Tuesday to build a new cycle bridge across "
            "the river IJssel. The bridge should be finished in 2025 and costs twelve million.")
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert ErrorSchema().validate(body) == {}
-    assert body["status"] == status
-    if code:
-        assert body["code"] == code
-    return body
 
 
 def post(client, docs, headers=AUTH):

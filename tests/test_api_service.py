@@ -11,24 +11,13 @@ from index.documents import Document
 from index.store import rebuild
 from service import create_app
 from service.openapi import openapi_path
-from service.schemas import ErrorSchema, StatsSchema
-from tests.conftest import require
+from service.schemas import StatsSchema
+from conftest import assert_error, require
 
 REAL_DICT = Path("/usr/share/dictd/freedict-nld-eng.index").exists()
 AUTH = {"Authorization": "Bearer test-key"}
 NL_TEXT = ("De gemeenteraad van Zwolle heeft dinsdag besloten een nieuwe fietsbrug over de "
            "IJssel te bouwen. De brug moet in 2025 klaar zijn en kost ruim twaalf miljoen euro.")
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status
-    assert response.is_json
-    body = response.get_json()
-    assert ErrorSchema().validate(body) == {}
-    assert body["status"] == status
-    if code:
-        assert body["code"] == code
-    return body
 
 
 # -- stats ---------------------------------------------------------------------------

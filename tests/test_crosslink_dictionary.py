@@ -1,6 +1,5 @@
 """FreeDict dictd parsing, cleaning and weighting, on a tiny fake dictionary."""
 
-import base64
 import gzip
 import logging
 from pathlib import Path

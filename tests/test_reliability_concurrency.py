@@ -21,17 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
 from harness import Gunicorn  # noqa: E402
 
+from conftest import EN, NL, make_doc  # noqa: E402
+
 pytestmark = pytest.mark.xdist_group("reliability")
-
-NL = "Het kabinet bespreekt dinsdag de begroting voor defensie en de steun aan Oekraine {}."
-EN = "The cabinet discusses the defence budget and support for Ukraine on Tuesday {}."
-
-
-def make_doc(doc_id: str, lang: str) -> Document:
-    text = (NL if lang == "nl" else EN).format(doc_id)
-    return Document(id=doc_id, language=lang, language_confidence=1.0, title=text[:40],
-                    text=text, original=text)
-
 
 def batch(k: int) -> list[Document]:
     """3 Dutch + 2 English documents: the batch spans both language indexes."""

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from index.documents import Document
 from index.store import (COMMIT_FILE, GENERATIONS, IndexReader, current_generation,
                          read_commit_point, rebuild, update)
 
@@ -36,17 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
 from harness import Gunicorn  # noqa: E402
 
+from conftest import EN, NL, make_doc  # noqa: E402
+
 pytestmark = pytest.mark.xdist_group("reliability")
-
-NL = "Het kabinet bespreekt dinsdag de begroting voor defensie en de steun aan Oekraine {}."
-EN = "The cabinet discusses the defence budget and support for Ukraine on Tuesday {}."
-
-
-def make_doc(doc_id: str, lang: str) -> Document:
-    text = (NL if lang == "nl" else EN).format(doc_id)
-    return Document(id=doc_id, language=lang, language_confidence=1.0, title=text[:40],
-                    text=text, original=text)
-
 
 def stored_ids(root: Path) -> set[str]:
     reader = IndexReader(root)

@@ -34,7 +34,6 @@ import gzip
 import logging
 import math
 import re
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
