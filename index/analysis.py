@@ -51,6 +51,8 @@ _APOSTROPHE_RE = re.compile("[" + _APOSTROPHES + "]")
 
 def fold(text: str) -> str:
     """Lowercase and strip accents: ``Oekraïne`` -> ``oekraine``, ``ĳ`` -> ``ij``."""
+    if text.isascii():  # most words; NFKD leaves ASCII as it is
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -121,6 +123,9 @@ class NewsTokenizer(Tokenizer):
             start, end = match.span()
             if match.lastgroup == "number":
                 pieces = [normalize_number(raw, self.language)]
+                whole = None
+            elif raw.isalnum():  # most words: no apostrophe or hyphen to handle
+                pieces = [raw]
                 whole = None
             else:
                 word = _strip_apostrophe(raw)

@@ -22,7 +22,7 @@ and a crash could leave one language committed and the other not. A write
 therefore goes in two phases:
 
 1. each language's Whoosh writer commits a new TOC but keeps the files of the
-   previous one (``_PendingWriter``: Whoosh's cleanup is deferred);
+   previous one (``PendingWriter`` in ``index.writers``: Whoosh's cleanup is deferred);
 2. ``_publish`` fsyncs the index files and their directories, replaces
    ``commit.json`` atomically (write, fsync, ``rename(2)``, fsync directory),
    and only then removes the files no longer referenced.
@@ -58,10 +58,10 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.searching import Searcher
-from whoosh.writing import SegmentWriter
 
 from .analysis import LANGUAGES, analyzer_for, spelling_analyzer
 from .documents import Document
+from .writers import PendingMpWriter, PendingWriter, parallel_procs
 
 CURRENT = "current"
 GENERATIONS = "generations"
@@ -145,12 +145,13 @@ def name_candidates(doc: Document) -> Counter:
     for paragraph in (doc.title, *doc.text.split("\n")):
         prev_end = None
         for match in _TOKEN_RE.finditer(paragraph):
-            word = _strip_apostrophe(match.group())
-            before = paragraph[prev_end:match.start()] if prev_end is not None else ""
-            sentence_start = prev_end is None or any(c in before for c in ".!?:\u201c\"")
+            start = match.start()
+            # The first character survives _strip_apostrophe; a number never starts upper.
+            if prev_end is not None and paragraph[start].isupper():
+                before = paragraph[prev_end:start]
+                if not any(c in before for c in ".!?:\u201c\""):
+                    names[_strip_apostrophe(match.group())] += 1
             prev_end = match.end()
-            if word[:1].isupper() and not sentence_start and not word.isdigit():
-                names[word] += 1
     return names
 
 
@@ -279,24 +280,15 @@ def _abandon(writer) -> None:
                 pass
 
 
-def _new_writer(ix, **kwargs) -> "_PendingWriter":
+def _new_writer(ix, procs: int = 0, **kwargs) -> PendingWriter:
+    """A ``PendingWriter``, or with ``procs`` a ``PendingMpWriter`` with that many workers."""
     try:
-        return _PendingWriter(ix, **kwargs)
+        if procs:
+            return PendingMpWriter(ix, procs=procs, **kwargs)
+        return PendingWriter(ix, **kwargs)
     except LockError:
         raise IndexLockedError(f"the Whoosh index {ix.storage.folder} is locked by another "
                                "writer; try again in a moment") from None
-
-
-class _PendingWriter(SegmentWriter):
-    """A Whoosh writer whose commit writes the new TOC but deletes nothing.
-
-    Whoosh's own commit removes the previous TOC and unreferenced segment files
-    at once; until ``commit.json`` names the new TOC, readers still need them.
-    ``_publish`` removes them after the switch.
-    """
-
-    def _commit_toc(self, segments):
-        TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
 
 
 def read_commit_point(generation: Path) -> dict | None:
@@ -348,7 +340,7 @@ def _roll_back_to_commit_point(generation: Path) -> None:
 def _publish(generation: Path, tocs: dict) -> None:
     """Make the committed TOCs durable, name them in ``commit.json``, then clean up.
 
-    ``tocs``: the new TOC generation per language written by ``_PendingWriter``s.
+    ``tocs``: the new TOC generation per language written by ``PendingWriter``s.
     """
     point = {**(read_commit_point(generation) or {}), **tocs}
     for lang in LANGUAGES:
@@ -392,13 +384,16 @@ LexiconBuilder = Callable[[dict], object]  # names per language -> object with .
 
 def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
                      progress: Callable[[Document], None] | None, report: IndexReport,
-                     names: dict, batch: bool) -> dict:
-    """Write ``docs``; returns the new (not yet published) TOC generation per language."""
+                     names: dict, batch: bool, procs: dict | None = None) -> dict:
+    """Write ``docs``; returns the new (not yet published) TOC generation per language.
+
+    ``procs``: worker processes per language for a batch (see ``index.writers``).
+    """
     writers = {}
     try:
         for lang, ix in indexes.items():
             if batch:
-                writers[lang] = _new_writer(ix, limitmb=128)
+                writers[lang] = _new_writer(ix, procs=(procs or {}).get(lang, 0), limitmb=128)
             else:
                 writers[lang] = _new_writer(ix, timeout=DEFAULT_LOCK_TIMEOUT)
         for doc in docs:
@@ -449,8 +444,11 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
             (generation / lang).mkdir()
             indexes[lang] = whoosh_index.create_in(str(generation / lang), make_schema(lang))
         names = {lang: Counter() for lang in LANGUAGES}
-        tocs = _write_documents(indexes, _last_wins(docs), replace=False, progress=progress,
-                                report=report, names=names, batch=True)
+        docs = _last_wins(docs)
+        per_language = Counter(doc.language for doc in docs)
+        procs = {lang: parallel_procs(per_language[lang]) for lang in LANGUAGES}
+        tocs = _write_documents(indexes, docs, replace=False, progress=progress,
+                                report=report, names=names, batch=True, procs=procs)
         _finish_generation(generation, names, lexicon_builder, report)
         _publish(generation, tocs)
     except BaseException:
