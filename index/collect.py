@@ -2,8 +2,10 @@
 
 Whoosh's own collectors keep every hit once a facet is asked for and spend
 most of a query's time in per-document bookkeeping. Tolk's synonym-set
-scoring cannot skip documents anyway (no block-max bounds), so one tight
-loop over the matcher does all three jobs.
+scoring cannot skip documents anyway (no block-max bounds), so one pass
+does all three jobs: with NumPy over whole posting lists for the queries
+``index.vectorscore`` supports (words and phrases), else a tight loop over
+the matcher.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def collect(searcher, query, limit: int | None, allow=None, months: bool = False
     ``allow``: a set of global document numbers a hit must be in (a filter).
     ``by_date``: order by ``date_start`` (newest first), then score.
     """
-    if vectorscore.supports(query):
+    if vectorscore.supports(query, searcher.weighting):
         return _collect_vectorized(searcher, query, limit, allow, months, by_date)
     context = searcher.context()
     month_of = _column(searcher, MONTH_COLUMN) if months else None

@@ -1,11 +1,13 @@
 """Vectorized scoring: whole posting lists scored at once with NumPy.
 
-Most queries compile to words only: synonym sets (``SynonymQuery``) combined
-with Or / And / AndMaybe / AndNot. For those, every segment is scored as
-dense arrays (one slot per document): a synonym set adds its members'
-weighted term frequencies into one array and applies BM25 to it in one
-step; Or adds, And masks. This gives the same scores as the per-document
-matcher loop (``index.collect``), which remains the path for phrases and NOT.
+Most queries compile to synonym sets (``SynonymQuery``) and phrases
+(``index.vectorphrase``) combined with Or / And / AndMaybe / AndNot. For
+those, every segment is scored as dense arrays (one slot per document): a
+synonym set adds its members' weighted term frequencies into one array and
+applies BM25 to it in one step; Or adds, And masks. This gives the same
+scores, bit for bit, as the per-document matcher loop (``index.collect``),
+which remains the path for anything else (NOT, other weightings). Decoded
+postings and field lengths are cached per segment (``index.postingcache``).
 """
 
 from __future__ import annotations
@@ -13,33 +15,39 @@ from __future__ import annotations
 import numpy as np
 from whoosh import query as wq
 
+from . import postingcache, postings, vectorphrase
 from .scoring import B, K1
 from .synonyms import SynonymQuery
 
 
-def supports(query) -> bool:
-    """True if ``query`` is made of synonym sets and Or/And/AndMaybe/AndNot only."""
+def supports(query, weighting=None) -> bool:
+    """True if ``query`` is made of synonym sets and Or/And/AndMaybe/AndNot only.
+
+    With the searcher's ``weighting`` given, plain phrases count too (see
+    ``index.vectorphrase``).
+    """
     if isinstance(query, SynonymQuery):
         return True
     if isinstance(query, (wq.Or, wq.And)) and type(query) in (wq.Or, wq.And):
-        return all(supports(child) for child in query.subqueries)
+        return all(supports(child, weighting) for child in query.subqueries)
     if isinstance(query, (wq.AndMaybe, wq.AndNot)):
-        return supports(query.a) and supports(query.b)
-    return False
+        return supports(query.a, weighting) and supports(query.b, weighting)
+    return weighting is not None and vectorphrase.supports(query, weighting)
 
 
 def _cache(reader) -> dict:
     return reader.__dict__.setdefault("_tolk_vectors", {})
 
 
-def _field_lengths(reader, fieldname: str, size: int) -> np.ndarray:
+def _field_lengths(reader, fieldname: str, size: int, seg) -> np.ndarray:
     cache = _cache(reader)
     key = ("lengths", fieldname)
     if key not in cache:
         # Whoosh keeps field lengths as one byte per document in a hidden column.
-        lengths = np.fromiter((reader.doc_field_length(i, fieldname, 1) or 1
-                               for i in range(size)), dtype=np.float64, count=size)
-        cache[key] = lengths
+        cache[key], = postingcache.CACHE.get_or_compute(
+            seg and (seg, "lengths", fieldname),
+            lambda: (np.fromiter((reader.doc_field_length(i, fieldname, 1) or 1
+                                  for i in range(size)), dtype=np.float64, count=size),))
     return cache[key]
 
 
@@ -54,59 +62,48 @@ def _live(reader, size: int) -> np.ndarray | None:
     return cache["live"]
 
 
-def _postings(reader, fieldname: str, text: str):
-    """(docnums, term frequencies) of one term in one segment, as arrays."""
-    matcher = reader._terms.matcher(fieldname, reader._text_to_bytes(fieldname, text),
-                                    reader.schema[fieldname].format, scorer=None)
-    ids, weights = [], []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        while not matcher._atend and matcher._blocklength:
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int64))
-            block_weights = matcher._weights
-            if isinstance(block_weights, float) or block_weights is None:
-                block_weights = [block_weights or 1.0] * len(matcher._ids)
-            weights.append(np.asarray(block_weights, dtype=np.float64))
-            matcher._next_block()
-        if ids:
-            return np.concatenate(ids), np.concatenate(weights)
-        return np.empty(0, np.int64), np.empty(0)
-    docnums, tfs = [], []
-    while matcher.is_active():
-        docnums.append(matcher.id())
-        tfs.append(matcher.weight())
-        matcher.next()
-    return np.asarray(docnums, dtype=np.int64), np.asarray(tfs, dtype=np.float64)
+def _postings(reader, fieldname: str, text: str, seg=None):
+    """(docnums, term frequencies) of one term in one segment, as arrays (cached by segment)."""
+    return postingcache.CACHE.get_or_compute(seg and (seg, fieldname, text),
+                                             lambda: _decode(reader, fieldname, text))
 
 
-def _leaf(reader, query: SynonymQuery, size: int, avg_length: float):
+def _decode(reader, fieldname: str, text: str):
+    return postings.decode(reader, fieldname, reader._text_to_bytes(fieldname, text))
+
+
+def _leaf(reader, query: SynonymQuery, size: int, avg_length: float, seg):
     tf = np.zeros(size, dtype=np.float64)
     for text, weight in query.terms_weights.items():
         if (query.fieldname, text) not in reader:
             continue
-        ids, tfs = _postings(reader, query.fieldname, text)
+        ids, tfs = _postings(reader, query.fieldname, text, seg)
         tf[ids] += weight * tfs
     mask = tf > 0
-    lengths = _field_lengths(reader, query.fieldname, size)
+    lengths = _field_lengths(reader, query.fieldname, size, seg)
     norm = 1.0 - B + B * (lengths / avg_length if avg_length > 0 else 1.0)
-    scores = np.where(mask, query.boost * query.idf * tf * (K1 + 1.0) / (tf + K1 * norm), 0.0)
+    # The operations in the order of ``scoring.bm25`` times the boost, so scores are identical.
+    scores = np.where(mask, query.boost * (query.idf * tf * (K1 + 1.0) / (tf + K1 * norm)), 0.0)
     return scores, mask
 
 
-def _evaluate(reader, query, size: int, avg_lengths: dict):
+def _evaluate(reader, query, size: int, avg_lengths: dict, seg=None, sub=None):
     if isinstance(query, SynonymQuery):
-        return _leaf(reader, query, size, avg_lengths[query.fieldname])
+        return _leaf(reader, query, size, avg_lengths[query.fieldname], seg)
+    if isinstance(query, wq.Phrase):
+        lengths = (_field_lengths(reader, query.fieldname, size, seg)
+                   if query.fieldname in reader.schema else None)
+        return vectorphrase.phrase_scores(sub, reader, query, size, lengths, seg)
     if isinstance(query, wq.AndMaybe):
-        required, mask = _evaluate(reader, query.a, size, avg_lengths)
-        optional, _ = _evaluate(reader, query.b, size, avg_lengths)
+        required, mask = _evaluate(reader, query.a, size, avg_lengths, seg, sub)
+        optional, _ = _evaluate(reader, query.b, size, avg_lengths, seg, sub)
         return np.where(mask, required + optional, 0.0), mask
     if isinstance(query, wq.AndNot):
-        positive, mask = _evaluate(reader, query.a, size, avg_lengths)
-        _, negative = _evaluate(reader, query.b, size, avg_lengths)
+        positive, mask = _evaluate(reader, query.a, size, avg_lengths, seg, sub)
+        _, negative = _evaluate(reader, query.b, size, avg_lengths, seg, sub)
         mask = mask & ~negative
         return np.where(mask, positive, 0.0), mask
-    parts = [_evaluate(reader, child, size, avg_lengths) for child in query.subqueries]
+    parts = [_evaluate(reader, child, size, avg_lengths, seg, sub) for child in query.subqueries]
     scores = np.sum([p[0] for p in parts], axis=0)
     if isinstance(query, wq.And):
         mask = np.logical_and.reduce([p[1] for p in parts])
@@ -119,12 +116,14 @@ def _evaluate(reader, query, size: int, avg_lengths: dict):
 def score_all(searcher, query):
     """(scores, mask) over the searcher's global document numbers."""
     all_scores, all_masks = [], []
+    folder = getattr(getattr(getattr(searcher, "_ix", None), "storage", None), "folder", None)
     for sub, _ in searcher.leaf_searchers():
         # The same per-searcher average as SynonymQuery.matcher uses.
         avg_lengths = {name: sub.avg_field_length(name) or 1.0 for name in ("title", "body")}
         reader = sub.reader()
         size = reader.doc_count_all()
-        scores, mask = _evaluate(reader, query, size, avg_lengths)
+        seg = postingcache.segment_key(folder, reader)
+        scores, mask = _evaluate(reader, query, size, avg_lengths, seg, sub)
         live = _live(reader, size)
         if live is not None:
             mask = mask & live

@@ -34,7 +34,11 @@ def corpus_index(tmp_path_factory):
 
 QUERIES = ["oorlog", "oorlog vrede", "oorlog AND leger", "poetin OR navo", "troepen -grens",
            "+kiev moskou", "title:rusland", "(oorlog OR vrede) AND regering -handel",
-           "sancties economie handel minister"]
+           "sancties economie handel minister", '"oorlog vrede"', '"rusland economie oorlog"',
+           '"oorlog vrede" leger', 'title:"regering vrede"', '+"leger troepen" regering']
+# Whoosh's own AndNot over a phrase matcher keeps some documents the excluded word is in
+# (d9 below); the vectorized path excludes them, which is the only difference.
+PHRASE_AND_NOT = '"troepen grens" -minister'
 
 
 @pytest.mark.parametrize("q", QUERIES)
@@ -42,19 +46,68 @@ QUERIES = ["oorlog", "oorlog vrede", "oorlog AND leger", "poetin OR navo", "troe
                                      {"date_from": "2022-03", "date_to": "2022-06-15"}])
 def test_vectorized_and_loop_scoring_agree(corpus_index, monkeypatch, q, options):
     request = SearchRequest(q=q, crosslingual=False, typo=False, **options)
-    fast = search(corpus_index, request)
-    monkeypatch.setattr(vectorscore, "supports", lambda query: False)
-    slow = search(corpus_index, request)
+    # An explicit lexicon bypasses the result cache, so both runs really search.
+    fast = search(corpus_index, request, lexicon=None)
+    monkeypatch.setattr(vectorscore, "supports", lambda query, weighting=None: False)
+    slow = search(corpus_index, request, lexicon=None)
     assert fast["total"] == slow["total"] > 0
     assert fast["facets"] == slow["facets"]
     assert [(h["id"], h["score"]) for h in fast["hits"]] == \
         [(h["id"], h["score"]) for h in slow["hits"]]
 
 
-def test_phrases_take_the_matcher_path(corpus_index):
-    from index.search import _Compiler
+def test_phrases_are_vectorized_only_under_whooshs_default_weighting(corpus_index):
+    from whoosh.scoring import BM25F, TF_IDF
+
     from index.query import parse_query
+    from index.search import _Compiler
 
     compiler = _Compiler("nl", "nl", None, False)
-    assert not vectorscore.supports(compiler.compile(parse_query('"oorlog vrede"')))
+    phrase = compiler.compile(parse_query('"oorlog vrede"'))
+    assert not vectorscore.supports(phrase)  # weighting unknown
+    assert vectorscore.supports(phrase, BM25F())
+    assert not vectorscore.supports(phrase, TF_IDF())
+    assert not vectorscore.supports(phrase, BM25F(K1=2.0))
     assert vectorscore.supports(compiler.compile(parse_query("oorlog vrede -leger")))
+
+
+def _compiled(reader, q):
+    from index.query import parse_query
+    from index.search import _Compiler, _set_global_idf
+
+    searchers = reader.searchers()
+    compiler = _Compiler("nl", "nl", None, False)
+    query = compiler.compile(parse_query(q))
+    _set_global_idf({"nl": compiler}, {"nl": searchers["nl"]})
+    return searchers["nl"], query
+
+
+@pytest.mark.parametrize("q", [q for q in QUERIES if '"' in q])
+@pytest.mark.parametrize("repeat", [1, 2])  # the second run reads decoded postings from the cache
+def test_vectorized_phrase_scores_equal_whooshs_exactly(corpus_index, monkeypatch, q, repeat):
+    from index import collect as collect_module
+
+    searcher, query = _compiled(corpus_index, q)
+    assert vectorscore.supports(query, searcher.weighting)
+    for _ in range(repeat):
+        fast = collect_module.collect(searcher, query, None, months=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(vectorscore, "supports", lambda query, weighting=None: False)
+        slow = collect_module.collect(searcher, query, None, months=True)
+    assert fast.total == slow.total > 0
+    assert fast.months == slow.months
+    assert fast.top == slow.top  # every hit, unrounded scores, same order
+
+
+def test_a_phrase_minus_a_word_excludes_every_document_with_the_word(corpus_index, monkeypatch):
+    from index import collect as collect_module
+
+    searcher, query = _compiled(corpus_index, PHRASE_AND_NOT)
+    excluded = set(searcher.docs_for_query(query.b))
+    fast = collect_module.collect(searcher, query, None)
+    with monkeypatch.context() as patch:
+        patch.setattr(vectorscore, "supports", lambda query, weighting=None: False)
+        slow = collect_module.collect(searcher, query, None)
+    assert not {doc for _, doc in fast.top} & excluded
+    assert {doc for _, doc in slow.top} & excluded  # Whoosh's matcher tree lets some through
+    assert fast.top == [(score, doc) for score, doc in slow.top if doc not in excluded]

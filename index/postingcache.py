@@ -1,0 +1,77 @@
+"""A per-process cache of decoded posting lists and field lengths, per index segment.
+
+Decoding a term's postings (zlib + pickle per block, in Whoosh) is most of the
+cost of a word query once scoring is vectorized. A segment's postings and
+field lengths never change after it is written (deletions are kept apart and
+applied by ``index.vectorscore``), and a segment's name is random and unique,
+so decoded arrays are keyed by (index folder, segment id, field, term): they
+stay valid across searcher reopens and writes that keep the segment, and a
+segment written later has another id. Bounded by bytes, least recently used
+dropped first. ``TOLK_POSTING_CACHE_MB`` sets the bound (default 64, 0 off).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+
+DEFAULT_MB = 64
+
+
+def _bound_from_env() -> int:
+    try:
+        return max(0, int(float(os.environ.get("TOLK_POSTING_CACHE_MB", DEFAULT_MB)) * 2**20))
+    except ValueError:
+        return DEFAULT_MB * 2**20
+
+
+class ArrayCache:
+    """A thread-safe LRU of tuples of NumPy arrays, bounded by their total size in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key, compute):
+        """The arrays under ``key``; ``compute()`` them on a miss (not under the lock)."""
+        if key is None or self.max_bytes <= 0:
+            return compute()
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+                return value
+        value = compute()
+        for array in value:
+            array.flags.writeable = False  # shared between requests and threads
+        size = sum(a.nbytes for a in value)
+        if size > self.max_bytes // 4:
+            return value  # one huge list would push out everything else
+        with self._lock:
+            if key not in self._data:
+                self._data[key] = value
+                self.bytes += size
+            while self.bytes > self.max_bytes and self._data:
+                _, old = self._data.popitem(last=False)
+                self.bytes -= sum(a.nbytes for a in old)
+        return value
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._data.clear()
+            self.bytes = 0
+
+
+CACHE = ArrayCache(_bound_from_env())
+
+
+def segment_key(folder: str | None, reader) -> tuple | None:
+    """The identity of a segment reader's segment, or None if it cannot be told."""
+    segment = getattr(reader, "_segment", None)
+    if folder is None or segment is None or not hasattr(segment, "segment_id"):
+        return None
+    return (folder, segment.segment_id())
