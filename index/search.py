@@ -23,6 +23,7 @@ from .analysis import LANGUAGES, analyze, fold, is_stopword
 from .collect import DATE_COLUMN, _column, collect
 from .expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
 from .highlight import find_matches, snippet
+from .resultcache import cache_for, index_state, request_key
 from .query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
 from .scoring import idf
 from .store import date_bounds
@@ -212,11 +213,27 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX) -> dict:
     started = time.perf_counter()
     node = parse_query(request.q)
     searchers = reader.searchers()
-    query_language = detect_query_language(node, searchers)
+    cache = key = None
     if lexicon is _FROM_INDEX:
         lexicon = reader.lexicon()
+        cache = cache_for(reader)
     if not request.crosslingual:
         lexicon = None
+    if cache is not None:
+        state = index_state(searchers, lexicon)
+        key = (request_key(request), state) if state is not None else None
+        cached = cache.get(key) if key is not None else None
+        if cached is not None:
+            cached["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+            return cached
+    result = _search(node, searchers, request, lexicon, started)
+    if key is not None:
+        cache.put(key, result)
+    return result
+
+
+def _search(node, searchers: dict, request: SearchRequest, lexicon, started: float) -> dict:
+    query_language = detect_query_language(node, searchers)
     compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual)
                  for lang in LANGUAGES}
     queries = {lang: compilers[lang].compile(node) for lang in LANGUAGES}
