@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+import re
 
-from .analysis import iter_words, word_terms
+from .analysis import _TOKEN_RE, word_terms
 
 FRAGMENT_CHARS = 240
+# The tokenizer's pattern without capturing groups, so findall returns whole tokens.
+_PLAIN_TOKEN_RE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _TOKEN_RE.pattern), _TOKEN_RE.flags)
 
 
 @dataclass
@@ -27,11 +30,18 @@ def find_matches(language: str, text: str, terms) -> list[TokenMatch]:
     """Tokens of ``text`` whose index terms include one of ``terms``."""
     if not terms:
         return []
-    found = []
-    for raw, start, end in iter_words(text):
+    matched = {}  # each distinct token of the text analyzed once
+    for raw in set(_PLAIN_TOKEN_RE.findall(text)):
         hit = word_terms(language, raw) & terms
         if hit:
-            found.append(TokenMatch(min(hit), raw, start, end))
+            matched[raw] = min(hit)
+    if not matched:
+        return []
+    found = []
+    for match in _TOKEN_RE.finditer(text):
+        raw = match.group()
+        if raw in matched:
+            found.append(TokenMatch(matched[raw], raw, match.start(), match.end()))
     return found
 
 
