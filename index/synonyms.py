@@ -69,7 +69,9 @@ class SynonymQuery(Query):
                 children.append((reader.postings(self.fieldname, text), weight, text))
         if not children:
             return matching.NullMatcher()
-        avg_length = searcher.avg_field_length(self.fieldname) or 1.0
+        # The whole index's average, not this segment's (as Whoosh's BM25F does): scores
+        # must not depend on how the index happens to be split into segments.
+        avg_length = searcher.get_parent().avg_field_length(self.fieldname) or 1.0
         field_length = reader.doc_field_length
         fieldname, idf_value, boost = self.fieldname, self.idf, self.boost
 

@@ -117,9 +117,9 @@ def score_all(searcher, query):
     """(scores, mask) over the searcher's global document numbers."""
     all_scores, all_masks = [], []
     folder = getattr(getattr(getattr(searcher, "_ix", None), "storage", None), "folder", None)
+    # The whole index's averages, as SynonymQuery.matcher uses.
+    avg_lengths = {name: searcher.avg_field_length(name) or 1.0 for name in ("title", "body")}
     for sub, _ in searcher.leaf_searchers():
-        # The same per-searcher average as SynonymQuery.matcher uses.
-        avg_lengths = {name: sub.avg_field_length(name) or 1.0 for name in ("title", "body")}
         reader = sub.reader()
         size = reader.doc_count_all()
         seg = postingcache.segment_key(folder, reader)

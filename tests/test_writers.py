@@ -138,3 +138,15 @@ def test_no_parallel_writers_in_a_threaded_process(monkeypatch):
     assert writers.parallel_procs(10**6) == 1
     monkeypatch.setattr(writers.threading, "active_count", lambda: 3)
     assert writers.parallel_procs(10**6) == 0
+
+
+def test_scores_do_not_depend_on_how_the_index_is_split_into_segments(tmp_path):
+    # BM25's average field length is the index's, not a segment's (as in Whoosh's BM25F),
+    # so an index grown by updates ranks exactly like one built in one go.
+    docs = corpus(60)
+    rebuild(tmp_path / "one", docs)
+    rebuild(tmp_path / "split", docs[:24])
+    update(tmp_path / "split", docs[24:])
+    assert segments(tmp_path / "one", "nl") == 1
+    assert segments(tmp_path / "split", "nl") == 2
+    assert results(tmp_path / "split") == results(tmp_path / "one")
