@@ -6,7 +6,8 @@
 ``/bench/empty`` returns ``{}`` through the same Flask app, the same
 gunicorn workers and the same JSON response path as ``/api/search``, so the
 difference between the two is the cost of searching (and of the search
-endpoint's validation and serialization). Nothing in ``service/`` changes.
+endpoint's validation and serialization). Nothing in ``service/`` changes; the
+result cache is off so that every search is measured cold (see BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import service
 
 
 def create_app():
-    app = service.create_app()
+    # No result cache: wrk cycles through the query list, and repeats would be cache hits.
+    app = service.create_app({"RESULT_CACHE": 0})
 
     def empty():
         return jsonify({})

@@ -105,6 +105,12 @@ class Tolk:
             self.reader.set_lexicon_loader(load_lexicon)
         except ImportError:
             pass
+        try:  # measure every query cold: the warm-up queries would be result-cache hits
+            from index.resultcache import configure
+
+            configure(self.reader, 0)
+        except ImportError:
+            pass
 
     def query(self, spec: dict, mode: str = "tolk"):
         from index.search import SearchRequest, search

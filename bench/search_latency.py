@@ -45,6 +45,10 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--profile", help="write a cProfile of the cold pass here")
     parser.add_argument("--json", help="write the summary (and per-query hits) here")
+    parser.add_argument("--result-cache", type=int, default=512,
+                        help="result cache entries (0: off, so pass 2 is cold too)")
+    parser.add_argument("--posting-cache-mb", type=float, default=64,
+                        help="posting cache bound in MB (0: off)")
     args = parser.parse_args()
     sys.path.insert(0, args.code)
     sys.path.insert(1, str(BENCH))
@@ -62,6 +66,12 @@ def main() -> None:
     warmup = [s for specs in by_class.values() for s in specs[args.per_class:]][:20]
     reader = IndexReader(BENCH / "out" / f"ix-{args.size}" / "tolk")
     reader.set_lexicon_loader(load_lexicon)
+    try:  # a checkout from before the caches had no settings for them
+        from index import postingcache, resultcache
+        resultcache.configure(reader, args.result_cache)
+        postingcache.configure(args.posting_cache_mb)
+    except (ImportError, AttributeError):
+        pass
 
     def request(spec):
         lang = spec["target"] if spec["cls"] == "xling" else "any"

@@ -7,23 +7,16 @@ applied by ``index.vectorscore``), and a segment's name is random and unique,
 so decoded arrays are keyed by (index folder, segment id, field, term): they
 stay valid across searcher reopens and writes that keep the segment, and a
 segment written later has another id. Bounded by bytes, least recently used
-dropped first. ``TOLK_POSTING_CACHE_MB`` sets the bound (default 64, 0 off).
+dropped first. The bound is 64 MB until :func:`configure` sets another
+(the service does, from ``TOLK_POSTING_CACHE_MB``).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 
 DEFAULT_MB = 64
-
-
-def _bound_from_env() -> int:
-    try:
-        return max(0, int(float(os.environ.get("TOLK_POSTING_CACHE_MB", DEFAULT_MB)) * 2**20))
-    except ValueError:
-        return DEFAULT_MB * 2**20
 
 
 class ArrayCache:
@@ -59,6 +52,14 @@ class ArrayCache:
                 self.bytes -= sum(a.nbytes for a in old)
         return value
 
+    def resize(self, max_bytes: int) -> None:
+        """Set the bound (0 turns the cache off), dropping what no longer fits."""
+        with self._lock:
+            self.max_bytes = max(0, max_bytes)
+            while self.bytes > self.max_bytes and self._data:
+                _, old = self._data.popitem(last=False)
+                self.bytes -= sum(a.nbytes for a in old)
+
     def clear(self) -> None:
         """Drop every entry."""
         with self._lock:
@@ -66,7 +67,12 @@ class ArrayCache:
             self.bytes = 0
 
 
-CACHE = ArrayCache(_bound_from_env())
+CACHE = ArrayCache(DEFAULT_MB * 2**20)
+
+
+def configure(max_mb: float) -> None:
+    """Bound this process's posting cache to ``max_mb`` megabytes (0: no cache)."""
+    CACHE.resize(int(max_mb * 2**20))
 
 
 def segment_key(folder: str | None, reader) -> tuple | None:

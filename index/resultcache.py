@@ -6,13 +6,13 @@ generation of the searcher that ran, plus the cross-link lexicon object
 (reloaded, and so replaced, when its file changes). Every write publishes a
 new TOC generation and every rebuild a new folder, so a write by any process
 changes the key at once: a cached result is never served for another index
-state. ``TOLK_RESULT_CACHE`` sets the number of entries (default 512, 0 off).
+state. A reader's cache holds 512 entries unless :func:`configure` gives it
+another size (the service does, from ``TOLK_RESULT_CACHE``; 0 turns it off).
 """
 
 from __future__ import annotations
 
 import copy
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import astuple
@@ -58,14 +58,13 @@ class ResultCache:
             self._data.clear()
 
 
-def _entries_from_env() -> int:
-    try:
-        return max(0, int(os.environ.get("TOLK_RESULT_CACHE", DEFAULT_ENTRIES)))
-    except ValueError:
-        return DEFAULT_ENTRIES
-
-
 _create_lock = threading.Lock()
+
+
+def configure(reader, entries: int) -> None:
+    """Give an ``IndexReader`` a result cache of ``entries`` results (0: no cache)."""
+    with _create_lock:
+        reader.__dict__["_tolk_results"] = ResultCache(max(0, entries))
 
 
 def cache_for(reader) -> ResultCache | None:
@@ -75,7 +74,7 @@ def cache_for(reader) -> ResultCache | None:
         with _create_lock:
             cache = reader.__dict__.get("_tolk_results")
             if cache is None:
-                cache = reader.__dict__["_tolk_results"] = ResultCache(_entries_from_env())
+                cache = reader.__dict__["_tolk_results"] = ResultCache()
     return cache if cache.entries > 0 else None
 
 

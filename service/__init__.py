@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from index import postingcache, resultcache
 from index.store import IndexReader
 
 from .cors import register_cors
@@ -24,6 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)
+    resultcache.configure(reader, settings["RESULT_CACHE"])
+    postingcache.configure(settings["POSTING_CACHE_MB"])
     app.extensions["tolk_reader"] = reader
 
     register_error_handlers(app)

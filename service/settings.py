@@ -37,6 +37,11 @@ SETTINGS = [
             "Largest accepted request body in bytes.", int),
     Setting("MAX_BATCH_DOCS", "TOLK_MAX_BATCH_DOCS", 1000,
             "Most documents accepted in one POST /api/documents.", int),
+    Setting("RESULT_CACHE", "TOLK_RESULT_CACHE", 512,
+            "Search results cached per worker process (0: off); any write or rebuild "
+            "changes the cache key, so a cached result is never stale.", int),
+    Setting("POSTING_CACHE_MB", "TOLK_POSTING_CACHE_MB", 64.0,
+            "Megabytes of decoded posting lists cached per worker process (0: off).", float),
 ]
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from index.documents import Document
-from index.resultcache import ResultCache, cache_for
+from index.resultcache import ResultCache, cache_for, configure
 from index.search import SearchRequest, search
 from index.store import IndexReader, delete, update
 from service.lexicon import load_lexicon
@@ -12,12 +12,11 @@ QUERIES = ["Putin", "NAVO", '"klimaat verandering"', "fiets OR bike", "oorlog -R
            "Putin -Poetin", "verkiezingen"]
 
 
-def open_reader(path, monkeypatch=None, entries=None):
-    if monkeypatch is not None and entries is not None:
-        monkeypatch.setenv("TOLK_RESULT_CACHE", str(entries))
+def open_reader(path, entries=None):
     reader = IndexReader(path)
     reader.set_lexicon_loader(load_lexicon)
-    cache_for(reader)  # created now, sized by the environment of this moment
+    if entries is not None:
+        configure(reader, entries)
     return reader
 
 
@@ -27,9 +26,9 @@ def strip(result):
 
 @pytest.mark.parametrize("options", [{}, {"sort": "date"}, {"lang": "nl"}, {"offset": 1, "limit": 2},
                                      {"crosslingual": False}, {"date_from": "2020-01"}])
-def test_cached_results_equal_uncached(seed_index, monkeypatch, options):
-    cached = open_reader(seed_index, monkeypatch, 64)
-    plain = open_reader(seed_index, monkeypatch, 0)
+def test_cached_results_equal_uncached(seed_index, options):
+    cached = open_reader(seed_index, 64)
+    plain = open_reader(seed_index, 0)
     assert cache_for(plain) is None
     for q in QUERIES:
         request = SearchRequest(q=q, **options)
@@ -39,8 +38,8 @@ def test_cached_results_equal_uncached(seed_index, monkeypatch, options):
     assert cache_for(cached).hits == len(QUERIES)
 
 
-def test_a_cached_result_is_a_copy(seed_index, monkeypatch):
-    reader = open_reader(seed_index, monkeypatch, 8)
+def test_a_cached_result_is_a_copy(seed_index):
+    reader = open_reader(seed_index, 8)
     first = search(reader, SearchRequest(q="Putin"))
     first["hits"].clear()
     first["facets"]["language"]["nl"] = -1
@@ -48,8 +47,8 @@ def test_a_cached_result_is_a_copy(seed_index, monkeypatch):
     assert again["hits"] and again["facets"]["language"]["nl"] != -1
 
 
-def test_writes_by_another_reader_are_seen_at_once(writable_index, monkeypatch):
-    reader = open_reader(writable_index, monkeypatch, 64)
+def test_writes_by_another_reader_are_seen_at_once(writable_index):
+    reader = open_reader(writable_index, 64)
     request = SearchRequest(q="zebrapadvogel")
     assert search(reader, request)["total"] == 0
     assert search(reader, request)["total"] == 0  # now cached
@@ -72,8 +71,23 @@ def test_the_cache_is_bounded_lru():
     assert cache.get("a") == {"n": 1} and cache.get("c") == {"n": 3}
 
 
-def test_an_explicit_lexicon_bypasses_the_cache(seed_index, monkeypatch):
-    reader = open_reader(seed_index, monkeypatch, 8)
+def test_an_explicit_lexicon_bypasses_the_cache(seed_index):
+    reader = open_reader(seed_index, 8)
     search(reader, SearchRequest(q="Putin"), lexicon=None)
     search(reader, SearchRequest(q="Putin"), lexicon=None)
     assert cache_for(reader).hits == 0
+
+
+def test_the_app_sizes_the_caches_from_its_settings(seed_index):
+    from index import postingcache
+    from service import create_app
+
+    app = create_app({"INDEX_DIR": str(seed_index), "RESULT_CACHE": 0, "POSTING_CACHE_MB": 1})
+    try:
+        assert cache_for(app.extensions["tolk_reader"]) is None
+        assert postingcache.CACHE.max_bytes == 2**20
+        app = create_app({"INDEX_DIR": str(seed_index)})
+        assert cache_for(app.extensions["tolk_reader"]).entries == 512
+    finally:
+        postingcache.configure(postingcache.DEFAULT_MB)
+    assert postingcache.CACHE.max_bytes == postingcache.DEFAULT_MB * 2**20
