@@ -28,9 +28,8 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 RUN_CHUNK = 4096  # postings per pickled chunk of a run
 PARALLEL_MIN_DOCS = 2000  # fewer documents in a language: forking does not pay
-# Workers per language. One keeps one segment per language, as an in-process
-# build does: Tolk's BM25 takes the average field length per segment, so more
-# segments would change scores (and two per language were within noise on 2 cores).
+# Workers per language. One keeps one segment per language, as an in-process build
+# does; two per language were within noise on 2 cores and leave more segments to search.
 PARALLEL_PROCS = 1
 PARALLEL_BATCH = 100  # documents per job file handed to a worker
 

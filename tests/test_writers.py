@@ -97,7 +97,7 @@ def test_parallel_rebuild_gives_the_same_index(tmp_path, monkeypatch):
     assert len(started) == 2  # one worker per language
     assert dict(report.added) == {"nl": 30, "en": 30}
     assert segments(tmp_path / "serial", "nl") == 1
-    assert segments(tmp_path / "parallel", "nl") == 1  # scores depend on segments
+    assert segments(tmp_path / "parallel", "nl") == 1  # one worker per language
     assert results(tmp_path / "parallel") == results(tmp_path / "serial")
     # The parallel index is a normal one afterwards: updates and their commit point work.
     update(tmp_path / "parallel", [Document(id="d1", language="nl", language_confidence=1.0,
