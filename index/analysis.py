@@ -45,6 +45,8 @@ _TOKEN_RE = re.compile(
     r"|(?P<word>\w+(?:[" + _APOSTROPHES + r"\-\u2010\u2011]\w+)*)",
     re.UNICODE,
 )
+# The same tokens without named groups, for findall (whole tokens, or with a group of one's own).
+PLAIN_TOKEN_PATTERN = re.sub(r"\(\?P<\w+>", "(?:", _TOKEN_RE.pattern)
 _SPLIT_RE = re.compile(r"[\-\u2010\u2011]")
 _APOSTROPHE_RE = re.compile("[" + _APOSTROPHES + "]")
 

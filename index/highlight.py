@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from html import escape
 import re
 
-from .analysis import _TOKEN_RE, word_terms
+from .analysis import _TOKEN_RE, PLAIN_TOKEN_PATTERN, word_terms
 
 FRAGMENT_CHARS = 240
-# The tokenizer's pattern without capturing groups, so findall returns whole tokens.
-_PLAIN_TOKEN_RE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _TOKEN_RE.pattern), _TOKEN_RE.flags)
+_PLAIN_TOKEN_RE = re.compile(PLAIN_TOKEN_PATTERN, _TOKEN_RE.flags)
 
 
 @dataclass

@@ -184,3 +184,18 @@ def test_long_lived_reader_sees_deletes_and_replacements(tmp_path):
     assert reader.get("d1") is None
     assert "d1" not in ids(reader)
     assert reader.counts()["nl"] == 7
+
+
+def test_name_candidates_are_capitalized_words_not_at_a_sentence_start():
+    from collections import Counter
+
+    from index.store import name_candidates
+
+    text = ("De president Poetin sprak met Jean-Claude Juncker. Daarna vertrok Poetin's "
+            "delegatie naar Kiev: Moskou zweeg.\nLoegansk ligt bij “Donetsk” en 12.5Abc "
+            "in Wit-Rusland! Maar niet hier")
+    doc = Document(id="n", language="nl", language_confidence=1.0,
+                   title="Overleg in Minsk", text=text, original=text)
+    assert name_candidates(doc) == Counter({
+        "Poetin": 2, "Jean-Claude": 1, "Juncker": 1, "Kiev": 1, "Minsk": 1, "Abc": 1,
+        "Wit-Rusland": 1})
