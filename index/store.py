@@ -282,6 +282,27 @@ def _abandon(writer) -> None:
                 pass
 
 
+@contextmanager
+def _open_writers():
+    """A dict to put writers in; on any error every writer in it is abandoned."""
+    writers: dict = {}
+    try:
+        yield writers
+    except BaseException:
+        for writer in writers.values():
+            _abandon(writer)
+        raise
+
+
+def _commit_all(writers: dict) -> dict:
+    """Commit every writer (not yet published); the new TOC generation per language."""
+    tocs = {}
+    for lang, writer in writers.items():
+        writer.commit()
+        tocs[lang] = writer.generation
+    return tocs
+
+
 def _new_writer(ix, procs: int = 0, **kwargs) -> PendingWriter:
     """A ``PendingWriter``, or with ``procs`` a ``PendingMpWriter`` with that many workers."""
     try:
@@ -391,8 +412,7 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
 
     ``procs``: worker processes per language for a batch (see ``index.writers``).
     """
-    writers = {}
-    try:
+    with _open_writers() as writers:
         for lang, ix in indexes.items():
             if batch:
                 writers[lang] = _new_writer(ix, procs=(procs or {}).get(lang, 0), limitmb=128)
@@ -411,15 +431,7 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
             report.added[doc.language] += 1
             if progress:
                 progress(doc)
-        tocs = {}
-        for lang, writer in writers.items():
-            writer.commit()
-            tocs[lang] = writer.generation
-    except BaseException:
-        for writer in writers.values():
-            _abandon(writer)
-        raise
-    return tocs
+        return _commit_all(writers)
 
 
 def rebuild(root: str | Path, docs: Iterable[Document], *,
@@ -531,8 +543,7 @@ def delete(root: str | Path, doc_ids: Iterable[str], *,
         if generation is None:
             raise IndexMissingError(f"no index in {root}; build one with `tolk index PATH`")
         _roll_back_to_commit_point(generation)
-        writers, tocs = {}, {}
-        try:
+        with _open_writers() as writers:
             for lang in LANGUAGES:
                 ix = whoosh_index.open_dir(str(generation / lang))
                 writers[lang] = _new_writer(ix, timeout=DEFAULT_LOCK_TIMEOUT)
@@ -542,13 +553,7 @@ def delete(root: str | Path, doc_ids: Iterable[str], *,
                 for writer in writers.values():
                     writer.cancel()
                 return 0
-            for lang, writer in writers.items():
-                writer.commit()
-                tocs[lang] = writer.generation
-        except BaseException:
-            for writer in writers.values():
-                _abandon(writer)
-            raise
+            tocs = _commit_all(writers)
         meta = read_meta(generation)
         meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         _write_json(generation / META_FILE, meta)
