@@ -75,6 +75,11 @@ def configure(max_mb: float) -> None:
     CACHE.resize(int(max_mb * 2**20))
 
 
+def index_folder(searcher) -> str | None:
+    """The folder of the Whoosh index a top-level searcher reads, or None if unknown."""
+    return getattr(getattr(getattr(searcher, "_ix", None), "storage", None), "folder", None)
+
+
 def segment_key(folder: str | None, reader) -> tuple | None:
     """The identity of a segment reader's segment, or None if it cannot be told."""
     segment = getattr(reader, "_segment", None)

@@ -17,6 +17,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import astuple
 
+from .postingcache import index_folder
+
 DEFAULT_ENTRIES = 512
 
 
@@ -83,8 +85,7 @@ def index_state(searchers: dict, lexicon) -> tuple:
     state = []
     for lang in sorted(searchers):
         searcher = searchers[lang]
-        ix = getattr(searcher, "_ix", None)
-        folder = getattr(getattr(ix, "storage", None), "folder", None)
+        folder = index_folder(searcher)
         if folder is None:
             return None  # unknown origin: do not cache
         state.append((lang, folder, searcher.reader().generation()))

@@ -116,7 +116,7 @@ def _evaluate(reader, query, size: int, avg_lengths: dict, seg=None, sub=None):
 def score_all(searcher, query):
     """(scores, mask) over the searcher's global document numbers."""
     all_scores, all_masks = [], []
-    folder = getattr(getattr(getattr(searcher, "_ix", None), "storage", None), "folder", None)
+    folder = postingcache.index_folder(searcher)
     # The whole index's averages, as SynonymQuery.matcher uses.
     avg_lengths = {name: searcher.avg_field_length(name) or 1.0 for name in ("title", "body")}
     for sub, _ in searcher.leaf_searchers():
