@@ -91,15 +91,18 @@ def client(app):
     return app.test_client()
 
 
+def copy_index(source: Path, target: Path) -> Path:
+    """Copy an index directory (generations, ``current`` link; not the lock file)."""
+    import shutil
+
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns("write.lock"))
+    return target
+
+
 @pytest.fixture
 def writable_index(seed_index, tmp_path) -> Path:
     """A private copy of the seed index that a test may write to."""
-    import shutil
-
-    target = tmp_path / "index"
-    shutil.copytree(seed_index, target, symlinks=True,
-                    ignore=shutil.ignore_patterns("write.lock"))
-    return target
+    return copy_index(seed_index, tmp_path / "index")
 
 
 @pytest.fixture

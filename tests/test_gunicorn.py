@@ -1,10 +1,7 @@
 """The service under a real gunicorn process with several workers."""
 
-import http.client
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -17,13 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_index
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
+from harness import free_port, request as harness_request  # noqa: E402
 
 
 def get(url):
@@ -111,21 +106,13 @@ class Server:
 
     def request(self, method, path, body=None, headers=None, raw=None):
         """(status, headers, JSON body) of one request on a new connection."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        try:
-            headers = dict(headers or {})
-            data = raw
-            if body is not None:
-                data = json.dumps(body).encode()
-                headers.setdefault("Content-Type", "application/json")
-            conn.request(method, path, body=data, headers=headers)
-            response = conn.getresponse()
-            payload = response.read()
-            with self._sent_lock:
-                self.sent[method] = self.sent.get(method, 0) + 1
-            return response.status, response.headers, json.loads(payload) if payload else None
-        finally:
-            conn.close()
+        status, response_headers, parsed = harness_request(self.port, method, path, body,
+                                                           headers, raw, timeout=120)
+        if isinstance(parsed, bytes):
+            raise AssertionError(f"{method} {path} answered non-JSON: {parsed[:200]!r}")
+        with self._sent_lock:
+            self.sent[method] = self.sent.get(method, 0) + 1
+        return status, response_headers, parsed
 
     def tagged(self, path):
         """``path`` made unique (a distinct ``limit``) so its log line can be found."""
@@ -168,9 +155,7 @@ class Server:
 @pytest.fixture(scope="module")
 def write_server(seed_index, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gunicorn-write")
-    index_dir = tmp / "index"
-    shutil.copytree(seed_index, index_dir, symlinks=True,
-                    ignore=shutil.ignore_patterns("write.lock"))
+    index_dir = copy_index(seed_index, tmp / "index")
     log = tmp / "access.log"
     errors = open(tmp / "error.log", "w")
     port = free_port()

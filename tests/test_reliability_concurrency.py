@@ -4,7 +4,6 @@ a batch whole or not at all (also a batch spanning both language indexes)."""
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 import sys
 import threading
 import time
@@ -100,10 +99,8 @@ def test_a_waiting_write_gets_503_index_busy_only_after_the_lock_timeout(writabl
                        headers={"Authorization": "Bearer k"}).status_code == 200
 
 
-def test_many_clients_writing_through_several_workers_all_land(seed_index, tmp_path):
-    index_dir = tmp_path / "index"
-    shutil.copytree(seed_index, index_dir, symlinks=True,
-                    ignore=shutil.ignore_patterns("write.lock"))
+def test_many_clients_writing_through_several_workers_all_land(writable_index, tmp_path):
+    index_dir = writable_index
     key = "concurrency-key"
     auth = {"Authorization": f"Bearer {key}"}
     server = Gunicorn(index_dir, workers=3, env={"TOLK_API_KEY": key,

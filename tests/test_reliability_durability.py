@@ -140,10 +140,8 @@ def test_a_crash_between_the_two_language_commits_is_rolled_back(tmp_path, monke
     assert read_commit_point(generation)["nl"] == before["nl"] + 1
 
 
-def test_kill_9_of_gunicorn_during_posts_loses_nothing_acknowledged(seed_index, tmp_path):
-    index_dir = tmp_path / "index"
-    shutil.copytree(seed_index, index_dir, symlinks=True,
-                    ignore=shutil.ignore_patterns("write.lock"))
+def test_kill_9_of_gunicorn_during_posts_loses_nothing_acknowledged(writable_index, tmp_path):
+    index_dir = writable_index
     key = "durability-key"
     auth = {"Authorization": f"Bearer {key}"}
     rng = random.Random(int(os.environ.get("TOLK_KILL_SEED", "20260223")))
