@@ -9,7 +9,7 @@ which the peers do not: that is part of what is measured).
 
 Engines:
 
-* ``tolk``          Tolk's ``index.store.rebuild`` / ``index.search.search``,
+* ``tolk``          Tolk's ``index.storage.rebuild`` / ``index.search.pipeline.search``,
                      as a user gets it: ``lang=any`` (``lang=<target>`` for
                      cross-lingual queries) and ``crosslingual=True``.
 * ``tolk-mono``     the same index searched comparably to the peers:
@@ -83,8 +83,8 @@ class Tolk:
             return None, f"unavailable ({exc})"
 
     def build(self, records, path: Path, progress) -> dict:
-        from index.documents import Document
-        from index.store import rebuild
+        from index.ingest.documents import Document
+        from index.storage import rebuild
 
         docs = [Document(id=r["id"], language=r["language"], language_confidence=1.0,
                          title=r["title"], text=r["text"], original=r["text"], date=r["date"],
@@ -96,7 +96,7 @@ class Tolk:
                 "lexicon_pairs": getattr(report, "lexicon_pairs", None)}
 
     def open(self, path: Path):
-        from index.store import IndexReader
+        from index.storage import IndexReader
 
         self.reader = IndexReader(path)
         try:
@@ -106,7 +106,7 @@ class Tolk:
         except ImportError:
             pass
         try:  # measure every query cold: the warm-up queries would be result-cache hits
-            from index.resultcache import configure
+            from index.search.resultcache import configure
 
             configure(self.reader, 0)
         except ImportError:

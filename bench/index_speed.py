@@ -10,7 +10,7 @@ each Tolk configuration to default Whoosh.
 
 ``--baseline REV`` copies ``index/`` and ``service/`` at REV (``git archive``)
 to ``bench/out/`` and builds with that copy as "tolk@REV". Tolk builds with
-``index.store.rebuild`` and the service's lexicon builder, as
+``index.storage.rebuild`` and the service's lexicon builder, as
 ``bench/engines.py`` does.
 """
 
@@ -56,10 +56,10 @@ def _build_once(engine: str, docs: int, size: int, procs: int | None) -> dict:
     import engines
 
     if procs is not None:  # worker processes per language (0: in-process writers)
-        import index.writers
+        import index.storage.writers
 
-        index.writers.PARALLEL_PROCS = procs or 1
-        index.writers.PARALLEL_MIN_DOCS = 0 if procs else 10**12
+        index.storage.writers.PARALLEL_PROCS = procs or 1
+        index.storage.writers.PARALLEL_MIN_DOCS = 0 if procs else 10**12
 
     records = list(read_corpus(ensure_corpus(size), docs))
     eng = engines.Tolk() if engine == "tolk" else engines.WhooshDefault()

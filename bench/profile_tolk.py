@@ -6,7 +6,7 @@
 Parts (results in bench/out/profile-latest.json, rendered into BENCHMARKS.md
 by ``bench/report.py``):
 
-1. Search phases: every top-level step of ``index.search.search`` is wrapped
+1. Search phases: every top-level step of ``index.search.pipeline.search`` is wrapped
    with a timer (outermost step only, so nothing is counted twice) over the
    query set, Tolk's default mode; share of the total per step.
 2. Search, sampled: py-spy (``--format raw``, 250 Hz) over the same workload
@@ -180,10 +180,10 @@ def run_workload(engine, queries, rounds: int = 1):
 
 
 def search_phases(engine, queries) -> dict:
-    """Time each top-level step of index.search.search (outermost wrapper wins)."""
+    """Time each top-level step of index.search.pipeline.search (outermost wrapper wins)."""
     import whoosh.searching as ws
 
-    import index.search as s
+    import index.search.pipeline as s
 
     times = defaultdict(float)
     depth = [0]
@@ -272,8 +272,8 @@ def procs_experiment(size: int, docs: int) -> dict:
     tolk_compat.ensure_importable()
     from whoosh import index as wi
 
-    from index.documents import Document
-    from index.store import document_fields, make_schema
+    from index.ingest.documents import Document
+    from index.storage import document_fields, make_schema
 
     records = list(read_corpus(ensure_corpus(size), docs))
     out = {}
@@ -388,10 +388,10 @@ def http_profile(size: int, queries: list[dict], seconds: int = 20) -> list:
 
 
 SEARCH_GROUPS = {
-    "index.search.search (all of it)": ["search (index/search.py)"],
-    "collect (match + score every hit, top-k, total, months)": ["collect (index/collect.py)"],
-    "SynonymMatcher / SynonymQuery scoring": ["(index/synonyms.py)"],
-    "highlighting (_hit, find_matches, snippet)": ["_hit (index/search.py)"],
+    "index.search.pipeline.search (all of it)": ["search (index/search/pipeline.py)"],
+    "collect (match + score every hit, top-k, total, months)": ["collect (index/search/collect.py)"],
+    "SynonymMatcher / SynonymQuery scoring": ["(index/scoring/synonyms.py)"],
+    "highlighting (_hit, find_matches, snippet)": ["_hit (index/search/pipeline.py)"],
     "stored fields (Searcher.stored_fields)": ["stored_fields (whoosh/"],
     "postings decoding (whoosh codec, matching)": ["(whoosh/codec/", "(whoosh/matching/"],
     "query language detection": ["detect_query_language"],
@@ -400,7 +400,7 @@ SEARCH_GROUPS = {
 }
 INDEX_GROUPS = {
     "Document objects (bench harness)": ["<listcomp> (engines.py)"],
-    "store.rebuild (all)": ["rebuild (index/store.py)"],
+    "store.rebuild (all)": ["rebuild (index/storage/writes.py)"],
     "add_document (analysis + posting buffers)": ["add_document (whoosh/"],
     "Tolk analyzers (tokenize, fold, stop, stem)": ["(index/analysis.py)"],
     "writer commit (sort/merge postings, write segment)": ["commit (whoosh/"],
@@ -409,13 +409,13 @@ INDEX_GROUPS = {
 }
 HTTP_GROUPS = {
     "Flask wsgi_app (request handling)": ["wsgi_app (flask/app.py)"],
-    "index.search.search": ["search (index/search.py)"],
+    "index.search.pipeline.search": ["search (index/search/pipeline.py)"],
     "marshmallow (validate args, dump response)": ["(marshmallow/"],
     "jsonify / json encoding": ["(flask/json/", "(json/encoder.py)"],
     "gunicorn outside the app (accept, parse, write, close)": (["(gunicorn/"],
                                                                ["wsgi_app (flask/app.py)"]),
     "Flask/werkzeug outside search()": (["wsgi_app (flask/app.py)"],
-                                        ["search (index/search.py)"]),
+                                        ["search (index/search/pipeline.py)"]),
 }
 
 
@@ -459,7 +459,7 @@ def main(argv=None) -> int:
     rows.append(["rest (merge, sort, Python glue)",
                  *[f"{(1 - sum(phases[c]['phases'].values())) * 100:.1f} %" for c in classes]])
     result["parts"].append({
-        "title": "Search: time per step of index.search.search",
+        "title": "Search: time per step of index.search.pipeline.search",
         "note": f"{args.queries} queries per class, Tolk's default mode (lang=any; the "
                 "target language for cross-lingual), each query once, after a warm-up. "
                 "Each step is timed where `search()` calls it (a step called inside "

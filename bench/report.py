@@ -380,7 +380,7 @@ def render(results: dict) -> str:
     out.append(growth_section(results))
     prep = results.get("prepare")
     if prep:
-        out.append("## Cleaning + language detection (`index.documents.prepare`)")
+        out.append("## Cleaning + language detection (`index.ingest.documents.prepare`)")
         out.append("")
         if prep.get("available"):
             out.append(f"{prep['docs']:,} corpus documents through `prepare()` (language not "

@@ -5,7 +5,7 @@
     .venv/bin/python bench/search_latency.py --size 100000 --profile out.prof --per-class 100
 
 Opens the Tolk index that ``run_all.py`` built (``bench/out/ix-<size>/tolk``)
-read-only and runs the cached query set through ``index.search.search`` the
+read-only and runs the cached query set through ``index.search.pipeline.search`` the
 way ``bench/engines.py`` does in Tolk's default mode (``lang=any``, the target
 language for cross-lingual queries). Pass 1 ("cold") runs every query once
 after a 20-query warm-up on other queries: the first time each query is
@@ -55,7 +55,7 @@ def main() -> None:
     from engines import _words_query
 
     from index.search import SearchRequest, search
-    from index.store import IndexReader
+    from index.storage import IndexReader
     from service.lexicon import load_lexicon
 
     queries = json.loads((BENCH / "out" / f"queries-{args.size}-q300-s42.json").read_text())
@@ -67,7 +67,8 @@ def main() -> None:
     reader = IndexReader(BENCH / "out" / f"ix-{args.size}" / "tolk")
     reader.set_lexicon_loader(load_lexicon)
     try:  # a checkout from before the caches had no settings for them
-        from index import postingcache, resultcache
+        from index.storage import postingcache
+        from index.search import resultcache
         resultcache.configure(reader, args.result_cache)
         postingcache.configure(args.posting_cache_mb)
     except (ImportError, AttributeError):

@@ -1,9 +1,9 @@
 """Import Tolk's engine for the benchmark, even while parts of it are still landing.
 
 The benchmark builds ``Document`` objects directly (the corpus is clean and
-its language is known), so it needs ``index.documents`` but not cleaning or
-language detection. If ``index.cleaning`` or ``index.language`` does not
-exist yet, stand-ins that raise are registered so ``index.documents`` still
+its language is known), so it needs ``index.ingest.documents`` but not cleaning or
+language detection. If ``index.ingest.cleaning`` or ``index.ingest.language`` does not
+exist yet, stand-ins that raise are registered so ``index.ingest.documents`` still
 imports; ``MISSING`` then names them and the cleaning/detection benchmark
 (``prepare``) is reported as not measured. Nothing here changes Tolk.
 
@@ -45,14 +45,14 @@ def _stub(name: str) -> None:
 
 
 def ensure_importable() -> list[str]:
-    """Make ``import index.documents`` work; return the stubbed module names."""
+    """Make ``import index.ingest.documents`` work; return the stubbed module names."""
     for _ in range(3):
         try:
-            import index.documents  # noqa: F401
+            import index.ingest.documents  # noqa: F401
             return MISSING
         except ModuleNotFoundError as exc:
-            if exc.name in ("index.cleaning", "index.language") and exc.name not in MISSING:
-                sys.modules.pop("index.documents", None)
+            if exc.name in ("index.ingest.cleaning", "index.ingest.language") and exc.name not in MISSING:
+                sys.modules.pop("index.ingest.documents", None)
                 _stub(exc.name)
                 continue
             raise

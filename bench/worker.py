@@ -201,14 +201,14 @@ def cmd_query(name, index_dir, queries_file, out, fullset_n: int = 0) -> None:
 
 
 def cmd_prepare(corpus, n, out) -> None:
-    """Cost of Tolk's cleaning + language detection (``index.documents.prepare``)."""
+    """Cost of Tolk's cleaning + language detection (``index.ingest.documents.prepare``)."""
     import tolk_compat
 
     missing = tolk_compat.ensure_importable()
     if missing:
         Path(out).write_text(json.dumps({"available": False, "missing": missing}))
         return
-    from index.documents import RawDocument, prepare
+    from index.ingest.documents import RawDocument, prepare
 
     raws = [RawDocument(id=r["id"], text=r["text"], title=r["title"], date=r["date"],
                         url=r["url"], source=r["source"])

@@ -26,9 +26,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from .documents import Document
-from .search import SearchRequest, search
-from .store import IndexReader, name_candidates, rebuild
+from index.ingest.documents import Document
+from index.search import SearchRequest, search
+from index.ingest.names import name_candidates
+from index.storage import IndexReader, rebuild
 
 FLORES_FILES = {"nl": "nld_Latn.devtest", "en": "eng_Latn.devtest"}
 

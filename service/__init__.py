@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from index import postingcache, resultcache
-from index.store import IndexReader
+from index.storage import postingcache
+
+from index.search import resultcache
+from index.storage import IndexReader
 
 from .cors import register_cors
 from .errors import register_error_handlers

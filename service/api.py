@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, request
 
 from index.search import SearchRequest, search
-from index.suggest import complete
+from index.search.suggest import complete
 
 from .errors import ApiError
 from .openapi import get_spec, operation
@@ -31,7 +31,7 @@ def run_search(args: dict) -> dict:
 
     ``args`` are query parameters as strings (or already typed values);
     raises ``marshmallow.ValidationError``, ``ApiError`` or
-    ``index.query.QuerySyntaxError`` on bad input.
+    ``index.search.query.QuerySyntaxError`` on bad input.
     """
     params = SearchArgsSchema().load(args)
     if len(params["q"]) > current_app.config["MAX_QUERY_CHARS"]:

@@ -10,9 +10,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from index.documents import DocumentError, Skipped, prepare, read_paths
-from index.query import QuerySyntaxError
-from index.store import IndexReader, StoreError, rebuild, update
+from index.ingest.documents import DocumentError, Skipped, prepare, read_paths
+from index.search.query import QuerySyntaxError
+from index.storage import IndexReader, StoreError, rebuild, update
 from index.search import SearchRequest, search
 
 from .settings import load_settings

@@ -1,7 +1,7 @@
 """Documents under ``/api/documents``: add, read, replace, delete.
 
 Writes need the bearer key (``service/auth.py``) and go through
-``index.store.update``/``delete``, which hold the index's write lock, so
+``index.storage.update``/``delete``, which hold the index's write lock, so
 writes from several workers take turns; every worker's next search sees them.
 
 ``POST /api/documents`` takes ``{"documents": [ {...}, ... ]}`` and is all or
@@ -17,8 +17,8 @@ from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from index.documents import Document, DocumentError, RawDocument, prepare, validate_id
-from index.store import delete, update
+from index.ingest.documents import Document, DocumentError, RawDocument, prepare, validate_id
+from index.storage import delete, update
 
 from .api import reader
 from .auth import require_write_key

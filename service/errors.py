@@ -12,9 +12,9 @@ from flask import Flask, current_app, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from index.documents import DocumentError
-from index.query import QuerySyntaxError
-from index.store import IndexLockedError, IndexMissingError, StoreError
+from index.ingest.documents import DocumentError
+from index.search.query import QuerySyntaxError
+from index.storage import IndexLockedError, IndexMissingError, StoreError
 
 log = logging.getLogger("tolk")
 

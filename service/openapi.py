@@ -14,7 +14,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 
-from index.documents import ID_RE
+from index.ingest.documents import ID_RE
 
 from .schemas import ErrorSchema
 

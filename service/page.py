@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
 from marshmallow import ValidationError
 
-from index.query import QuerySyntaxError
+from index.search.query import QuerySyntaxError
 
 from .api import run_search
 from .errors import ApiError

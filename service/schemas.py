@@ -9,8 +9,8 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, \
     validates_schema
 
-from index.documents import DATE_RE, ID_RE, MAX_TEXT_CHARS, DocumentError, raw_from_mapping
-from index.store import date_bounds
+from index.ingest.documents import DATE_RE, ID_RE, MAX_TEXT_CHARS, DocumentError, raw_from_mapping
+from index.storage import date_bounds
 
 LANGUAGES = ["nl", "en"]
 DATE_HELP = "YYYY-MM-DD or YYYY-MM"

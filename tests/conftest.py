@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.documents import Document
+from index.ingest.documents import Document
 from service import create_app
 from service.cli import main as tolk_main
 from service.schemas import ErrorSchema

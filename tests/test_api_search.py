@@ -3,7 +3,7 @@
 import pytest
 from marshmallow import ValidationError
 
-from index.query import QuerySyntaxError
+from index.search.query import QuerySyntaxError
 from service.api import run_search
 from service.errors import ApiError
 from service.schemas import ErrorSchema, SearchResponseSchema

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate as validate_openapi
 
-from index.documents import Document
-from index.store import rebuild
+from index.ingest.documents import Document
+from index.storage import rebuild
 from service import create_app
 from service.openapi import openapi_path
 from service.schemas import StatsSchema

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from index.documents import Document
-from index.store import rebuild
+from index.ingest.documents import Document
+from index.storage import rebuild
 from service import create_app
 from service.schemas import SuggestResponseSchema
 

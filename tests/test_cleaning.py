@@ -8,7 +8,7 @@ import unicodedata
 
 import pytest
 
-from index.cleaning import (CleanedText, clean_text, first_sentence, is_headline,
+from index.ingest.cleaning import (CleanedText, clean_text, first_sentence, is_headline,
                             parse_date_line, title_from_sentence)
 
 from conftest import SEEDS

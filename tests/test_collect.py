@@ -4,10 +4,10 @@ import random
 
 import pytest
 
-from index import vectorscore
-from index.documents import Document
+from index.scoring import vectorscore
+from index.ingest.documents import Document
 from index.search import SearchRequest, search
-from index.store import IndexReader, delete, rebuild, update
+from index.storage import IndexReader, delete, rebuild, update
 
 WORDS = ("oorlog vrede leger troepen grens rusland oekraine poetin navo kiev moskou sancties "
          "regering minister president verkiezing economie handel").split()
@@ -59,8 +59,8 @@ def test_vectorized_and_loop_scoring_agree(corpus_index, monkeypatch, q, options
 def test_phrases_are_vectorized_only_under_whooshs_default_weighting(corpus_index):
     from whoosh.scoring import BM25F, TF_IDF
 
-    from index.query import parse_query
-    from index.search import _Compiler
+    from index.search.query import parse_query
+    from index.search.pipeline import _Compiler
 
     compiler = _Compiler("nl", "nl", None, False)
     phrase = compiler.compile(parse_query('"oorlog vrede"'))
@@ -72,8 +72,8 @@ def test_phrases_are_vectorized_only_under_whooshs_default_weighting(corpus_inde
 
 
 def _compiled(reader, q):
-    from index.query import parse_query
-    from index.search import _Compiler, _set_global_idf
+    from index.search.query import parse_query
+    from index.search.pipeline import _Compiler, _set_global_idf
 
     searchers = reader.searchers()
     compiler = _Compiler("nl", "nl", None, False)
@@ -85,7 +85,7 @@ def _compiled(reader, q):
 @pytest.mark.parametrize("q", [q for q in QUERIES if '"' in q])
 @pytest.mark.parametrize("repeat", [1, 2])  # the second run reads decoded postings from the cache
 def test_vectorized_phrase_scores_equal_whooshs_exactly(corpus_index, monkeypatch, q, repeat):
-    from index import collect as collect_module
+    from index.search import collect as collect_module
 
     searcher, query = _compiled(corpus_index, q)
     assert vectorscore.supports(query, searcher.weighting)
@@ -100,7 +100,7 @@ def test_vectorized_phrase_scores_equal_whooshs_exactly(corpus_index, monkeypatc
 
 
 def test_a_phrase_minus_a_word_excludes_every_document_with_the_word(corpus_index, monkeypatch):
-    from index import collect as collect_module
+    from index.search import collect as collect_module
 
     searcher, query = _compiled(corpus_index, PHRASE_AND_NOT)
     excluded = set(searcher.docs_for_query(query.b))

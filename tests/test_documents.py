@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from index.documents import (DocumentError, RawDocument, Skipped, prepare, raw_from_mapping,
+from index.ingest.documents import (DocumentError, RawDocument, Skipped, prepare, raw_from_mapping,
                              read_paths)
 
 from conftest import SEEDS

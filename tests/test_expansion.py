@@ -2,8 +2,8 @@
 
 from index.crosslink import cognates
 from index.crosslink.lexicon import Lexicon
-from index.expansion import OWN, expand_word
-from index.query import Word
+from index.search.expansion import OWN, expand_word
+from index.search.query import Word
 
 
 def _word(text):

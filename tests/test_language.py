@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from index import language
-from index.cleaning import clean_text
-from index.language import Detection, LanguageError, detect_language
+from index.ingest import language
+from index.ingest.cleaning import clean_text
+from index.ingest.language import Detection, LanguageError, detect_language
 
 from conftest import SEEDS
 

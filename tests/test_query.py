@@ -1,6 +1,6 @@
 import pytest
 
-from index.query import (And, Group, Or, Phrase, QuerySyntaxError, Word, iter_words,
+from index.search.query import (And, Group, Or, Phrase, QuerySyntaxError, Word, iter_words,
                          parse_query, positive_texts)
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from index.documents import Document
-from index.store import IndexReader, rebuild, update, write_lock
+from index.ingest.documents import Document
+from index.storage import IndexReader, rebuild, update, write_lock
 from service import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

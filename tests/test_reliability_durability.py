@@ -1,8 +1,8 @@
 """Durability: kill -9 in the middle of writes loses nothing acknowledged, serves nothing half.
 
-A write is acknowledged when ``index.store.update`` returns (the HTTP 200 of a
+A write is acknowledged when ``index.storage.update`` returns (the HTTP 200 of a
 ``POST /api/documents``). The store publishes a batch by fsyncing it and then
-replacing ``commit.json`` (see ``index/store.py``), so:
+replacing ``commit.json`` (see ``index/storage/commit.py``), so:
 
 - every acknowledged document is found after the crash;
 - a batch is found whole or not at all (at most the one batch in flight at the
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from index.store import (COMMIT_FILE, GENERATIONS, IndexReader, current_generation,
+from index.storage import (COMMIT_FILE, GENERATIONS, IndexReader, current_generation,
                          read_commit_point, rebuild, update)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ INDEXER = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, sys.argv[3])
     from test_reliability_durability import batch_ids, make_doc
-    from index.store import update
+    from index.storage import update
     root, tag = Path(sys.argv[1]), sys.argv[2]
     print("ready", flush=True)
     for k in range(100000):
@@ -119,7 +119,7 @@ def test_kill_9_of_the_indexer_mid_batch_loses_nothing_acknowledged(tmp_path):
 
 def test_a_crash_between_the_two_language_commits_is_rolled_back(tmp_path, monkeypatch):
     """Simulate a writer dying after the Dutch commit and before the commit point moved."""
-    import index.store as store
+    import index.storage.writes as writes
 
     root = tmp_path / "index"
     rebuild(root, [make_doc("base-nl", "nl"), make_doc("base-en", "en")])
@@ -128,7 +128,7 @@ def test_a_crash_between_the_two_language_commits_is_rolled_back(tmp_path, monke
     def die(generation, tocs):
         raise KeyboardInterrupt("killed")  # after both Whoosh commits, before publishing
 
-    monkeypatch.setattr(store, "_publish", die)
+    monkeypatch.setattr(writes, "publish", die)
     with pytest.raises(KeyboardInterrupt):
         update(root, [make_doc("half-nl", "nl"), make_doc("half-en", "en")])
     monkeypatch.undo()

@@ -2,10 +2,10 @@
 
 import pytest
 
-from index.documents import Document
-from index.resultcache import ResultCache, cache_for, configure
+from index.ingest.documents import Document
+from index.search.resultcache import ResultCache, cache_for, configure
 from index.search import SearchRequest, search
-from index.store import IndexReader, delete, update
+from index.storage import IndexReader, delete, update
 from service.lexicon import load_lexicon
 
 QUERIES = ["Putin", "NAVO", '"klimaat verandering"', "fiets OR bike", "oorlog -Rusland",
@@ -79,7 +79,7 @@ def test_an_explicit_lexicon_bypasses_the_cache(seed_index):
 
 
 def test_the_app_sizes_the_caches_from_its_settings(seed_index):
-    from index import postingcache
+    from index.storage import postingcache
     from service import create_app
 
     app = create_app({"INDEX_DIR": str(seed_index), "RESULT_CACHE": 0, "POSTING_CACHE_MB": 1})

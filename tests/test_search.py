@@ -5,11 +5,11 @@ from functools import partial
 import pytest
 
 from index.crosslink import Lexicon, build_lexicon
-from index.documents import Document
-from index.query import QuerySyntaxError
+from index.ingest.documents import Document
+from index.search.query import QuerySyntaxError
 from index.search import SearchRequest, search
-from index.store import IndexReader, rebuild
-from index.suggest import complete
+from index.storage import IndexReader, rebuild
+from index.search.suggest import complete
 from service.lexicon import load_lexicon
 
 

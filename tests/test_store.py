@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.documents import Document
-from index.store import (IndexLockedError, IndexMissingError, IndexReader, current_generation,
+from index.ingest.documents import Document
+from index.storage import (IndexLockedError, IndexMissingError, IndexReader, current_generation,
                          delete, rebuild, update, write_lock)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,8 +81,8 @@ def test_reader_follows_a_rebuild_switch(tmp_path):
 
 SLOW_REBUILD = textwrap.dedent("""
     import sys, time
-    from index.documents import Document
-    from index.store import rebuild
+    from index.ingest.documents import Document
+    from index.storage import rebuild
     def docs():
         for i in range(100000):
             yield Document(id=f"n{i}", language="nl", language_confidence=1.0, title="t",
@@ -116,7 +116,7 @@ def test_killed_rebuild_leaves_previous_index_searchable(tmp_path):
 HOLD_LOCK = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from index.store import write_lock
+    from index.storage import write_lock
     with write_lock(Path(sys.argv[1])):
         print("locked", flush=True)
         time.sleep(float(sys.argv[2]))
@@ -189,7 +189,7 @@ def test_long_lived_reader_sees_deletes_and_replacements(tmp_path):
 def test_name_candidates_are_capitalized_words_not_at_a_sentence_start():
     from collections import Counter
 
-    from index.store import name_candidates
+    from index.ingest.names import name_candidates
 
     text = ("De president Poetin sprak met Jean-Claude Juncker. Daarna vertrok Poetin's "
             "delegatie naar Kiev: Moskou zweeg.\nLoegansk ligt bij “Donetsk” en 12.5Abc "

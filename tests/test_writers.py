@@ -7,11 +7,11 @@ import unicodedata
 import pytest
 from whoosh.filedb.filestore import FileStorage
 
-import index.writers as writers
+import index.storage.writers as writers
 from index.analysis import fold
-from index.documents import Document
+from index.ingest.documents import Document
 from index.search import SearchRequest, search
-from index.store import IndexReader, rebuild, update
+from index.storage import IndexReader, rebuild, update
 
 
 def slow_fold(text):

@@ -27,8 +27,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..analysis import LANGUAGES, analyze
-from .lexicon import Lexicon, Link, other
+from index.analysis import LANGUAGES, analyze
+from index.crosslink.lexicon import Lexicon, Link, other
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def build_lexicon(names: dict[str, Counter] | None = None,
     (for measuring what each brings). Warnings and build times are kept in
     ``lexicon.info``.
     """
-    from . import curated, dictionary, names as names_source, parallel, transliteration
+    from index.crosslink import curated, dictionary, names as names_source, parallel, transliteration
 
     wanted = set(sources) if sources is not None else None
     lexicon = Lexicon()

@@ -11,14 +11,14 @@ and analyzes the results as words of the other language.
 The candidates are not checked against a vocabulary: one that no document
 contains has no postings and adds nothing to a query, so a wrong guess costs
 nothing unless it happens to be a real word. They join the word's synonym
-set at :data:`WEIGHT`, below most lexicon links (see ``index.expansion``).
+set at :data:`WEIGHT`, below most lexicon links (see ``index.search.expansion``).
 """
 
 from __future__ import annotations
 
 import re
 
-from ..analysis import analyze, fold
+from index.analysis import analyze, fold
 
 SOURCE = "cognate"
 WEIGHT = 0.5  # FLORES 5-fold, tuned on even folds: 0.3-0.9 all help, flat from 0.5 to 0.7

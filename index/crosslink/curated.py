@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..analysis import analyze
+from index.analysis import analyze
 
 SOURCE = "curated"
 WEIGHT = 1.0

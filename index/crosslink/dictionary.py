@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..analysis import analyze, fold, is_stopword, stem_word
+from index.analysis import analyze, fold, is_stopword, stem_word
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..analysis import LANGUAGES
+from index.analysis import LANGUAGES
 
 FORMAT = "tolk-lexicon"
 VERSION = 1
@@ -270,7 +270,7 @@ class Lexicon:
         keys = self.name_keys.get(other(lang))
         if not keys or " " in term or len(term) < 5:
             return []
-        from .transliteration import translit_key
+        from index.crosslink.transliteration import translit_key
 
         return [Link(t, s, NAME_KEY_WEIGHT, "transliteration")
                 for t, s in keys.get(translit_key(term), ()) if t != term]

@@ -23,7 +23,7 @@ import gettext
 import logging
 import re
 
-from ..analysis import analyze, fold
+from index.analysis import analyze, fold
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..analysis import analyzer_for, fold
+from index.analysis import analyzer_for, fold
 
 SOURCE = "parallel"
 MAX_WEIGHT = 0.8

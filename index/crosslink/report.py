@@ -21,9 +21,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ..analysis import analyze
-from . import build_lexicon
-from .lexicon import Lexicon
+from index.analysis import analyze
+from index.crosslink import build_lexicon
+from index.crosslink.lexicon import Lexicon
 
 # Dutch seed word -> English words that are a correct link (any one counts).
 SEED_WORDS: dict[str, list[str]] = {
@@ -94,7 +94,7 @@ def coverage(lexicon: Lexicon, seed_words: dict[str, list[str]] = SEED_WORDS) ->
 
 def seed_names(seeds_dir: Path) -> dict[str, Counter]:
     """Capitalized, not sentence-initial tokens of the seed files, per detected language."""
-    from ..analysis import _TOKEN_RE, _strip_apostrophe
+    from index.analysis import _TOKEN_RE, _strip_apostrophe
 
     names = {"nl": Counter(), "en": Counter()}
     for path in sorted(seeds_dir.glob("*.txt")):

@@ -38,7 +38,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Iterable
 
-from ..analysis import LANGUAGES, analyze, fold, is_stopword
+from index.analysis import LANGUAGES, analyze, fold, is_stopword
 
 SOURCE = "transliteration"
 WEIGHT = 0.9  # the keys agree on the spelling rules of the table

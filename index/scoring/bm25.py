@@ -1,7 +1,7 @@
 """Scoring as pure functions: BM25 with collection statistics passed in.
 
 Tolk scores each query word as one pseudo-term (a synonym set, see
-``index.synonyms``). Its IDF is computed over *both* language indexes
+``index.scoring.synonyms``). Its IDF is computed over *both* language indexes
 together, so a score from the Dutch index and one from the English index
 mean the same thing and hits can be merged by score.
 """

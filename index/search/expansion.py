@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .analysis import LANGUAGES, analyze, is_stopword
-from .crosslink import cognates
-from .query import Word
+from index.analysis import LANGUAGES, analyze, is_stopword
+from index.crosslink import cognates
+from index.search.query import Word
 
 OWN = "query"
 TYPO = "typo"

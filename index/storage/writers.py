@@ -1,6 +1,6 @@
 """Whoosh writers for the store: deferred cleanup, fast posting runs, parallel rebuilds.
 
-* ``PendingWriter`` commits a new TOC but deletes nothing; ``index.store``
+* ``PendingWriter`` commits a new TOC but deletes nothing; ``index.storage``
   removes the previous TOC's files once ``commit.json`` names the new one
   (see the store's module docstring).
 * ``ChunkedPostingPool`` is Whoosh's posting pool with sorted runs written and
@@ -78,7 +78,7 @@ class PendingWriter(ChunkedSegmentWriter):
 
     Whoosh's own commit removes the previous TOC and unreferenced segment files
     at once; until ``commit.json`` names the new TOC, readers still need them.
-    ``index.store._publish`` removes them after the switch.
+    ``index.storage._publish`` removes them after the switch.
     """
 
     def _commit_toc(self, segments):
@@ -141,7 +141,7 @@ class PendingMpWriter(MpWriter):
     def _enqueue(self):
         # Whoosh's, except that waiting for room in the job queue checks that the
         # workers are alive: with all of them dead, Whoosh would wait forever.
-        filename = f"{whoosh.codec.base.random_name()}.doclist"  # index.store's
+        filename = f"{whoosh.codec.base.random_name()}.doclist"  # index.storage's
         with self.temp_storage().create_file(filename).raw_file() as f:
             for item in self.docbuffer:
                 pickle.dump(item, f, pickle.HIGHEST_PROTOCOL)

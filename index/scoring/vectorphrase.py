@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from whoosh.scoring import BM25F
 
-from . import postingcache
-from . import postings as postings_module
+from index.storage import postingcache
+from index.storage import postings as postings_module
 
 _WEIGHTING = BM25F()  # what Whoosh's Searcher uses when none is given
 

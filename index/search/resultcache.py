@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import astuple
 
-from .postingcache import index_folder
+from index.storage.postingcache import index_folder
 
 DEFAULT_ENTRIES = 512
 

@@ -1,13 +1,13 @@
 """Vectorized scoring: whole posting lists scored at once with NumPy.
 
 Most queries compile to synonym sets (``SynonymQuery``) and phrases
-(``index.vectorphrase``) combined with Or / And / AndMaybe / AndNot. For
+(``index.scoring.vectorphrase``) combined with Or / And / AndMaybe / AndNot. For
 those, every segment is scored as dense arrays (one slot per document): a
 synonym set adds its members' weighted term frequencies into one array and
 applies BM25 to it in one step; Or adds, And masks. This gives the same
-scores, bit for bit, as the per-document matcher loop (``index.collect``),
+scores, bit for bit, as the per-document matcher loop (``index.search.collect``),
 which remains the path for anything else (NOT, other weightings). Decoded
-postings and field lengths are cached per segment (``index.postingcache``).
+postings and field lengths are cached per segment (``index.storage.postingcache``).
 """
 
 from __future__ import annotations
@@ -15,16 +15,20 @@ from __future__ import annotations
 import numpy as np
 from whoosh import query as wq
 
-from . import postingcache, postings, vectorphrase
-from .scoring import B, K1
-from .synonyms import SynonymQuery
+from index.storage import postingcache
+
+from index.storage import postings
+
+from index.scoring import vectorphrase
+from index.scoring.bm25 import B, K1
+from index.scoring.synonyms import SynonymQuery
 
 
 def supports(query, weighting=None) -> bool:
     """True if ``query`` is made of synonym sets and Or/And/AndMaybe/AndNot only.
 
     With the searcher's ``weighting`` given, plain phrases count too (see
-    ``index.vectorphrase``).
+    ``index.scoring.vectorphrase``).
     """
     if isinstance(query, SynonymQuery):
         return True

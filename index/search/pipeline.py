@@ -2,9 +2,9 @@
 
 One function, :func:`search`, serves the CLI, the JSON API and the page.
 
-1. The query string is parsed (``index.query``).
+1. The query string is parsed (``index.search.query``).
 2. Each word becomes, per target language, ONE synonym set
-   (``index.expansion``, scored by ``index.synonyms``).
+   (``index.search.expansion``, scored by ``index.scoring.synonyms``).
 3. Each synonym set gets an IDF computed over both indexes together, so the
    BM25 scores of the Dutch and the English index are on one scale.
 4. Both indexes are searched, hits merged by score (or date), and each hit
@@ -19,16 +19,16 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from .analysis import LANGUAGES, analyze, fold, is_stopword
-from .collect import DATE_COLUMN, _column, collect
-from .expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
-from .highlight import find_matches, snippet
-from .resultcache import cache_for, index_state, request_key
-from .query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
-from .scoring import idf
-from .store import date_bounds
-from .suggest import did_you_mean
-from .synonyms import SynonymQuery
+from index.analysis import LANGUAGES, analyze, fold, is_stopword
+from index.search.collect import DATE_COLUMN, _column, collect
+from index.search.expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
+from index.search.highlight import find_matches, snippet
+from index.search.resultcache import cache_for, index_state, request_key
+from index.search.query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
+from index.scoring.bm25 import idf
+from index.storage import date_bounds
+from index.search.suggest import did_you_mean
+from index.scoring.synonyms import SynonymQuery
 
 FIELD_BOOSTS = {"title": 1.5, "body": 1.0}
 FEW_HITS = 3  # below this many hits, offer a "did you mean" suggestion

@@ -4,7 +4,7 @@ Whoosh's own collectors keep every hit once a facet is asked for and spend
 most of a query's time in per-document bookkeeping. Tolk's synonym-set
 scoring cannot skip documents anyway (no block-max bounds), so one pass
 does all three jobs: with NumPy over whole posting lists for the queries
-``index.vectorscore`` supports (words and phrases), else a tight loop over
+``index.scoring.vectorscore`` supports (words and phrases), else a tight loop over
 the matcher.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import vectorscore
+from index.scoring import vectorscore
 
 MONTH_COLUMN = "month"
 DATE_COLUMN = "date_start"

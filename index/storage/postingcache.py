@@ -3,7 +3,7 @@
 Decoding a term's postings (zlib + pickle per block, in Whoosh) is most of the
 cost of a word query once scoring is vectorized. A segment's postings and
 field lengths never change after it is written (deletions are kept apart and
-applied by ``index.vectorscore``), and a segment's name is random and unique,
+applied by ``index.scoring.vectorscore``), and a segment's name is random and unique,
 so decoded arrays are keyed by (index folder, segment id, field, term): they
 stay valid across searcher reopens and writes that keep the segment, and a
 segment written later has another id. Bounded by bytes, least recently used

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import heapq
 
-from .analysis import LANGUAGES, fold
-from .expansion import allowed_typos
-from .query import iter_words
+from index.analysis import LANGUAGES, fold
+from index.search.expansion import allowed_typos
+from index.search.query import iter_words
 
 SPELL_FIELD = "spell"
 SCAN_LIMIT = 20_000  # most dictionary entries read for one completion prefix

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html import escape
 import re
 
-from .analysis import _TOKEN_RE, PLAIN_TOKEN_PATTERN, word_terms
+from index.analysis import _TOKEN_RE, PLAIN_TOKEN_PATTERN, word_terms
 
 FRAGMENT_CHARS = 240
 _PLAIN_TOKEN_RE = re.compile(PLAIN_TOKEN_PATTERN, _TOKEN_RE.flags)

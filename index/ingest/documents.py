@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .cleaning import clean_text
-from .language import LanguageError, detect_language
+from index.ingest.cleaning import clean_text
+from index.ingest.language import LanguageError, detect_language
 
 # `(?!\n)` because Python's `$` also matches before a final newline ("abc\n" is no id);
 # the patterns stay valid ECMAScript, as the OpenAPI document publishes them.

@@ -16,7 +16,7 @@ from __future__ import annotations
 from whoosh import matching
 from whoosh.query import Query
 
-from .scoring import K1, B, bm25
+from index.scoring.bm25 import K1, B, bm25
 
 
 class SynonymQuery(Query):

@@ -1,0 +1,1 @@
+"""Ingest: raw text -> documents (reading, cleaning, language, name candidates)."""
