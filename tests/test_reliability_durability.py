@@ -227,7 +227,10 @@ def test_leftover_generation_dirs_and_temp_files_break_nothing(tmp_path):
     assert json.loads((current / COMMIT_FILE).read_text())["toc"]["nl"] >= 2
     rebuild(root, [make_doc("rebuilt", "en")])
     assert stored_ids(root) == {"rebuilt"}
-    assert [p.name for p in gens.iterdir()] == [current_generation(root).name]
+    # The leftovers are gone; the replaced generation is kept as `previous`.
+    assert sorted(p.name for p in gens.iterdir()) == sorted([current_generation(root).name,
+                                                              current.name])
+    assert (root / "previous").resolve() == current
 
 
 def test_a_failed_commit_releases_whoosh_locks_and_the_next_write_works(tmp_path, monkeypatch):

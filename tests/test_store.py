@@ -73,10 +73,15 @@ def test_reader_follows_a_rebuild_switch(tmp_path):
     rebuild(tmp_path, [doc("a", "oud")])
     reader = IndexReader(tmp_path)
     assert ids(reader) == {"a"}
+    first = reader.generation
     rebuild(tmp_path, [doc("b", "nieuw")])
     assert ids(reader) == {"b"}
-    # Old generations are cleaned up after the switch.
-    assert len(list((tmp_path / "generations").iterdir())) == 1
+    rebuild(tmp_path, [doc("c", "nieuwer")])
+    assert ids(reader) == {"c"}
+    # The replaced generation stays as `previous`; older ones are cleaned up after the switch.
+    kept = sorted(p.name for p in (tmp_path / "generations").iterdir())
+    assert len(kept) == 2 and first.name not in kept
+    assert (tmp_path / "previous").resolve().name in kept
 
 
 SLOW_REBUILD = textwrap.dedent("""
@@ -110,7 +115,9 @@ def test_killed_rebuild_leaves_previous_index_searchable(tmp_path):
     # The next build succeeds and clears the half-written generation.
     rebuild(tmp_path, [doc("next", "volgende")])
     assert ids(IndexReader(tmp_path)) == {"next"}
-    assert len(list((tmp_path / "generations").iterdir())) == 1
+    # (the replaced generation stays as `previous`)
+    assert sorted(p.name for p in (tmp_path / "generations").iterdir()) == sorted(
+        [current_generation(tmp_path).name, before.name])
 
 
 HOLD_LOCK = textwrap.dedent("""

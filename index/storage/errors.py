@@ -13,3 +13,11 @@ class IndexLockedError(StoreError):
 
 class IndexMissingError(StoreError):
     """There is no index in the directory yet."""
+
+
+class CorruptIndexError(StoreError):
+    """A generation's files are damaged (truncated, unreadable, missing)."""
+
+
+class IndexUnavailableError(StoreError):
+    """No generation in the directory can be opened; the message lists why for each."""

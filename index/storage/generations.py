@@ -2,8 +2,11 @@
 
 A rebuild writes a new generation beside the old one and switches the ``current``
 symlink with ``rename(2)``, so readers always see one complete generation and a
-crash mid-build leaves the previous one in use. JSON files in a generation are
-replaced atomically and durably (write, fsync, rename, fsync directory).
+crash mid-build leaves the previous one in use. The generation it replaced stays
+on disk as ``previous`` (when it was healthy), so a reader that cannot open the
+current one has a good one to fall back to; older ones are removed. JSON files
+in a generation are replaced atomically and durably (write, fsync, rename, fsync
+directory); a failed write removes its temporary file.
 """
 
 from __future__ import annotations
@@ -16,21 +19,33 @@ import uuid
 from pathlib import Path
 
 CURRENT = "current"
+PREVIOUS = "previous"
 GENERATIONS = "generations"
 META_FILE = "meta.json"
 LEXICON_FILE = "lexicon.json"
 
 
-def current_generation(root: Path) -> Path | None:
-    """The generation directory ``current`` points to, or None."""
-    link = root / CURRENT
+def linked_generation(root: Path, name: str = CURRENT) -> Path | None:
+    """The generation directory the link ``name`` points to (maybe dangling), or None."""
     try:
-        target = os.readlink(link)
-    except FileNotFoundError:
-        return None
-    except OSError:
+        target = os.readlink(root / name)
+    except OSError:  # no link (or not a link)
         return None
     return (root / target).resolve()
+
+
+def current_generation(root: Path) -> Path | None:
+    """The generation directory ``current`` points to, or None."""
+    return linked_generation(root, CURRENT)
+
+
+def all_generations(root: Path) -> list[Path]:
+    """Every generation directory, newest first (names start with their UTC time)."""
+    try:
+        names = [e.name for e in os.scandir(root / GENERATIONS) if e.is_dir()]
+    except FileNotFoundError:
+        return []
+    return [(root / GENERATIONS / n).resolve() for n in sorted(names, reverse=True)]
 
 
 def new_generation(root: Path) -> Path:
@@ -49,18 +64,62 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def switch_current(root: Path, generation: Path) -> None:
-    fsync_path(generation.parent)  # the new generation's own directory entry first
-    tmp = root / f".current-{uuid.uuid4().hex[:8]}"
+def set_link(root: Path, name: str, generation: Path) -> None:
+    """Point the link ``name`` at ``generation`` atomically (a new link renamed over it)."""
+    tmp = root / f".{name}-{uuid.uuid4().hex[:8]}"
     os.symlink(os.path.relpath(generation, root), tmp)
-    os.replace(tmp, root / CURRENT)
+    try:
+        os.replace(tmp, root / name)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def switch_current(root: Path, generation: Path, keep_previous: bool = True) -> None:
+    """Make ``generation`` current; the one it replaces becomes ``previous``.
+
+    ``keep_previous=False`` (the replaced one is damaged) leaves ``previous`` as it is.
+    """
+    fsync_path(generation.parent)  # the new generation's own directory entry first
+    old = current_generation(root)
+    if keep_previous and old is not None and old.is_dir() and old != generation.resolve():
+        set_link(root, PREVIOUS, old)
+    set_link(root, CURRENT, generation)
     fsync_path(root)
 
 
 def remove_old_generations(root: Path, keep: Path) -> None:
+    """Remove every generation but ``keep`` (the new current) and ``previous``."""
+    kept = {keep.resolve()}
+    previous = linked_generation(root, PREVIOUS)
+    if previous is not None:
+        kept.add(previous)
     for path in (root / GENERATIONS).iterdir():
-        if path.resolve() != keep.resolve():
+        if path.resolve() not in kept:
             shutil.rmtree(path, ignore_errors=True)
+    if previous is not None and not previous.is_dir():
+        (root / PREVIOUS).unlink(missing_ok=True)
+
+
+def remove_temporary(folder: Path) -> bool:
+    """Remove temporary files and folders (``*.tmp``) in ``folder``; True if any went."""
+    removed = False
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return False
+    for entry in entries:
+        if not entry.name.endswith(".tmp"):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            try:
+                os.remove(entry.path)
+            except FileNotFoundError:
+                pass
+        removed = True
+    return removed
 
 
 def read_meta(generation: Path) -> dict:
@@ -71,11 +130,18 @@ def read_meta(generation: Path) -> dict:
 
 
 def write_json(path: Path, data) -> None:
-    """Replace ``path`` atomically and durably (fsync file, rename, fsync directory)."""
+    """Replace ``path`` atomically and durably (fsync file, rename, fsync directory).
+
+    On any error (a full disk) the temporary file is removed and ``path`` is untouched.
+    """
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     fsync_path(path.parent)

@@ -1,4 +1,13 @@
-"""Reading the current generation: one ``IndexReader`` per process, searchers per thread."""
+"""Reading the current generation: one ``IndexReader`` per process, searchers per thread.
+
+When the current generation fails the open-time checks (``index.storage.health``:
+dangling link, bad ``commit.json``, truncated segment or TOC, unreadable lexicon),
+the reader serves the newest generation that passes them (the ``previous`` one a
+rebuild keeps) and says so in ``status()``: degraded, which generation, why. It
+tries the current one again every ``RETRY_SECONDS`` and whenever ``current`` is
+switched. With no usable generation it raises ``IndexUnavailableError`` (a 503),
+so damage never becomes a 500 on every route.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +16,13 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from whoosh import index as whoosh_index
-
-from index.analysis import LANGUAGES
 from index.storage.commit import open_searcher, read_commit_point
-from index.storage.errors import IndexMissingError
-from index.storage.generations import LEXICON_FILE, current_generation, read_meta
+from index.storage.errors import CorruptIndexError, IndexMissingError, IndexUnavailableError
+from index.storage.generations import (CURRENT, LEXICON_FILE, PREVIOUS, all_generations,
+                                       linked_generation, read_meta)
+from index.storage.health import lexicon_key, open_generation
+
+RETRY_SECONDS = 10.0
 
 
 class IndexReader:
@@ -26,29 +36,98 @@ class IndexReader:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self._lock = threading.Lock()
-        self._generation: Path | None = None
+        self._generation: Path | None = None  # the generation served
+        self._current: Path | None = None  # what ``current`` pointed to when it was opened
+        self._reason: str | None = None  # why the current one is not served
+        self._failure: Exception | None = None  # why no generation is served
+        self._retry_at = 0.0
         self._indexes: dict = {}
         self._lexicon = None
+        self._lexicon_key = None
         self._local = threading.local()
         self._lexicon_loader: Callable[[Path], object] | None = None
 
     def set_lexicon_loader(self, loader: Callable[[Path], object]) -> None:
         self._lexicon_loader = loader
 
+    def _stale(self, current: Path | None) -> bool:
+        """Must the generation to serve be chosen again?"""
+        if current != self._current:
+            return True  # a rebuild switched `current` (or it is the first use)
+        if self._generation is None and self._failure is None:
+            return True  # given up after an error: check again
+        return (self._reason is not None or self._failure is not None) \
+            and time.monotonic() >= self._retry_at
+
     def _ensure_open(self) -> Path:
-        generation = current_generation(self.root)
-        if generation is None:
+        current = linked_generation(self.root, CURRENT)
+        if self._stale(current):
+            with self._lock:
+                if self._stale(current):
+                    self._failure = None
+                    try:
+                        self._open(current)
+                    except IndexUnavailableError as exc:
+                        # Checked again after RETRY_SECONDS or a switch of `current`, not
+                        # on every request: the checks read the lexicon.
+                        self._failure = exc
+                        self._retry_at = time.monotonic() + RETRY_SECONDS
+                        raise
+        if self._generation is None:
+            raise self._failure or IndexMissingError(f"no index in {self.root}")
+        return self._generation
+
+    def _open(self, current: Path | None) -> None:
+        """Open ``current`` or, if it fails its checks, the newest generation that passes."""
+        if current is None and not all_generations(self.root):
+            self._generation, self._current = None, None
             raise IndexMissingError(
                 f"no index in {self.root}; build one with `tolk index --index-dir {self.root} PATH`"
             )
-        if generation != self._generation:
-            with self._lock:
-                if generation != self._generation:
-                    self._indexes = {lang: whoosh_index.open_dir(str(generation / lang))
-                                     for lang in LANGUAGES}
-                    self._lexicon = None
-                    self._generation = generation
-        return generation
+        candidates = [current] if current is not None else []
+        previous = linked_generation(self.root, PREVIOUS)
+        if previous is not None and previous not in candidates:
+            candidates.append(previous)
+        candidates += [g for g in all_generations(self.root) if g not in candidates]
+        failures = []
+        for generation in candidates:
+            if generation != current and not (generation / "commit.json").exists():
+                continue  # a rebuild in progress or an abandoned one, never published
+            try:
+                opened = open_generation(generation, self._lexicon_loader)
+            except CorruptIndexError as exc:
+                failures.append(f"{generation.name}: {exc}")
+                continue
+            self._indexes = opened.indexes
+            self._lexicon, self._lexicon_key = opened.lexicon, (generation, opened.lexicon_key)
+            self._generation, self._current = generation, current
+            if generation == current:
+                self._reason = None
+            else:
+                self._reason = (failures[0] if failures else
+                                "there is no `current` link") + f"; serving {generation.name}"
+                self._retry_at = time.monotonic() + RETRY_SECONDS
+            return
+        self._generation, self._current, self._indexes, self._lexicon = None, current, {}, None
+        self._reason = None
+        raise IndexUnavailableError(
+            f"no index generation in {self.root} can be opened ("
+            + "; ".join(failures) + "); run `tolk check --index-dir "
+            f"{self.root}` and rebuild with `tolk index --rebuild --index-dir {self.root} PATH`")
+
+    def _give_up_generation(self) -> None:
+        """The served generation failed after it was opened: the next use checks it again."""
+        with self._lock:
+            self._generation = None
+
+    def status(self) -> dict:
+        """The generation served, whether it is not the current one (degraded) and why."""
+        generation = self._ensure_open()
+        current = linked_generation(self.root, CURRENT)
+        return {"generation": generation.name,
+                "current": current.name if current is not None else None,
+                "degraded": self._reason is not None,
+                "reason": self._reason}
 
     @property
     def generation(self) -> Path:
@@ -73,6 +152,10 @@ class IndexReader:
                 if attempt == 49:
                     raise
                 time.sleep(0.002 * (attempt + 1))
+            except Exception:  # noqa: BLE001 - damaged since it was opened?
+                if attempt > 0:
+                    raise
+                self._give_up_generation()  # the checks run again and may fall back
         raise AssertionError("unreachable")
 
     def _searchers_at(self, generation: Path, point: dict | None) -> dict:
@@ -106,14 +189,19 @@ class IndexReader:
         """The cross-link lexicon of the current generation (None if there is none)."""
         generation = self._ensure_open()
         path = generation / LEXICON_FILE
-        key = (generation, path.stat().st_mtime_ns if path.exists() else None)
-        if getattr(self, "_lexicon_key", None) != key:
+        key = (generation, lexicon_key(path))
+        if self._lexicon_key == key:
+            return self._lexicon
+        try:
             with self._lock:
-                if self._lexicon_loader is not None and path.exists():
+                if self._lexicon_loader is not None and key[1] is not None:
                     self._lexicon = self._lexicon_loader(path)
                 else:
                     self._lexicon = None
                 self._lexicon_key = key
+        except Exception:  # noqa: BLE001 - damaged since it was opened: check it again
+            self._give_up_generation()
+            self._ensure_open()  # falls back (or raises IndexUnavailableError)
         return self._lexicon
 
     def counts(self) -> dict:

@@ -21,11 +21,10 @@ from whoosh.index import LockError
 from index.analysis import LANGUAGES
 from index.ingest.documents import Document
 from index.ingest.names import name_candidates
-from index.storage.commit import publish, roll_back_to_commit_point
+from index.storage.commit import locked_write, publish, roll_back_to_commit_point, switch_to
 from index.storage.errors import IndexLockedError, IndexMissingError
 from index.storage.generations import (LEXICON_FILE, META_FILE, current_generation, new_generation,
-                                       read_meta, remove_old_generations, switch_current,
-                                       write_json)
+                                       read_meta, write_json)
 from index.storage.lock import DEFAULT_LOCK_TIMEOUT, write_lock
 from index.storage.schema import document_fields, make_schema
 from index.storage.writers import PendingMpWriter, PendingWriter, parallel_procs
@@ -163,8 +162,7 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    switch_current(root, generation)
-    remove_old_generations(root, generation)
+    switch_to(root, generation)  # the replaced generation stays as `previous`
     report.generation = generation.name
     report.seconds = time.monotonic() - started
     return report
@@ -204,7 +202,7 @@ def update(root: str | Path, docs: Iterable[Document], *,
     docs = _last_wins(docs)
     started = time.monotonic()
     report = IndexReport()
-    with write_lock(root, lock_timeout):
+    with locked_write(root, lock_timeout):  # a failed write leaves nothing behind
         generation = current_generation(root)
         if generation is None:
             return _rebuild_locked(root, docs, lexicon_builder, progress)
@@ -233,7 +231,7 @@ def delete(root: str | Path, doc_ids: Iterable[str], *,
     root = Path(root)
     doc_ids = list(doc_ids)
     deleted = 0
-    with write_lock(root, lock_timeout):
+    with locked_write(root, lock_timeout):  # a failed write leaves nothing behind
         generation = current_generation(root)
         if generation is None:
             raise IndexMissingError(f"no index in {root}; build one with `tolk index PATH`")
