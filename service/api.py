@@ -75,8 +75,11 @@ def suggest_endpoint():
 @operation(tag="service", summary="Is the service up, and how many documents it has",
            response=HealthSchema, errors=(503,))
 def health():
-    counts = reader().counts()
-    return jsonify(HealthSchema().dump({"status": "ok", "documents": counts}))
+    index = reader()
+    counts = index.counts()
+    status = index.status()
+    return jsonify(HealthSchema().dump({"status": "degraded" if status["degraded"] else "ok",
+                                        "documents": counts, "index": status}))
 
 
 def directory_bytes(path: Path) -> int:
@@ -101,7 +104,11 @@ def stats():
     generation = index.generation
     lexicon = index.lexicon()
     meta = index.meta()
+    status = index.status()
     return jsonify(StatsSchema().dump({
+        "degraded": status["degraded"],
+        "degraded_reason": status["reason"],
+        "current_generation": status["current"],
         "documents": index.counts(),
         "lexicon_pairs": lexicon.stats() if lexicon is not None else None,
         "index_bytes": directory_bytes(generation),

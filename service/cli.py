@@ -1,8 +1,9 @@
-"""The ``tolk`` command: index, serve, search, eval, lexicon."""
+"""The ``tolk`` command: index, serve, search, eval, lexicon, check."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -224,6 +225,90 @@ def cmd_lexicon(args, settings) -> int:
     return 0
 
 
+def cmd_check(args, settings) -> int:
+    """Verify every generation against its checksums; say what to do about damage."""
+    from index.storage.generations import (CURRENT, PREVIOUS, all_generations,
+                                           linked_generation)
+    from index.storage.health import check_generation
+
+    root = Path(args.index_dir)
+    current = linked_generation(root, CURRENT)
+    previous = linked_generation(root, PREVIOUS)
+    generations = all_generations(root)
+    if current is None and not generations:
+        return _fail(f"no index in {root}; build one with `tolk index --index-dir {root} PATH`")
+    if current is not None and current not in generations:
+        generations.insert(0, current)
+    reports = []
+    for generation in generations:
+        role = ("current" if generation == current else
+                "previous" if generation == previous else "leftover")
+        report = check_generation(generation, load_lexicon, deep=True)
+        reports.append({"generation": generation.name, "role": role, **report})
+    by_role = {r["role"]: r for r in reports if r["role"] != "leftover"}
+    damaged_current = "current" not in by_role or bool(by_role["current"]["problems"])
+    good_previous = "previous" in by_role and not by_role["previous"]["problems"]
+    if args.restore_previous:
+        return _restore_previous(root, damaged_current, good_previous, by_role, args)
+    advice = _check_advice(root, by_role, damaged_current, good_previous)
+    if args.json:
+        print(json.dumps({"index_dir": str(root), "ok": not advice, "generations": reports,
+                          "advice": advice}, ensure_ascii=False, indent=2))
+    else:
+        if current is None:
+            print(f"current: no `current` link in {root}")
+        for r in reports:
+            docs = ", ".join(f"{k}: {v}" for k, v in sorted(r["documents"].items()))
+            verified = (f"{r['files']} files match their checksums" if r["checksums"]
+                        else "no checksums recorded (written by an older Tolk)")
+            if r["problems"]:
+                print(f"{r['role']:8} {r['generation']}  DAMAGED")
+                for problem in r["problems"]:
+                    print(f"         - {problem}")
+            else:
+                print(f"{r['role']:8} {r['generation']}  ok ({docs}; {verified})")
+        for line in advice:
+            print(line, file=sys.stderr)
+    return 1 if advice else 0
+
+
+def _check_advice(root: Path, by_role: dict, damaged_current: bool,
+                  good_previous: bool) -> list[str]:
+    rebuild = f"`tolk index --rebuild --index-dir {root} PATH`"
+    if damaged_current and good_previous:
+        return [f"tolk: the current generation is damaged; the server serves the previous one "
+                f"({by_role['previous']['generation']}) read-only. Go back to it with "
+                f"`tolk check --restore-previous --index-dir {root}` (writes made since it was "
+                f"replaced are lost) or rebuild with {rebuild}"]
+    if damaged_current:
+        return [f"tolk: the current generation is damaged and there is no healthy previous "
+                f"one; rebuild with {rebuild} (or restore {root} from a backup)"]
+    if "previous" in by_role and by_role["previous"]["problems"]:
+        return ["tolk: the previous generation (the fallback) is damaged; the current one is "
+                "fine. The next `tolk index --rebuild` replaces the fallback"]
+    return []
+
+
+def _restore_previous(root: Path, damaged_current: bool, good_previous: bool, by_role: dict,
+                      args) -> int:
+    from index.storage.generations import PREVIOUS, linked_generation, switch_current
+    from index.storage.lock import write_lock
+
+    if not good_previous:
+        return _fail("there is no healthy previous generation to restore; rebuild with "
+                     f"`tolk index --rebuild --index-dir {root} PATH`")
+    if not damaged_current and not args.force:
+        return _fail("the current generation is healthy; restoring the previous one would drop "
+                     "every write since it was replaced. Add --force to do it anyway")
+    with write_lock(root, args.lock_timeout):
+        previous = linked_generation(root, PREVIOUS)
+        switch_current(root, previous, keep_previous=False)
+        (root / PREVIOUS).unlink(missing_ok=True)
+    print(f"current is now {previous.name} (the previous generation); the damaged one stays on "
+          "disk until the next `tolk index --rebuild` removes it")
+    return 0
+
+
 def cmd_serve(args, settings) -> int:
     index_dir = Path(args.index_dir)
     if not (index_dir / "current").exists():
@@ -289,6 +374,18 @@ def build_parser(settings) -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_lexicon)
 
+    p = sub.add_parser("check", parents=[common],
+                       help="verify every index generation against its checksums")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--restore-previous", action="store_true",
+                   help="make the previous generation current again (when the current one is "
+                        "damaged)")
+    p.add_argument("--force", action="store_true",
+                   help="with --restore-previous: even if the current generation is healthy")
+    p.add_argument("--lock-timeout", type=float, default=settings["LOCK_TIMEOUT"],
+                   help="seconds to wait for another writer (default %(default)s)")
+    p.set_defaults(func=cmd_check)
+
     p = sub.add_parser("serve", parents=[common], help="serve the API and page with gunicorn")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -297,13 +394,46 @@ def build_parser(settings) -> argparse.ArgumentParser:
     return parser
 
 
+def os_error_message(exc: OSError, index_dir) -> str:
+    """One line for an OS error: what happened, where, and what to do next."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"the disk is full: {reason}{where}. Nothing was changed: the index in "
+                f"{index_dir} is as it was and temporary files were removed. Free space "
+                "and run the command again")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"no permission: {reason}{where}. The index directory must be writable by "
+                f"the user running tolk (as root: chown -R $(id -u) {index_dir}; in the Docker "
+                "image: chown -R 10001 /data)")
+    return f"{reason}{where}"
+
+
 def main(argv=None) -> int:
+    """Run one subcommand; every error is one line on stderr and a non-zero exit, no traceback.
+
+    ``TOLK_DEBUG=1`` shows the traceback of an unexpected error.
+    """
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `tolk search ... | head` ends quietly
     settings = load_settings()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
-    return args.func(args, settings)
+    index_dir = getattr(args, "index_dir", None) or settings["INDEX_DIR"]
+    try:
+        return args.func(args, settings)
+    except KeyboardInterrupt:
+        return _fail("interrupted; an unfinished write was not published, the index is as it "
+                     "was before this command", 130)
+    except StoreError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(os_error_message(exc, index_dir), 1)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("TOLK_DEBUG"):
+            raise
+        return _fail(f"unexpected error: {exc.__class__.__name__}: {exc} (run `tolk check "
+                     f"--index-dir {index_dir}`; TOLK_DEBUG=1 shows the traceback)", 1)
 
 
 if __name__ == "__main__":

@@ -110,8 +110,24 @@ def _item_errors(exc: DocumentError) -> dict:
     return messages
 
 
+def refuse_writes_when_degraded() -> None:
+    """503 while the reader serves a previous generation: a write would go where no one reads.
+
+    The current generation failed its checks; writing into it (or into the
+    previous one, which a rebuild would then discard) would lose the write.
+    """
+    status = reader().status()
+    if status["degraded"]:
+        raise ApiError(503, "index_degraded",
+                       f"writes are refused: the current index generation is damaged and "
+                       f"{status['generation']} is served read-only ({status['reason']}); "
+                       "run `tolk check`, then `tolk index --rebuild` or "
+                       "`tolk check --restore-previous`", {"index": status})
+
+
 def store(docs: list[Document]) -> None:
     config = current_app.config
+    refuse_writes_when_degraded()
     update(config["INDEX_DIR"], docs, lexicon_builder=lexicon_builder(config),
            lock_timeout=config["LOCK_TIMEOUT"])
 
@@ -137,7 +153,7 @@ def _reject_duplicates(raws: list[RawDocument]) -> None:
                 "any document is invalid (400) or cannot be indexed (422), `errors.documents` "
                 "maps item index to messages and nothing is stored.",
     body=DocumentBatchSchema, response=BatchResultSchema,
-    errors=(400, 413, 415, 422, 503))
+    errors=(400, 413, 415, 422, 503, 507))
 @require_write_key
 def post_documents():
     body = json_body()
@@ -187,7 +203,7 @@ def get_document(doc_id):
     description="Body: one document; `id` may be left out, and if given must equal the id in "
                 "the URL. The stored document is replaced as a whole.",
     body=DocumentReplaceSchema, response=DocumentResultSchema,
-    errors=(400, 413, 415, 422, 503))
+    errors=(400, 413, 415, 422, 503, 507))
 @require_write_key
 def put_document(doc_id):
     checked_id(doc_id)
@@ -212,11 +228,12 @@ def put_document(doc_id):
 
 @bp.delete("/<doc_id>")
 @operation(tag="documents", summary="Delete a document",
-           response=DeletedSchema, errors=(400, 404, 503))
+           response=DeletedSchema, errors=(400, 404, 503, 507))
 @require_write_key
 def delete_document(doc_id):
     checked_id(doc_id)
     config = current_app.config
+    refuse_writes_when_degraded()
     if not delete(config["INDEX_DIR"], [doc_id], lock_timeout=config["LOCK_TIMEOUT"]):
         raise ApiError(404, "not_found", f"no document with id {doc_id!r}")
     return jsonify(DeletedSchema().dump({"id": doc_id, "deleted": True}))

@@ -6,6 +6,7 @@ page. No traceback ever reaches a client.
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, current_app, jsonify, render_template, request
@@ -15,11 +16,22 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from index.ingest.documents import DocumentError
 from index.search.query import QuerySyntaxError
 from index.storage import IndexLockedError, IndexMissingError, StoreError
+from index.storage.errors import CorruptIndexError, IndexUnavailableError
 
 log = logging.getLogger("tolk")
 
 # Response headers of an HTTPException that describe the error and are worth keeping.
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+# A write that meets these is refused with a status that says so, not a 500.
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+NO_PERMISSION = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def os_reason(exc: OSError) -> str:
+    """``No space left on device`` (the OS's words), without a path or traceback."""
+    return exc.strerror or errno.errorcode.get(exc.errno or 0, "I/O error")
 
 
 class ApiError(Exception):
@@ -65,8 +77,24 @@ def _from_exception(exc: Exception) -> ApiError:
         return ApiError(503, "index_busy", str(exc), headers={"Retry-After": "5"})
     if isinstance(exc, IndexMissingError):
         return ApiError(503, "no_index", str(exc))
+    if isinstance(exc, IndexUnavailableError):
+        return ApiError(503, "index_unavailable", str(exc), headers={"Retry-After": "10"})
+    if isinstance(exc, CorruptIndexError):
+        return ApiError(503, "index_damaged", str(exc))
     if isinstance(exc, StoreError):
         return ApiError(503, "store_error", str(exc))
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+        log.error("disk full on %s %s: %s", request.method, request.path, exc)
+        return ApiError(507, "insufficient_storage",
+                        "the disk holding the index is full (" + os_reason(exc) + "); nothing "
+                        "was stored and the index is unchanged. Free space on the volume of "
+                        "TOLK_INDEX_DIR and send the request again")
+    if isinstance(exc, OSError) and exc.errno in NO_PERMISSION:
+        log.error("no permission on %s %s: %s", request.method, request.path, exc)
+        return ApiError(503, "index_not_writable",
+                        f"the server may not write its index files ({os_reason(exc)}); nothing "
+                        "was stored. The index directory must belong to the user the server "
+                        "runs as (in the Docker image: chown -R 10001 /data)")
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)

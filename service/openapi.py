@@ -26,7 +26,9 @@ ERROR_DESCRIPTIONS = {
     413: "request body or batch too large",
     415: "the body is not `Content-Type: application/json`",
     422: "a document cannot be indexed (nothing left after cleaning, not Dutch or English)",
-    503: "no index yet, or the index is busy with another write (retry)",
+    503: "no index yet, the index is busy with another write (retry), or damaged "
+         "(`tolk check`)",
+    507: "the disk holding the index is full; nothing was stored (free space, retry)",
 }
 _RULE_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _SKIPPED_METHODS = {"HEAD", "OPTIONS"}

@@ -229,9 +229,21 @@ class DeletedSchema(Schema):
 # -- service ----------------------------------------------------------------------
 
 
+class IndexStatusSchema(Schema):
+    generation = fields.String(required=True, metadata={"description": "the generation served"})
+    current = fields.String(allow_none=True, required=True,
+                            metadata={"description": "the generation `current` points to"})
+    degraded = fields.Boolean(required=True, metadata={
+        "description": "true: the current generation failed its checks and an older one is "
+                       "served read-only (writes answer 503)"})
+    reason = fields.String(allow_none=True, required=True,
+                           metadata={"description": "why the current generation is not served"})
+
+
 class HealthSchema(Schema):
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "`ok` or `degraded`"})
     documents = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    index = fields.Nested(IndexStatusSchema, required=True)
 
 
 class StatsSchema(Schema):
@@ -243,7 +255,11 @@ class StatsSchema(Schema):
                                                          "(null: no lexicon)"})
     index_bytes = fields.Integer(required=True,
                                  metadata={"description": "size of the current generation"})
-    generation = fields.String(required=True)
+    generation = fields.String(required=True, metadata={"description": "the generation served"})
+    current_generation = fields.String(allow_none=True, required=True)
+    degraded = fields.Boolean(required=True, metadata={
+        "description": "true: an older generation is served (see `degraded_reason`)"})
+    degraded_reason = fields.String(allow_none=True, required=True)
     updated = fields.String(allow_none=True, required=True,
                             metadata={"description": "last write (UTC, ISO 8601)"})
 

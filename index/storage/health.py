@@ -94,17 +94,32 @@ def open_generation(generation: Path,
     return opened
 
 
-def check_generation(generation: Path, lexicon_loader=None, deep: bool = True) -> list[str]:
-    """Every problem found in ``generation`` (``tolk check``); [] when it is healthy."""
+def check_generation(generation: Path, lexicon_loader=None, deep: bool = True) -> dict:
+    """``tolk check`` of one generation: ``{problems, documents, files, checksums}``.
+
+    ``problems`` is empty when the generation is healthy; ``files`` counts the
+    files verified against their checksums (``checksums`` False: none were
+    recorded, an index written before there were any).
+    """
+    report = {"problems": [], "documents": {}, "files": 0, "checksums": False}
     try:
         opened = open_generation(generation, lexicon_loader)
     except CorruptIndexError as exc:
-        return [str(exc)]
-    for ix in opened.indexes.values():
-        ix.close()
-    if not deep:
-        return []
-    commit = read_commit_file(generation)
-    if not commit or not commit.get("files"):
-        return []
-    return deep_problems(generation, commit["files"])
+        report["problems"].append(str(exc))
+    else:
+        report["documents"] = opened.documents
+        for ix in opened.indexes.values():
+            ix.close()
+    if not deep or not generation.is_dir():
+        return report
+    try:
+        commit = read_commit_file(generation)
+    except CorruptIndexError:
+        return report  # already reported by the open
+    files = (commit or {}).get("files") or {}
+    report["checksums"] = bool(files)
+    report["files"] = len(files)
+    for problem in deep_problems(generation, files):
+        if problem not in " ".join(report["problems"]):
+            report["problems"].append(problem)
+    return report
