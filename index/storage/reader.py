@@ -144,6 +144,8 @@ class IndexReader:
         reading the commit point and opening it means a newer point is
         published: read it again.
         """
+        if self._lexicon_loader is not None:
+            self.lexicon()  # a lexicon damaged since the open: fall back before searching
         for attempt in range(50):
             generation = self._ensure_open()
             try:
