@@ -38,18 +38,20 @@ def prepare_documents(paths, progress: bool = True):
     if progress:
         from tqdm import tqdm
         bar = tqdm(desc="cleaning", unit="doc", file=sys.stderr, leave=False)
-    for item in items:
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        try:
-            docs.append(prepare(item))
-        except DocumentError as exc:
-            skipped.append(Skipped(item.origin, exc.message, item.id))
+    try:
+        for item in items:
+            if isinstance(item, Skipped):
+                skipped.append(item)
+                continue
+            try:
+                docs.append(prepare(item))
+            except DocumentError as exc:
+                skipped.append(Skipped(item.origin, exc.message, item.id))
+            if bar is not None:
+                bar.update()
+    finally:  # also on Ctrl-C: the bar's line is cleared before the error message
         if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+            bar.close()
     return docs, skipped
 
 
@@ -239,6 +241,7 @@ def cmd_check(args, settings) -> int:
         return _fail(f"no index in {root}; build one with `tolk index --index-dir {root} PATH`")
     if current is not None and current not in generations:
         generations.insert(0, current)
+    generations.sort(key=lambda g: (g != current, g != previous))  # stable: then newest first
     reports = []
     for generation in generations:
         role = ("current" if generation == current else

@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from index.ingest.documents import Document, DocumentError, RawDocument, prepare, validate_id
-from index.storage import delete, update
+from index.storage import IndexMissingError, delete, update
 
 from .api import reader
 from .auth import require_write_key
@@ -116,7 +116,10 @@ def refuse_writes_when_degraded() -> None:
     The current generation failed its checks; writing into it (or into the
     previous one, which a rebuild would then discard) would lose the write.
     """
-    status = reader().status()
+    try:
+        status = reader().status()
+    except IndexMissingError:
+        return  # the first write creates the index
     if status["degraded"]:
         raise ApiError(503, "index_degraded",
                        f"writes are refused: the current index generation is damaged and "

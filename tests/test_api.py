@@ -10,7 +10,10 @@ from conftest import assert_error
 def test_health_counts_documents(client):
     response = client.get("/api/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "documents": {"nl": 4, "en": 1}}
+    body = response.get_json()
+    assert body["status"] == "ok" and body["documents"] == {"nl": 4, "en": 1}
+    assert body["index"]["degraded"] is False and body["index"]["reason"] is None
+    assert body["index"]["generation"] == body["index"]["current"]
 
 
 def test_search_response_shape(client):

@@ -49,7 +49,9 @@ def all_generations(root: Path) -> list[Path]:
 
 
 def new_generation(root: Path) -> Path:
-    name = time.strftime("g-%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:8]
+    now = time.time()  # microseconds in the name: generations sort by age, even within a second
+    name = (time.strftime("g-%Y%m%dT%H%M%S", time.gmtime(now))
+            + f".{int(now * 1e6) % 1_000_000:06d}-{uuid.uuid4().hex[:8]}")
     path = root / GENERATIONS / name
     path.mkdir(parents=True)
     return path
