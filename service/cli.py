@@ -313,10 +313,14 @@ def _restore_previous(root: Path, damaged_current: bool, good_previous: bool, by
 
 
 def cmd_serve(args, settings) -> int:
+    from index.storage.generations import all_generations
+
     index_dir = Path(args.index_dir)
-    if not (index_dir / "current").exists():
+    if not (index_dir / "current").is_symlink() and not all_generations(index_dir):
         return _fail(f"no index in {index_dir}; build one first: tolk index --index-dir "
                      f"{index_dir} seeds/")
+    # A damaged current generation still serves: the server falls back to the previous
+    # one and says so in /api/health (or answers 503 until the index is rebuilt).
     os.environ["TOLK_INDEX_DIR"] = str(index_dir)
     # A write may wait LOCK_TIMEOUT for another writer and then rebuild the lexicon:
     # the worker timeout must be longer than that.
