@@ -4,7 +4,9 @@ Layout of an index directory::
 
     INDEX_DIR/
       current -> generations/g-<time>-<rand>   (symlink, switched atomically)
+      previous -> generations/g-...           (the generation a rebuild replaced: the fallback)
       generations/g-.../nl/  en/              (one Whoosh index per language)
+      generations/g-.../commit.json           (commit point: TOC per language, file checksums)
       generations/g-.../meta.json             (names seen, build info)
       generations/g-.../lexicon.json          (cross-link lexicon)
       write.lock                              (one writer at a time)
@@ -14,8 +16,9 @@ symlink with ``rename(2)``, so a crash mid-build leaves the previous
 generation in use. ``update`` adds or replaces documents by id in the current
 generation. Every write holds ``write.lock`` (waiting up to a timeout), so two
 ``tolk index`` processes never fight over Whoosh's own lock.
-Modules: ``generations`` (the ``current`` switch), ``lock`` (``write.lock``),
-``commit`` (the two-phase commit point), ``schema``, ``writes`` (rebuild, update,
+Modules: ``generations`` (the ``current`` and ``previous`` links), ``lock``
+(``write.lock``), ``commit`` (the two-phase commit point), ``checksums`` (of every
+file, recorded at commit), ``health`` (the open-time checks, ``tolk check``), ``schema``, ``writes`` (rebuild, update,
 delete), ``reader`` (``IndexReader``), ``writers`` (Whoosh writers that defer
 cleanup; parallel writers), ``postings`` and ``postingcache`` (NumPy decoding).
 """
