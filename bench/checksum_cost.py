@@ -72,9 +72,10 @@ def main() -> int:
     for kind, values in rows.items():
         total, hashing, listing, check = (statistics.median(v[i] for v in values) * 1000
                                           for i in range(4))
-        print(f"  {kind:12} write {total:7.2f}  manifest {hashing:5.2f} (listing {listing:.2f})"
-              f"  pre-write check {check:5.2f}  -> {100 * (hashing + listing + check) / total:4.1f} %"
-              " of the write")
+        share = 100 * (hashing + listing + check) / total
+        print(f"  {kind:12} write {total:7.2f}  manifest {hashing:5.2f}"
+              f" (listing {listing:.2f})  pre-write check {check:5.2f}"
+              f"  -> {share:4.1f} % of the write")
     return 0
 
 

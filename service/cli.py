@@ -114,6 +114,10 @@ def cmd_search(args, settings) -> int:
         return _fail(f"query syntax: {exc}")
     except StoreError as exc:
         return _fail(str(exc))
+    status = reader.status()
+    if status["degraded"]:
+        print(f"tolk: warning: the current index generation is damaged; these hits come from "
+              f"{status['generation']} ({status['reason']}); run `tolk check`", file=sys.stderr)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0

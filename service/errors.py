@@ -92,9 +92,10 @@ def _from_exception(exc: Exception) -> ApiError:
     if isinstance(exc, OSError) and exc.errno in NO_PERMISSION:
         log.error("no permission on %s %s: %s", request.method, request.path, exc)
         return ApiError(503, "index_not_writable",
-                        f"the server may not write its index files ({os_reason(exc)}); nothing "
-                        "was stored. The index directory must belong to the user the server "
-                        "runs as (in the Docker image: chown -R 10001 /data)")
+                        "the server may not read or write its index files "
+                        f"({os_reason(exc)}); nothing was stored. The index directory must "
+                        "belong to the user the server runs as (in the Docker image: "
+                        "chown -R 10001 /data)")
     if isinstance(exc, HTTPException):
         return _from_http_exception(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)

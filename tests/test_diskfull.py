@@ -109,7 +109,8 @@ def test_writes_on_a_full_disk_answer_507_and_change_nothing(small_fs, leave):
     assert client.get("/api/health").status_code == 200
     search = client.get("/api/search?q=begroting")
     assert search.status_code == 200
-    assert search.get_json()["total"] == total + (post.status_code == 200) + (put.status_code == 200)
+    stored = (post.status_code == 200) + (put.status_code == 200)
+    assert search.get_json()["total"] == total + stored
     assert (client.get("/api/documents/new-1").status_code == 200) == (post.status_code == 200)
 
     filler.unlink()

@@ -18,9 +18,10 @@ generation. Every write holds ``write.lock`` (waiting up to a timeout), so two
 ``tolk index`` processes never fight over Whoosh's own lock.
 Modules: ``generations`` (the ``current`` and ``previous`` links), ``lock``
 (``write.lock``), ``commit`` (the two-phase commit point), ``checksums`` (of every
-file, recorded at commit), ``health`` (the open-time checks, ``tolk check``), ``schema``, ``writes`` (rebuild, update,
-delete), ``reader`` (``IndexReader``), ``writers`` (Whoosh writers that defer
-cleanup; parallel writers), ``postings`` and ``postingcache`` (NumPy decoding).
+file, recorded at commit), ``health`` (the open-time checks, ``tolk check``),
+``schema``, ``writes`` (rebuild, update, delete), ``reader`` (``IndexReader``),
+``writers`` (Whoosh writers that defer cleanup; parallel writers), ``postings``
+and ``postingcache`` (NumPy decoding).
 """
 
 from index.storage.commit import COMMIT_FILE, WHOOSH_INDEX_NAME, read_commit_point
