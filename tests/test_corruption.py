@@ -11,6 +11,7 @@ flipped bit inside a segment is not found here (that needs every byte read):
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -198,3 +199,13 @@ def test_damaged_segment_through_gunicorn(tmp_path):
         assert status == 503 and body["code"] == "index_degraded"
     finally:
         server.stop()
+
+
+def test_cli_search_on_a_degraded_index_answers_and_warns(tmp_path, runner):
+    root = tmp_path / "index"
+    previous, current = two_generations(root)
+    truncate(_toc(current))
+    result = runner(["search", "kabinet", "--json", "--index-dir", root])
+    assert result.exit_code == 0, result.stderr
+    assert {hit["id"] for hit in json.loads(result.output)["hits"]} == {"old-nl", "old-en"}
+    assert "warning" in result.stderr and previous.name in result.stderr
