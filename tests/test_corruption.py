@@ -209,3 +209,12 @@ def test_cli_search_on_a_degraded_index_answers_and_warns(tmp_path, runner):
     assert result.exit_code == 0, result.stderr
     assert {hit["id"] for hit in json.loads(result.output)["hits"]} == {"old-nl", "old-en"}
     assert "warning" in result.stderr and previous.name in result.stderr
+
+
+def test_a_first_build_in_progress_is_no_index_yet(tmp_path):
+    root = tmp_path / "index"
+    (root / "generations" / "g-20260101T000000.000000-building" / "nl").mkdir(parents=True)
+    client = client_for(root)
+    assert_error(client.get("/api/health"), 503, "no_index")
+    rebuild(root, [make_doc("first", "nl")], lexicon_builder=BUILDER)
+    assert client.get("/api/health").status_code == 200

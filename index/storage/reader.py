@@ -110,6 +110,11 @@ class IndexReader:
             return
         self._generation, self._current, self._indexes, self._lexicon = None, current, {}, None
         self._reason = None
+        if not failures:  # only unpublished generations: the first build is still running
+            self._current = None
+            raise IndexMissingError(
+                f"no index in {self.root} yet; build one with `tolk index --index-dir "
+                f"{self.root} PATH` (or wait for the build that is running)")
         raise IndexUnavailableError(
             f"no index generation in {self.root} can be opened ("
             + "; ".join(failures) + "); run `tolk check --index-dir "
