@@ -8,21 +8,22 @@ client likes, so N slow sockets need N threads. Under gevent a connection is a
 greenlet: a slow client holds a few KB of memory and nothing another request
 needs. What is left to bound is time:
 
-* headers: gunicorn's gevent worker reads each request's headers (and idles
-  between keep-alive requests) under ``gevent.Timeout(keepalive)``: a
-  connection that has not delivered a full request head within
-  ``TOLK_HEADER_TIMEOUT`` seconds is closed;
+* headers: gunicorn's gevent worker reads a request's headers under
+  ``gevent.Timeout(keepalive)``: a connection that has not delivered a full
+  request head within ``TOLK_HEADER_TIMEOUT`` seconds is closed;
 * body: ``BodyDeadline`` gives a body ``TOLK_BODY_TIMEOUT`` seconds plus one
   second per ``TOLK_BODY_MIN_RATE`` bytes received (Apache mod_reqtimeout's
   rule); past it the app answers 408 ``request_timeout`` JSON and the
   connection is closed;
 * a peer that stops reading the answer: every socket operation times out after
-  ``TOLK_BODY_TIMEOUT`` seconds.
+  ``TOLK_BODY_TIMEOUT`` seconds;
+* idle connections: none; a connection carries one request (``TolkWorker.handle_request``).
 
 Searches are CPU-bound and run one at a time per worker, as under sync
 workers; the write lock's sleep loop yields to other greenlets while it waits.
-Threads are patched too (``threading.local`` is per greenlet), so ``IndexReader``
-keeps its searchers in a per-worker pool (see ``index/storage/reader.py``).
+Threads are not patched (``TolkWorker.patch``): with ``threading.local`` per
+greenlet, ``IndexReader`` opened a set of Whoosh searchers for every connection
+(~5x the time of a cached search); unpatched, a worker keeps one set.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import os
 import time
 
 import gevent
+from gevent import monkey
+from gevent import socket as gevent_socket
 from gunicorn.workers.ggevent import GeventWorker
 from werkzeug.exceptions import RequestTimeout
 
@@ -57,10 +60,9 @@ class DeadlineInput:
 
     MIN_PIECE, MAX_PIECE = 1024, 256 * 1024
 
-    def __init__(self, stream, timeout: float, min_rate: float, on_timeout):
+    def __init__(self, stream, timeout: float, min_rate: float):
         self._stream = stream
         self._min_rate = min_rate
-        self._on_timeout = on_timeout
         self._deadline = time.monotonic() + timeout
 
     def _call(self, method, *args):
@@ -90,7 +92,6 @@ class DeadlineInput:
         return int(min(self.MAX_PIECE, max(self.MIN_PIECE, half)))
 
     def _expired(self):
-        self._on_timeout()
         raise BodyTimeout()
 
     def read(self, size=-1):
@@ -123,34 +124,33 @@ class DeadlineInput:
 class BodyDeadline:
     """WSGI middleware: the request body must arrive within its deadline (408 if not).
 
-    After a timeout the connection is closed after the answer (gunicorn then sends
-    ``Connection: close``): the rest of the body is still on the way, so the
-    connection cannot carry another request.
+    The connection is closed after the answer, as after every answer
+    (``TolkWorker.handle_request``); the rest of that body is never read.
     """
 
     def __init__(self, app, timeout: float, min_rate: float):
         self.app, self.timeout, self.min_rate = app, timeout, min_rate
 
     def __call__(self, environ, start_response):
-        expired = []
         if "wsgi.input" in environ:
             environ["wsgi.input"] = DeadlineInput(environ["wsgi.input"], self.timeout,
-                                                  self.min_rate, lambda: expired.append(True))
-
-        def start(status, headers, exc_info=None):
-            if expired:
-                # gunicorn drops an application's hop-by-hop headers; its start_response
-                # is a method of the response, which closes the connection on request.
-                response = getattr(start_response, "__self__", None)
-                if hasattr(response, "force_close"):
-                    response.force_close()
-            return start_response(status, headers, exc_info)
-
-        return self.app(environ, start)
+                                                  self.min_rate)
+        return self.app(environ, start_response)
 
 
 class TolkWorker(GeventWorker):
     """gunicorn's gevent worker with a body deadline and per-operation socket timeouts."""
+
+    def patch(self):
+        # Everything but threads: ``threading.local`` stays per OS thread, so the
+        # worker's greenlets share one set of Whoosh searchers (IndexReader) instead
+        # of opening a set per connection. Safe because request code never yields
+        # while it holds a searcher or a threading lock: the only waits are socket
+        # I/O (in gunicorn, outside the app) and the sleeps of the write-lock loop
+        # and of ``IndexReader.searchers()``'s retry, which hold neither.
+        monkey.patch_all(thread=False)
+        self.sockets = [gevent_socket.socket(s.FAMILY, gevent_socket.SOCK_STREAM,
+                                             fileno=s.sock.detach()) for s in self.sockets]
 
     def load_wsgi(self):
         super().load_wsgi()
@@ -158,6 +158,14 @@ class TolkWorker(GeventWorker):
         self.io_timeout = float(settings["BODY_TIMEOUT"])
         self.wsgi = BodyDeadline(self.wsgi, float(settings["BODY_TIMEOUT"]),
                                  float(settings["BODY_MIN_RATE"]))
+
+    def handle_request(self, listener_name, req, sock, addr):
+        # One request per connection, as under sync workers. A kept-alive connection
+        # stays on the worker that accepted it while the other may idle; with
+        # CPU-bound searches that made p99 4-5x worse at 4 connections (measured,
+        # bench/serving_bench.py). A new connection goes to whichever worker is free.
+        req.must_close = True
+        super().handle_request(listener_name, req, sock, addr)
 
     def handle(self, listener, client, addr):
         # GeventWorker makes the socket blocking without a timeout; a peer that
@@ -178,8 +186,8 @@ def gunicorn_options(settings: dict | None = None) -> dict:
         "worker_class": "service.serving.TolkWorker",
         # Connections per worker: slow clients each hold one, so there is room.
         "worker_connections": 1000,
-        # Each request's headers (and the idle time before them on a kept-alive
-        # connection) must arrive within this many seconds.
+        # A request's headers must arrive within this many seconds (gevent worker:
+        # a total, not per read); the connection is closed after each answer.
         "keepalive": max(1, int(settings["HEADER_TIMEOUT"])),
         # A write may wait LOCK_TIMEOUT for another writer and then rebuild the
         # lexicon: the worker timeout must be longer than that.

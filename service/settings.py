@@ -43,8 +43,8 @@ SETTINGS = [
     Setting("POSTING_CACHE_MB", "TOLK_POSTING_CACHE_MB", 64.0,
             "Megabytes of decoded posting lists cached per worker process (0: off).", float),
     Setting("HEADER_TIMEOUT", "TOLK_HEADER_TIMEOUT", 10,
-            "Seconds a connection has to deliver a request's headers (also the longest "
-            "idle time of a kept-alive connection); then it is closed.", int),
+            "Seconds a new connection has to deliver its request line and headers, in "
+            "total; then it is closed without an answer.", int),
     Setting("BODY_TIMEOUT", "TOLK_BODY_TIMEOUT", 20.0,
             "Seconds a request body may take, plus one per TOLK_BODY_MIN_RATE bytes "
             "received; then 408 and the connection is closed. Also the longest wait "
