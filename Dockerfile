@@ -63,8 +63,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/api/health' % os.environ.get('PORT', '8000'), timeout=4)"]
 
 # No --bind here: gunicorn binds 0.0.0.0:$PORT by itself and takes its worker count from
-# WEB_CONCURRENCY. GUNICORN_CMD_ARGS sets any other option (e.g. "--bind=127.0.0.1:9000
-# --threads=4"), except the ones on this line, which win over it. The worker timeout stays
-# above TOLK_LOCK_TIMEOUT (30 s), as with `tolk serve`: a write may wait that long for the lock.
-# The request line limit fits a TOLK_MAX_QUERY_CHARS query in percent-encoded UTF-8.
-CMD ["gunicorn", "--timeout", "90", "--limit-request-line", "8190", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "service:create_app()"]
+# WEB_CONCURRENCY. The worker class (gevent: slow clients cannot hold a worker), timeouts and
+# limits come from service/gunicorn_conf.py, the same file `tolk serve` uses.
+# GUNICORN_CMD_ARGS sets any other option (e.g. "--bind=127.0.0.1:9000") and wins over it.
+CMD ["gunicorn", "-c", "python:service.gunicorn_conf", "service:create_app()"]

@@ -326,15 +326,11 @@ def cmd_serve(args, settings) -> int:
     # A damaged current generation still serves: the server falls back to the previous
     # one and says so in /api/health (or answers 503 until the index is rebuilt).
     os.environ["TOLK_INDEX_DIR"] = str(index_dir)
-    # A write may wait LOCK_TIMEOUT for another writer and then rebuild the lexicon:
-    # the worker timeout must be longer than that.
-    timeout = int(settings["LOCK_TIMEOUT"]) + 60
-    # gunicorn's default request line limit (4094) is below a TOLK_MAX_QUERY_CHARS query in
-    # percent-encoded UTF-8; past it gunicorn answers its own non-JSON 400.
-    argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-            "--timeout", str(timeout), "--limit-request-line", "8190",
-            "--access-logfile", "-", "service:create_app()"]
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])
+    # The worker class, timeouts and limits are in one place (service/serving.py), read by
+    # gunicorn from service/gunicorn_conf.py here and in the Docker image.
+    argv = ["-c", "python:service.gunicorn_conf", "--bind", f"{args.host}:{args.port}",
+            "--workers", str(args.workers), "service:create_app()"]
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv])
     return 0  # not reached
 
 

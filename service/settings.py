@@ -42,6 +42,16 @@ SETTINGS = [
             "changes the cache key, so a cached result is never stale.", int),
     Setting("POSTING_CACHE_MB", "TOLK_POSTING_CACHE_MB", 64.0,
             "Megabytes of decoded posting lists cached per worker process (0: off).", float),
+    Setting("HEADER_TIMEOUT", "TOLK_HEADER_TIMEOUT", 10,
+            "Seconds a new connection has to deliver its request line and headers, in "
+            "total; then it is closed without an answer.", int),
+    Setting("BODY_TIMEOUT", "TOLK_BODY_TIMEOUT", 20.0,
+            "Seconds a request body may take, plus one per TOLK_BODY_MIN_RATE bytes "
+            "received; then 408 and the connection is closed. Also the longest wait "
+            "for one socket read or write.", float),
+    Setting("BODY_MIN_RATE", "TOLK_BODY_MIN_RATE", 500.0,
+            "Bytes per second that extend a body's deadline by one second (0: no "
+            "extension).", float),
 ]
 
 

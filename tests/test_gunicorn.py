@@ -162,7 +162,8 @@ def write_server(seed_index, tmp_path_factory):
     env = {**os.environ, "TOLK_INDEX_DIR": str(index_dir), "TOLK_API_KEY": KEY,
            "TOLK_LOCK_TIMEOUT": "100", "TOLK_MAX_CONTENT_LENGTH": "4000"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}",
          "--workers", str(WORKERS), "--timeout", "150", "--access-logfile", str(log),
          "--access-logformat", "%(p)s %(m)s %(U)s %(q)s %(s)s", "service:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors, text=True)

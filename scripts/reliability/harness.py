@@ -70,8 +70,10 @@ class Gunicorn:
         err = open(self.log_dir / "gunicorn.err", "ab") if self.log_dir else subprocess.DEVNULL
         lock_timeout = float(self.env.get("TOLK_LOCK_TIMEOUT", 30))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{self.port}",
-             "--workers", str(self.workers), "--threads", str(self.threads),
+            # Tolk's serving configuration (worker class, client timeouts), as `tolk serve`.
+            [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
+             "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers),
+             *(["--threads", str(self.threads)] if self.threads > 1 else []),
              "--timeout", str(int(lock_timeout) + 60), "service:create_app()"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=err,
             start_new_session=True)
