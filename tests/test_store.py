@@ -73,7 +73,7 @@ def test_reader_follows_a_rebuild_switch(tmp_path):
     rebuild(tmp_path, [doc("a", "oud")])
     reader = IndexReader(tmp_path)
     assert ids(reader) == {"a"}
-    rebuild(tmp_path, [doc("b", "nieuw")])
+    rebuild(tmp_path, [doc("b", "nieuw")], drop_missing=True)
     assert ids(reader) == {"b"}
     # Old generations are cleaned up after the switch.
     assert len(list((tmp_path / "generations").iterdir())) == 1
@@ -108,7 +108,7 @@ def test_killed_rebuild_leaves_previous_index_searchable(tmp_path):
     reader = IndexReader(tmp_path)
     assert ids(reader) == {"keep"}
     # The next build succeeds and clears the half-written generation.
-    rebuild(tmp_path, [doc("next", "volgende")])
+    rebuild(tmp_path, [doc("next", "volgende")], drop_missing=True)
     assert ids(IndexReader(tmp_path)) == {"next"}
     assert len(list((tmp_path / "generations").iterdir())) == 1
 

@@ -13,7 +13,8 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from itertools import chain
+from typing import Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -22,7 +23,8 @@ from index.analysis import LANGUAGES
 from index.ingest.documents import Document
 from index.ingest.names import name_candidates
 from index.storage.commit import publish, roll_back_to_commit_point
-from index.storage.errors import IndexLockedError, IndexMissingError
+from index.storage.carryover import reprepare, stored_counts, stored_fields, stored_ids
+from index.storage.errors import IndexLockedError, IndexMissingError, StoreError
 from index.storage.generations import (LEXICON_FILE, META_FILE, current_generation, new_generation,
                                        read_meta, remove_old_generations, switch_current,
                                        write_json)
@@ -95,6 +97,9 @@ class IndexReport:
     generation: str = ""
     lexicon_pairs: dict = field(default_factory=dict)
     seconds: float = 0.0
+    carried_over: int = 0  # stored documents a rebuild indexed again
+    dropped: int | None = 0  # stored documents a rebuild left out (None: could not count)
+    kept_as_stored: list = field(default_factory=list)  # [(id, why not prepared again)]
 
 
 LexiconBuilder = Callable[[dict], object]  # names per language -> object with .save(path)
@@ -132,20 +137,57 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
 def rebuild(root: str | Path, docs: Iterable[Document], *,
             lexicon_builder: LexiconBuilder | None = None,
             progress: Callable[[Document], None] | None = None,
-            lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexReport:
-    """Build a new generation from ``docs`` and switch to it atomically.
+            lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+            drop_missing: bool = False) -> IndexReport:
+    """Build a new generation and switch to it atomically.
 
-    Documents with the same id: the last one wins. The previous generation
-    stays in use until the new one is complete.
+    The new generation holds ``docs`` and every document the current one holds,
+    prepared again from its stored original (``index.storage.carryover``); a
+    document in ``docs`` wins by id, and among ``docs`` the last one does.
+    ``drop_missing``: only ``docs``; ``report.dropped`` counts the stored
+    documents left out. The previous generation stays in use until the new one
+    is complete, and the write lock is held throughout, so a write that comes
+    during the rebuild waits and lands in the new generation.
     """
     root = Path(root)
     with write_lock(root, lock_timeout):
-        return _rebuild_locked(root, docs, lexicon_builder, progress)
+        return _rebuild_locked(root, docs, lexicon_builder, progress, drop_missing)
 
 
-def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
+def reindex(root: str | Path, *, lexicon_builder: LexiconBuilder | None = None,
+            progress: Callable[[Document], None] | None = None,
+            lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexReport:
+    """Prepare and analyze every stored document again into a new generation.
+
+    For after a change of cleaning, language detection, analyzers or lexicon
+    sources; the same guarantees as ``rebuild`` (which it is, with no new documents).
+    """
+    root = Path(root)
+    with write_lock(root, lock_timeout):
+        if current_generation(root) is None:
+            raise IndexMissingError(f"no index in {root} to reindex; build one with "
+                                    f"`tolk index --index-dir {root} PATH`")
+        return _rebuild_locked(root, [], lexicon_builder, progress)
+
+
+def _rebuild_locked(root: Path, docs, lexicon_builder, progress,
+                    drop_missing: bool = False) -> IndexReport:
     started = time.monotonic()
     report = IndexReport()
+    docs = _last_wins(docs)
+    previous = current_generation(root)
+    stream: Iterable[Document] = docs
+    expected = Counter(doc.language for doc in docs)
+    if previous is not None:
+        given = {doc.id for doc in docs}
+        if drop_missing:
+            try:
+                report.dropped = len(stored_ids(previous) - given)
+            except Exception:  # noqa: BLE001 - a broken index is what --drop-missing replaces
+                report.dropped = None
+        else:
+            expected.update(_readable_counts(previous))
+            stream = chain(docs, _carried_over(previous, given, report))
     generation = new_generation(root)
     try:
         indexes = {}
@@ -153,10 +195,8 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
             (generation / lang).mkdir()
             indexes[lang] = whoosh_index.create_in(str(generation / lang), make_schema(lang))
         names = {lang: Counter() for lang in LANGUAGES}
-        docs = _last_wins(docs)
-        per_language = Counter(doc.language for doc in docs)
-        procs = {lang: parallel_procs(per_language[lang]) for lang in LANGUAGES}
-        tocs = _write_documents(indexes, docs, replace=False, progress=progress,
+        procs = {lang: parallel_procs(expected[lang]) for lang in LANGUAGES}
+        tocs = _write_documents(indexes, stream, replace=False, progress=progress,
                                 report=report, names=names, batch=True, procs=procs)
         _finish_generation(generation, names, lexicon_builder, report)
         publish(generation, tocs)
@@ -168,6 +208,30 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
     report.generation = generation.name
     report.seconds = time.monotonic() - started
     return report
+
+
+def _readable_counts(generation: Path) -> Counter:
+    """Stored documents per language; a StoreError that says what to do if unreadable."""
+    try:
+        return stored_counts(generation)
+    except Exception as exc:  # noqa: BLE001 - say what to do instead of a traceback
+        raise StoreError(
+            f"the current index in {generation} cannot be read ({exc.__class__.__name__}: "
+            f"{exc}), so its documents cannot be carried over; rebuild from your files only "
+            "with `tolk index --rebuild --drop-missing PATHS` (documents not in PATHS are "
+            "removed)") from None
+
+
+def _carried_over(generation: Path, given: set, report: IndexReport) -> Iterator[Document]:
+    """The documents of ``generation`` not in ``given``, prepared again."""
+    for fields in stored_fields(generation):
+        if fields["id"] in given:
+            continue
+        doc, problem = reprepare(fields)
+        if problem is not None:
+            report.kept_as_stored.append((doc.id, problem))
+        report.carried_over += 1
+        yield doc
 
 
 def _last_wins(docs: Iterable[Document]) -> list[Document]:
