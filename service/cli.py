@@ -81,7 +81,7 @@ def cmd_index(args, settings) -> int:
     docs, skipped = prepare_documents(args.paths, progress=not args.quiet)
     if not docs and not skipped:
         return _fail("no .txt or .jsonl files found in " + ", ".join(args.paths))
-    builder = lexicon_builder(settings)
+    builder = lexicon_builder({**settings, "INDEX_DIR": args.index_dir})
     total = len(docs)
     if args.rebuild and not args.drop_missing and not args.quiet:
         total += _stored_total(args.index_dir)  # an estimate: ids in both count twice
@@ -156,7 +156,8 @@ def cmd_reindex(args, settings) -> int:
                      f"`tolk index --index-dir {args.index_dir} PATH`")
     bar = _progress_bar(args, _stored_total(args.index_dir), desc="reindexing")
     try:
-        report = reindex(args.index_dir, lexicon_builder=lexicon_builder(settings),
+        builder = lexicon_builder({**settings, "INDEX_DIR": args.index_dir})
+        report = reindex(args.index_dir, lexicon_builder=builder,
                          progress=(lambda doc: bar.update()) if bar else None,
                          lock_timeout=args.lock_timeout)
     except StoreError as exc:
@@ -210,7 +211,7 @@ def cmd_eval(args, settings) -> int:
     if not args.skip_seeds:
         with tempfile.TemporaryDirectory(prefix="tolk-seeds-") as tmp:
             docs, _ = prepare_documents([args.seeds], progress=False)
-            rebuild(tmp, docs, lexicon_builder=lexicon_builder(settings))
+            rebuild(tmp, docs, lexicon_builder=lexicon_builder({**settings, "INDEX_DIR": tmp}))
             reader = IndexReader(tmp)
             reader.set_lexicon_loader(load_lexicon)
             report["seeds"] = {"cross-linked": run_seeds(reader, True),

@@ -19,6 +19,7 @@ CURRENT = "current"
 GENERATIONS = "generations"
 META_FILE = "meta.json"
 LEXICON_FILE = "lexicon.json"
+LEXICON_CORPUS_FILE = "lexicon-corpus.json"  # the corpus part, updated by each write
 
 
 def current_generation(root: Path) -> Path | None:

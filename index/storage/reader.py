@@ -12,7 +12,17 @@ from whoosh import index as whoosh_index
 from index.analysis import LANGUAGES
 from index.storage.commit import open_searcher, read_commit_point
 from index.storage.errors import IndexMissingError
-from index.storage.generations import LEXICON_FILE, current_generation, read_meta
+from index.storage.generations import (LEXICON_CORPUS_FILE, LEXICON_FILE, current_generation,
+                                       read_meta)
+
+
+def _stamp(path: Path) -> tuple | None:
+    """Identity of a file's content for reload decisions (None: no file)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class IndexReader:
@@ -106,7 +116,7 @@ class IndexReader:
         """The cross-link lexicon of the current generation (None if there is none)."""
         generation = self._ensure_open()
         path = generation / LEXICON_FILE
-        key = (generation, path.stat().st_mtime_ns if path.exists() else None)
+        key = (generation, _stamp(path), _stamp(generation / LEXICON_CORPUS_FILE))
         if getattr(self, "_lexicon_key", None) != key:
             with self._lock:
                 if self._lexicon_loader is not None and path.exists():

@@ -25,9 +25,9 @@ from index.ingest.names import name_candidates
 from index.storage.commit import publish, roll_back_to_commit_point
 from index.storage.carryover import reprepare, stored_counts, stored_fields, stored_ids
 from index.storage.errors import IndexLockedError, IndexMissingError, StoreError
-from index.storage.generations import (LEXICON_FILE, META_FILE, current_generation, new_generation,
-                                       read_meta, remove_old_generations, switch_current,
-                                       write_json)
+from index.storage.generations import (LEXICON_CORPUS_FILE, LEXICON_FILE, META_FILE,
+                                       current_generation, new_generation, read_meta,
+                                       remove_old_generations, switch_current, write_json)
 from index.storage.lock import DEFAULT_LOCK_TIMEOUT, write_lock
 from index.storage.schema import document_fields, make_schema
 from index.storage.writers import PendingMpWriter, PendingWriter, parallel_procs
@@ -242,17 +242,59 @@ def _last_wins(docs: Iterable[Document]) -> list[Document]:
     return list(by_id.values())
 
 
+def _incremental(lexicon_builder) -> bool:
+    """A builder that keeps the lexicon as a static part and a corpus part
+    (``index.crosslink.builder``); others build one whole lexicon per call."""
+    return hasattr(lexicon_builder, "updated_part")
+
+
 def _finish_generation(generation: Path, names: dict, lexicon_builder, report: IndexReport):
+    """A new generation's meta and lexicon (static part + corpus part from all names)."""
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     meta = {
         "created": read_meta(generation).get("created", now),
         "updated": now,
         "names": {lang: dict(counter) for lang, counter in names.items()},
     }
-    if lexicon_builder is not None:
+    if _incremental(lexicon_builder):
+        lexicon_builder.write_static(generation / LEXICON_FILE)
+        part = lexicon_builder.full_part(names)
+        write_json(generation / LEXICON_CORPUS_FILE, part)
+        report.lexicon_pairs = lexicon_builder.pair_counts(generation / LEXICON_FILE, part)
+    elif lexicon_builder is not None:
         lexicon = lexicon_builder(names)
         lexicon.save(generation / LEXICON_FILE)
         report.lexicon_pairs = lexicon.stats()
+    write_json(generation / META_FILE, meta)
+
+
+def _update_lexicon(generation: Path, meta: dict, names: dict, batch: dict,
+                    lexicon_builder) -> None:
+    """After a write: the names, and the corpus part for the keys of the batch's names.
+
+    Written durably (``write_json``) before ``publish``, so the links of an
+    acknowledged write are there after a crash. Costs the batch's names, not
+    the lexicon's size; without an incremental builder (or on a generation
+    that has no lexicon yet) the whole lexicon is built as before.
+    """
+    meta = {**meta, "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "names": {lang: dict(counter) for lang, counter in names.items()}}
+    if lexicon_builder is None:
+        pass
+    elif not (generation / LEXICON_FILE).exists():
+        _finish_generation(generation, names, lexicon_builder, IndexReport())
+        return
+    elif _incremental(lexicon_builder):
+        if any(batch.values()):
+            part = lexicon_builder.read_part(generation / LEXICON_CORPUS_FILE)
+            if part is None:  # a generation from before the corpus part: make it whole once
+                part = lexicon_builder.full_part(names)
+            else:
+                part = lexicon_builder.updated_part(generation, part, names, batch)
+            write_json(generation / LEXICON_CORPUS_FILE, part)
+    elif any(set(batch[lang]) - set(meta.get("names", {}).get(lang, {})) for lang in batch):
+        lexicon = lexicon_builder(names)  # a whole-lexicon builder: only for new names
+        lexicon.save(generation / LEXICON_FILE)
     write_json(generation / META_FILE, meta)
 
 
@@ -275,16 +317,13 @@ def update(root: str | Path, docs: Iterable[Document], *,
         roll_back_to_commit_point(generation)
         indexes = {lang: whoosh_index.open_dir(str(generation / lang)) for lang in LANGUAGES}
         meta = read_meta(generation)
-        names = {lang: Counter(meta.get("names", {}).get(lang, {})) for lang in LANGUAGES}
+        batch = {lang: Counter() for lang in LANGUAGES}
         tocs = _write_documents(indexes, docs, replace=True, progress=progress, report=report,
-                                names=names, batch=False)
+                                names=batch, batch=False)
         if report.added:
-            known = {lang: set(meta.get("names", {}).get(lang, {})) for lang in LANGUAGES}
-            new_names = any(set(names[lang]) - known[lang] for lang in LANGUAGES)
-            # Only the corpus names feed the lexicon; without new ones it stays as it is.
-            builder = lexicon_builder if new_names or not (generation / LEXICON_FILE).exists() \
-                else None
-            _finish_generation(generation, names, builder, report)
+            names = {lang: Counter(meta.get("names", {}).get(lang, {})) + batch[lang]
+                     for lang in LANGUAGES}
+            _update_lexicon(generation, meta, names, batch, lexicon_builder)
         publish(generation, tocs)  # the acknowledgement: from here on the batch is durable
     report.generation = generation.name
     report.seconds = time.monotonic() - started
