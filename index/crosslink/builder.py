@@ -22,7 +22,7 @@ from index.crosslink.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
-_COMMON: dict[str, set] = {}
+_COMMON: dict[str, frozenset] = {}
 _COMMON_LOCK = threading.Lock()
 
 
@@ -34,12 +34,12 @@ class IncrementalBuilder:
         self.parallel_dir = parallel_dir or None
         self.cache_dir = Path(cache_dir) if cache_dir else None
 
-    def common_words(self) -> set[str]:
-        """FreeDict headwords (ordinary words that are no names), read once per process."""
+    def common_words(self) -> frozenset[str]:
+        """FreeDict headwords, folded (ordinary words, no names), read once per process."""
         key = str(self.freedict_dir)
         with _COMMON_LOCK:
             if key not in _COMMON:
-                _COMMON[key] = dictionary.headwords(self.freedict_dir)
+                _COMMON[key] = frozenset(dictionary.headwords(self.freedict_dir))
             return _COMMON[key]
 
     def static_lexicon(self) -> Lexicon:

@@ -127,22 +127,27 @@ def updated_part(part: dict, names: dict[str, Counter], batch: dict[str, Counter
             term_key = groups.term_key(lang, surface)
             if term_key is not None:
                 term_keys[lang].add(term_key)
+    # Keys are independent groups: one call over the names of all touched keys gives
+    # each key's links exactly as a full build does.
+    subset = {lang: Counter() for lang in LANGUAGES}
     for key in spelling_keys:
         members = groups.by_spelling.get(key) or {}
-        subset = {lang: Counter({s: names[lang][s] for s in members.get(lang, ())})
-                  for lang in LANGUAGES}
-        pairs = transliteration.links_from_names(subset, common)
-        if pairs:
-            part["pairs"][key] = [list(p) for p in pairs]
+        for lang in LANGUAGES:
+            subset[lang].update({s: names[lang][s] for s in members.get(lang, ())})
+    recomputed = _pairs_by_key(transliteration.links_from_names(subset, common))
+    for key in spelling_keys:
+        if key in recomputed:
+            part["pairs"][key] = recomputed[key]
         else:
             part["pairs"].pop(key, None)
     for lang in LANGUAGES:
+        subset = {lang: Counter()}
         for key in term_keys[lang]:
-            members = groups.by_term[lang].get(key) or ()
-            subset = {lang: Counter({s: names[lang][s] for s in members})}
-            entries = transliteration.name_key_index(subset, common).get(lang, {}).get(key)
+            subset[lang].update({s: names[lang][s] for s in groups.by_term[lang].get(key, ())})
+        entries = transliteration.name_key_index(subset, common).get(lang, {})
+        for key in term_keys[lang]:
             # [] removes the key when merged (more spellings than MAX_GROUP)
-            part["name_keys"][lang][key] = entries or []
+            part["name_keys"][lang][key] = entries.get(key) or []
     return part
 
 
