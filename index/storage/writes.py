@@ -100,6 +100,7 @@ class IndexReport:
     carried_over: int = 0  # stored documents a rebuild indexed again
     dropped: int | None = 0  # stored documents a rebuild left out (None: could not count)
     kept_as_stored: list = field(default_factory=list)  # [(id, why not prepared again)]
+    locked_seconds: float = 0.0  # how long an update held the write lock
 
 
 LexiconBuilder = Callable[[dict], object]  # names per language -> object with .save(path)
@@ -107,8 +108,11 @@ LexiconBuilder = Callable[[dict], object]  # names per language -> object with .
 
 def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
                      progress: Callable[[Document], None] | None, report: IndexReport,
-                     names: dict, batch: bool, procs: dict | None = None) -> dict:
+                     names: dict | None, batch: bool, procs: dict | None = None) -> dict:
     """Write ``docs``; returns the new (not yet published) TOC generation per language.
+
+    ``names``: per language, a Counter the documents' name candidates are added to
+    (None: the caller counted them before taking the lock).
 
     ``procs``: worker processes per language for a batch (see ``index.writers``).
     """
@@ -127,7 +131,8 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
                 writers[doc.language].update_document(**fields)
             else:
                 writers[doc.language].add_document(**fields)
-            names[doc.language].update(name_candidates(doc))
+            if names is not None:
+                names[doc.language].update(name_candidates(doc))
             report.added[doc.language] += 1
             if progress:
                 progress(doc)
@@ -310,21 +315,27 @@ def update(root: str | Path, docs: Iterable[Document], *,
     docs = _last_wins(docs)
     started = time.monotonic()
     report = IndexReport()
+    # Name candidates are found before the lock is taken: only Whoosh's own writing,
+    # the lexicon's corpus part and the commit happen while other writers wait.
+    batch = {lang: Counter() for lang in LANGUAGES}
+    for doc in docs:
+        batch[doc.language].update(name_candidates(doc))
     with write_lock(root, lock_timeout):
+        locked = time.monotonic()
         generation = current_generation(root)
         if generation is None:
             return _rebuild_locked(root, docs, lexicon_builder, progress)
         roll_back_to_commit_point(generation)
         indexes = {lang: whoosh_index.open_dir(str(generation / lang)) for lang in LANGUAGES}
         meta = read_meta(generation)
-        batch = {lang: Counter() for lang in LANGUAGES}
         tocs = _write_documents(indexes, docs, replace=True, progress=progress, report=report,
-                                names=batch, batch=False)
+                                names=None, batch=False)
         if report.added:
             names = {lang: Counter(meta.get("names", {}).get(lang, {})) + batch[lang]
                      for lang in LANGUAGES}
             _update_lexicon(generation, meta, names, batch, lexicon_builder)
         publish(generation, tocs)  # the acknowledgement: from here on the batch is durable
+        report.locked_seconds = time.monotonic() - locked
     report.generation = generation.name
     report.seconds = time.monotonic() - started
     return report
