@@ -1,4 +1,4 @@
-"""The ``tolk`` command: index, serve, search, eval, lexicon, check."""
+"""The ``tolk`` command: index, reindex, serve, search, eval, lexicon, check."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 
 from index.ingest.documents import DocumentError, Skipped, prepare, read_paths
 from index.search.query import QuerySyntaxError
-from index.storage import IndexReader, StoreError, rebuild, update
+from index.storage import (IndexReader, StoreError, current_generation, rebuild, reindex,
+                           update)
 from index.search import SearchRequest, search
 
 from .settings import load_settings
@@ -55,32 +56,69 @@ def prepare_documents(paths, progress: bool = True):
     return docs, skipped
 
 
+def _stored_total(index_dir) -> int:
+    """Documents in the current index (0 if none or unreadable): a progress bar's total."""
+    from index.storage.carryover import stored_counts
+
+    generation = current_generation(Path(index_dir))
+    try:
+        return sum(stored_counts(generation).values()) if generation else 0
+    except Exception:  # noqa: BLE001 - only a progress estimate; the write says what is wrong
+        return 0
+
+
+def _progress_bar(args, total: int | None, desc: str = "indexing"):
+    if args.quiet:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="doc", file=sys.stderr)
+
+
 def cmd_index(args, settings) -> int:
+    if args.drop_missing and not args.rebuild:
+        return _fail("--drop-missing removes the documents not in PATHS and works only with "
+                     "--rebuild: tolk index --rebuild --drop-missing PATHS")
     for path in args.paths:
         if not Path(path).exists():
             return _fail(f"{path}: no such file or folder; give .txt/.jsonl files or folders")
     docs, skipped = prepare_documents(args.paths, progress=not args.quiet)
     if not docs and not skipped:
         return _fail("no .txt or .jsonl files found in " + ", ".join(args.paths))
-    builder = lexicon_builder(settings)
-    bar = None
-    if not args.quiet:
-        from tqdm import tqdm
-        bar = tqdm(total=len(docs), desc="indexing", unit="doc", file=sys.stderr)
-    action = rebuild if args.rebuild else update
+    builder = lexicon_builder({**settings, "INDEX_DIR": args.index_dir})
+    total = len(docs)
+    if args.rebuild and not args.drop_missing and not args.quiet:
+        total += _stored_total(args.index_dir)  # an estimate: ids in both count twice
+    bar = _progress_bar(args, total)
     try:
-        report = action(args.index_dir, docs, lexicon_builder=builder,
-                        progress=(lambda doc: bar.update()) if bar else None,
-                        lock_timeout=args.lock_timeout)
+        if args.rebuild:
+            report = rebuild(args.index_dir, docs, lexicon_builder=builder,
+                             progress=(lambda doc: bar.update()) if bar else None,
+                             lock_timeout=args.lock_timeout, drop_missing=args.drop_missing)
+        else:
+            report = update(args.index_dir, docs, lexicon_builder=builder,
+                            progress=(lambda doc: bar.update()) if bar else None,
+                            lock_timeout=args.lock_timeout)
     except StoreError as exc:
         return _fail(str(exc))
     finally:
         if bar is not None:
             bar.close()
+    mode = "update"
+    if args.rebuild:
+        mode = "rebuild, drop missing" if args.drop_missing else "rebuild"
+    _print_summary(args, report, mode, skipped, from_paths=len(docs))
+    return 0 if docs or not skipped else 1
+
+
+def _print_summary(args, report, mode: str, skipped=(), from_paths: int = 0) -> None:
     summary = {
         "index_dir": str(args.index_dir),
-        "mode": "rebuild" if args.rebuild else "update",
+        "mode": mode,
         "indexed": dict(report.added),
+        "from_paths": from_paths,
+        "carried_over": report.carried_over,
+        "dropped": report.dropped,
+        "kept_as_stored": [{"id": i, "reason": r} for i, r in report.kept_as_stored],
         "skipped": [{"origin": s.origin, "id": s.doc_id, "reason": s.reason} for s in skipped],
         "lexicon_pairs": report.lexicon_pairs,
         "seconds": round(report.seconds, 2),
@@ -89,18 +127,49 @@ def cmd_index(args, settings) -> int:
     }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
-    else:
-        per_lang = ", ".join(f"{lang}: {n}" for lang, n in sorted(report.added.items())) or "none"
-        print(f"Indexed {sum(report.added.values())} documents ({per_lang}) into "
-              f"{args.index_dir} in {report.seconds:.1f} s ({summary['mode']}).")
-        if report.lexicon_pairs:
-            pairs = ", ".join(f"{k}: {v}" for k, v in sorted(report.lexicon_pairs.items()))
-            print(f"Cross-link lexicon: {pairs}.")
-        if skipped:
-            print(f"Skipped {len(skipped)}:")
-            for s in skipped:
-                print(f"  {s.origin}: {s.reason}")
-    return 0 if docs or not skipped else 1
+        return
+    per_lang = ", ".join(f"{lang}: {n}" for lang, n in sorted(report.added.items())) or "none"
+    print(f"Indexed {sum(report.added.values())} documents ({per_lang}) into "
+          f"{args.index_dir} in {report.seconds:.1f} s ({mode}).")
+    if mode.startswith("rebuild") or mode == "reindex":
+        print(f"From the given files: {from_paths}; carried over from the index: "
+              f"{report.carried_over}.")
+        if report.dropped is None:
+            print("Dropped: the documents not in PATHS (the old index could not be read to "
+                  "count them).")
+        elif report.dropped or args.drop_missing:
+            print(f"Dropped {report.dropped} documents not in PATHS (--drop-missing).")
+    if report.kept_as_stored:
+        print(f"Kept as stored (could not be prepared again) {len(report.kept_as_stored)}:")
+        for doc_id, reason in report.kept_as_stored:
+            print(f"  {doc_id}: {reason}")
+    if report.lexicon_pairs:
+        pairs = ", ".join(f"{k}: {v}" for k, v in sorted(report.lexicon_pairs.items()))
+        print(f"Cross-link lexicon: {pairs}.")
+    if skipped:
+        print(f"Skipped {len(skipped)}:")
+        for s in skipped:
+            print(f"  {s.origin}: {s.reason}")
+
+
+def cmd_reindex(args, settings) -> int:
+    args.drop_missing = False
+    if current_generation(Path(args.index_dir)) is None:
+        return _fail(f"no index in {args.index_dir} to reindex; build one with "
+                     f"`tolk index --index-dir {args.index_dir} PATH`")
+    bar = _progress_bar(args, _stored_total(args.index_dir), desc="reindexing")
+    try:
+        builder = lexicon_builder({**settings, "INDEX_DIR": args.index_dir})
+        report = reindex(args.index_dir, lexicon_builder=builder,
+                         progress=(lambda doc: bar.update()) if bar else None,
+                         lock_timeout=args.lock_timeout)
+    except StoreError as exc:
+        return _fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.close()
+    _print_summary(args, report, "reindex")
+    return 0
 
 
 def cmd_search(args, settings) -> int:
@@ -149,7 +218,7 @@ def cmd_eval(args, settings) -> int:
     if not args.skip_seeds:
         with tempfile.TemporaryDirectory(prefix="tolk-seeds-") as tmp:
             docs, _ = prepare_documents([args.seeds], progress=False)
-            rebuild(tmp, docs, lexicon_builder=lexicon_builder(settings))
+            rebuild(tmp, docs, lexicon_builder=lexicon_builder({**settings, "INDEX_DIR": tmp}))
             reader = IndexReader(tmp)
             reader.set_lexicon_loader(load_lexicon)
             report["seeds"] = {"cross-linked": run_seeds(reader, True),
@@ -344,12 +413,25 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="index .txt/.jsonl files and folders")
     p.add_argument("paths", nargs="+", help="files or folders")
     p.add_argument("--rebuild", action="store_true",
-                   help="build from scratch into a new directory and switch atomically")
+                   help="build a new generation from PATHS and every stored document (prepared "
+                        "again from its original; PATHS win by id), then switch atomically")
+    p.add_argument("--drop-missing", action="store_true",
+                   help="with --rebuild: documents not in PATHS are removed (the count is "
+                        "reported)")
     p.add_argument("--lock-timeout", type=float, default=settings["LOCK_TIMEOUT"],
                    help="seconds to wait for another writer (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("reindex", parents=[common],
+                       help="prepare and analyze every stored document again (after an "
+                            "analyzer, cleaning or lexicon change) into a new generation")
+    p.add_argument("--lock-timeout", type=float, default=settings["LOCK_TIMEOUT"],
+                   help="seconds to wait for another writer (default %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("search", parents=[common], help="search from the command line")
     p.add_argument("query")

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
+
+from index.storage.generations import LEXICON_CORPUS_FILE
+
+CACHE_FOLDER = "cache"  # in the index directory: the static lexicon per source version
 
 
 def lexicon_builder(settings: dict):
-    """A callable ``names -> Lexicon`` for the store, using the configured sources."""
-    from index.crosslink import build_lexicon
+    """The store's lexicon builder for the configured sources.
 
-    parallel = settings.get("PARALLEL_DIR") or None
-    return partial(build_lexicon, parallel_dir=parallel,
-                   freedict_dir=settings.get("FREEDICT_DIR") or None)
+    The static part is cached in ``INDEX_DIR/cache`` (see
+    ``index.crosslink.static_cache``), so only the first build pays for FreeDict.
+    """
+    from index.crosslink.builder import IncrementalBuilder
+
+    index_dir = settings.get("INDEX_DIR")
+    return IncrementalBuilder(freedict_dir=settings.get("FREEDICT_DIR") or None,
+                              parallel_dir=settings.get("PARALLEL_DIR") or None,
+                              cache_dir=Path(index_dir) / CACHE_FOLDER if index_dir else None)
 
 
 def load_lexicon(path: Path):
-    """Load a lexicon saved with an index generation."""
-    from index.crosslink.lexicon import Lexicon
+    """Load a generation's lexicon: ``path`` (static part) joined with its corpus part."""
+    from index.crosslink import corpus_part
 
-    return Lexicon.load(path)
+    path = Path(path)
+    return corpus_part.load(path, path.with_name(LEXICON_CORPUS_FILE))

@@ -74,9 +74,9 @@ def test_reader_follows_a_rebuild_switch(tmp_path):
     reader = IndexReader(tmp_path)
     assert ids(reader) == {"a"}
     first = reader.generation
-    rebuild(tmp_path, [doc("b", "nieuw")])
+    rebuild(tmp_path, [doc("b", "nieuw")], drop_missing=True)
     assert ids(reader) == {"b"}
-    rebuild(tmp_path, [doc("c", "nieuwer")])
+    rebuild(tmp_path, [doc("c", "nieuwer")], drop_missing=True)
     assert ids(reader) == {"c"}
     # The replaced generation stays as `previous`; older ones are cleaned up after the switch.
     kept = sorted(p.name for p in (tmp_path / "generations").iterdir())
@@ -113,7 +113,7 @@ def test_killed_rebuild_leaves_previous_index_searchable(tmp_path):
     reader = IndexReader(tmp_path)
     assert ids(reader) == {"keep"}
     # The next build succeeds and clears the half-written generation.
-    rebuild(tmp_path, [doc("next", "volgende")])
+    rebuild(tmp_path, [doc("next", "volgende")], drop_missing=True)
     assert ids(IndexReader(tmp_path)) == {"next"}
     # (the replaced generation stays as `previous`)
     assert sorted(p.name for p in (tmp_path / "generations").iterdir()) == sorted(

@@ -102,6 +102,11 @@ def _rank(source: str) -> int:
     return SOURCES.index(source) if source in SOURCES else len(SOURCES)
 
 
+def _row_order(sources: list[str], row: list) -> tuple:
+    """Rows sort best first: weight, then the source's rank, then the terms."""
+    return (-row[2], _rank(self_source(sources, row)), row[0], row[1])
+
+
 class Lexicon:
     """Weighted Dutch-English term links from several sources.
 
@@ -123,6 +128,7 @@ class Lexicon:
         self._index: dict[str, dict[str, list[int]]] | None = None
         self.name_keys: dict[str, dict[str, list]] = {}
         self.info: dict = {}  # build notes (times, warnings), saved along
+        self._unsorted = False  # rows appended by overlay(): sort before saving
 
     # -- building -------------------------------------------------------------
 
@@ -195,30 +201,93 @@ class Lexicon:
     def _row_surfaces(row) -> tuple[str, str]:
         return (row[4], row[5]) if len(row) > 4 else (row[0], row[1])
 
+    @staticmethod
+    def _encode(nl_term: str, en_term: str, pair: _Pair, number: dict) -> list:
+        """A frozen row of one pair (``number``: source -> its number in the row's lexicon)."""
+        ordered = pair.sources()
+        nl_s, en_s, _ = pair.surfaces[ordered[0]]
+        if len(ordered) == 1:
+            code = number[ordered[0]]
+        else:
+            code = [[number[s], round(pair.weights[s], 4)] for s in ordered]
+        row = [nl_term, en_term, pair.weight(), code]
+        if nl_s != nl_term or en_s != en_term:
+            row += [nl_s, en_s]
+        return row
+
     def _frozen(self) -> list[list]:
         if self._rows is None:
             sources = list(SOURCES)
             for pair in self._pairs.values():
                 sources.extend(s for s in pair.weights if s not in sources)
             number = {s: i for i, s in enumerate(sources)}
-            rows = []
-            for (nl_term, en_term), pair in self._pairs.items():
-                ordered = pair.sources()
-                nl_s, en_s, _ = pair.surfaces[ordered[0]]
-                if len(ordered) == 1:
-                    code = number[ordered[0]]
-                else:
-                    code = [[number[s], round(pair.weights[s], 4)] for s in ordered]
-                row = [nl_term, en_term, pair.weight(), code]
-                if nl_s != nl_term or en_s != en_term:
-                    row += [nl_s, en_s]
-                rows.append(row)
-            rows.sort(key=lambda r: (-r[2], _rank(self_source(sources, r)), r[0], r[1]))
+            rows = [self._encode(nl_term, en_term, pair, number)
+                    for (nl_term, en_term), pair in self._pairs.items()]
+            rows.sort(key=lambda r: _row_order(sources, r))
             self._rows, self._sources = rows, sources
             self._index = None
+            self._unsorted = False
         if self._index is None:
             self._index = self._make_index(self._rows)
         return self._rows
+
+    def overlay(self, pairs, name_keys: dict | None = None) -> "Lexicon":
+        """A new lexicon: this one plus ``pairs``, without rebuilding this one.
+
+        ``pairs``: ``(nl_term, en_term, weight, source, nl_surface, en_surface)``;
+        a pair this lexicon already has gets the new source's weight added (as
+        ``add_pair`` would). ``name_keys``: per language ``key -> entries``
+        replacing this lexicon's entries of that key (an empty list removes it).
+        Costs a copy of the row list and the term index plus the new pairs, not
+        a re-sort of every row: this is how the corpus part (a few hundred or
+        thousand transliteration pairs) joins the static part (~60,000 pairs)
+        each time it changes.
+        """
+        rows = list(self._frozen())
+        sources = list(self._sources)
+        index = {lang: dict(terms) for lang, terms in self._index.items()}
+        merged: dict[tuple[str, str], _Pair] = {}
+        for nl_term, en_term, weight, source, nl_s, en_s in pairs:
+            if not nl_term or not en_term:
+                continue
+            merged.setdefault((nl_term, en_term), _Pair()).add(source, float(weight),
+                                                                nl_s or nl_term, en_s or en_term)
+        touched: dict[str, set] = {lang: set() for lang in LANGUAGES}
+        for (nl_term, en_term), pair in merged.items():
+            existing = next((n for n in index[LANGUAGES[0]].get(nl_term, ())
+                             if rows[n][1] == en_term), None)
+            if existing is not None:
+                nl_s, en_s = self._row_surfaces(rows[existing])
+                for source, weight in self._row_sources(rows[existing]):
+                    pair.add(source, weight, nl_s, en_s)
+            sources.extend(s for s in pair.weights if s not in sources)
+            row = self._encode(nl_term, en_term, pair, {s: i for i, s in enumerate(sources)})
+            if existing is not None:
+                rows[existing] = row
+            else:
+                rows.append(row)
+                for lang, term in zip(LANGUAGES, (nl_term, en_term)):
+                    index[lang][term] = index[lang].get(term, []) + [len(rows) - 1]
+            touched[LANGUAGES[0]].add(nl_term)
+            touched[LANGUAGES[1]].add(en_term)
+        for lang, terms in touched.items():
+            for term in terms:  # keep each term's rows best first
+                index[lang][term] = sorted(index[lang][term],
+                                           key=lambda n: _row_order(sources, rows[n]))
+        result = Lexicon()
+        result._pairs = None
+        result._rows, result._sources, result._index = rows, sources, index
+        result._unsorted = bool(merged)
+        result.name_keys = {lang: dict(keys) for lang, keys in self.name_keys.items()}
+        for lang, keys in (name_keys or {}).items():
+            mine = result.name_keys.setdefault(lang, {})
+            for key, entries in keys.items():
+                if entries:
+                    mine[key] = entries
+                else:
+                    mine.pop(key, None)
+        result.info = dict(self.info)
+        return result
 
     @staticmethod
     def _make_index(rows) -> dict[str, dict[str, list[int]]]:
@@ -355,6 +424,8 @@ class Lexicon:
 
     def to_json(self) -> dict:
         rows = self._frozen()
+        if self._unsorted:  # the file's rows are best first (``load`` indexes them so)
+            rows = sorted(rows, key=lambda r: _row_order(self._sources, r))
         return {"format": FORMAT, "version": VERSION, "sources": self._sources,
                 "info": self.info, "name_keys": self.name_keys, "pairs": rows}
 

@@ -107,19 +107,27 @@ def name_like(word: str, common_words: set[str] | frozenset[str] = frozenset()) 
     return folded not in common_words
 
 
+def _folded(common_words: Iterable[str]) -> frozenset[str]:
+    """The common words folded; a frozenset is taken as folded already (per-write callers
+    pass one, instead of folding ~25,000 FreeDict headwords on every call)."""
+    if isinstance(common_words, frozenset):
+        return common_words
+    return frozenset(fold(w) for w in common_words)
+
+
 def links_from_names(names: dict[str, Counter] | None,
                      common_words: Iterable[str] = (),
                      min_count: int = 1) -> list[tuple[str, str, float, str, str]]:
     """Pair Dutch and English name tokens that share a transliteration key.
 
     ``names`` maps a language to a Counter of capitalized, not sentence-initial
-    tokens of the corpus. ``common_words`` (folded) are dropped: they are
+    tokens of the corpus. ``common_words`` are dropped: they are
     ordinary words that happened to be capitalized. Returns
     ``(nl_term, en_term, weight, nl_surface, en_surface)`` tuples.
     """
     if not names:
         return []
-    common = frozenset(fold(w) for w in common_words)
+    common = _folded(common_words)
     groups: dict[str, dict[str, dict[str, tuple[str, int]]]] = {}
     for lang in LANGUAGES:
         by_key: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
@@ -161,7 +169,7 @@ def name_key_index(names: dict[str, Counter] | None,
     """
     if not names:
         return {}
-    common = frozenset(fold(w) for w in common_words)
+    common = _folded(common_words)
     index: dict[str, dict[str, list]] = {}
     for lang in LANGUAGES:
         seen: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)

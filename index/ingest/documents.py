@@ -25,6 +25,11 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,199}$(?!\n)")
 DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$(?!\n)")
 OPTIONAL_FIELDS = ("title", "language", "date", "url", "source")
 MAX_TEXT_CHARS = 2_000_000
+# Decisions that record a value the user gave; ``raw_from_stored`` reads them back so a
+# rebuild re-prepares a stored document from what the user gave, not from what Tolk decided.
+TITLE_GIVEN = "title given"
+DATE_GIVEN = "date given"
+LANGUAGE_GIVEN = "language {} (given)"
 
 
 class DocumentError(ValueError):
@@ -207,7 +212,7 @@ def prepare(raw: RawDocument) -> Document:
                             doc_id=raw.id)
     if raw.language:
         language, confidence = raw.language, 1.0
-        decisions.append(f"language {language} (given)")
+        decisions.append(LANGUAGE_GIVEN.format(language))
     else:
         try:
             detection = detect_language(cleaned.text)
@@ -217,16 +222,47 @@ def prepare(raw: RawDocument) -> Document:
         decisions.append(f"language {language} (detected, confidence {confidence:.2f})")
     title = raw.title or cleaned.title
     if raw.title:
-        decisions.append("title given")
+        decisions.append(TITLE_GIVEN)
     elif cleaned.title:
         decisions.append(f"title from {cleaned.title_source}")
     date = raw.date or cleaned.date
     if raw.date:
-        decisions.append("date given")
+        decisions.append(DATE_GIVEN)
     elif cleaned.date:
         decisions.append(f"date {cleaned.date} found in text")
     return Document(
         id=raw.id, language=language, language_confidence=round(confidence, 4),
         title=title or "", text=cleaned.text, original=raw.text, date=date,
         url=raw.url, source=raw.source, decisions=decisions,
+    )
+
+
+def raw_from_stored(fields: dict) -> RawDocument:
+    """The record the user gave, back from a stored document's fields.
+
+    The original text is stored unchanged; title, date and language count as
+    given only where the stored decisions say so (otherwise they were detected
+    and are detected again); url and source are always the user's.
+    """
+    decisions = fields.get("decisions") or []
+    language = fields.get("language")
+    return RawDocument(
+        id=fields["id"], text=fields.get("original") or "",
+        title=fields.get("title") or None if TITLE_GIVEN in decisions else None,
+        language=language if LANGUAGE_GIVEN.format(language) in decisions else None,
+        date=fields.get("date") or None if DATE_GIVEN in decisions else None,
+        url=fields.get("url") or None, source=fields.get("source") or None,
+        origin=f"index:{fields['id']}",
+    )
+
+
+def document_from_stored(fields: dict) -> Document:
+    """A stored document exactly as it was indexed (when it cannot be prepared again)."""
+    return Document(
+        id=fields["id"], language=fields["language"],
+        language_confidence=fields.get("language_confidence") or 0.0,
+        title=fields.get("title") or "", text=fields.get("body") or "",
+        original=fields.get("original") or "", date=fields.get("date") or None,
+        url=fields.get("url") or None, source=fields.get("source") or None,
+        decisions=list(fields.get("decisions") or []),
     )

@@ -11,7 +11,8 @@ Layout of an index directory::
       generations/g-.../lexicon.json          (cross-link lexicon)
       write.lock                              (one writer at a time)
 
-``rebuild`` writes a whole new generation and then replaces the ``current``
+``rebuild`` writes a whole new generation (the given documents and the stored
+ones, prepared again from their originals) and then replaces the ``current``
 symlink with ``rename(2)``, so a crash mid-build leaves the previous
 generation in use. ``update`` adds or replaces documents by id in the current
 generation. Every write holds ``write.lock`` (waiting up to a timeout), so two
@@ -19,9 +20,10 @@ generation. Every write holds ``write.lock`` (waiting up to a timeout), so two
 Modules: ``generations`` (the ``current`` and ``previous`` links), ``lock``
 (``write.lock``), ``commit`` (the two-phase commit point), ``checksums`` (of every
 file, recorded at commit), ``health`` (the open-time checks, ``tolk check``),
-``schema``, ``writes`` (rebuild, update, delete), ``reader`` (``IndexReader``),
-``writers`` (Whoosh writers that defer cleanup; parallel writers), ``postings``
-and ``postingcache`` (NumPy decoding).
+``schema``, ``writes`` (rebuild, reindex, update, delete), ``carryover`` (stored
+documents prepared again for a rebuild), ``reader`` (``IndexReader``), ``writers``
+(Whoosh writers that defer cleanup; parallel writers), ``postings`` and
+``postingcache`` (NumPy decoding).
 """
 
 from index.storage.commit import COMMIT_FILE, WHOOSH_INDEX_NAME, read_commit_point
@@ -31,12 +33,13 @@ from index.storage.generations import (CURRENT, GENERATIONS, LEXICON_FILE, META_
 from index.storage.lock import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, write_lock
 from index.storage.reader import IndexReader
 from index.storage.schema import date_bounds, document_fields, make_schema
-from index.storage.writes import IndexReport, LexiconBuilder, delete, rebuild, update
+from index.storage.writes import IndexReport, LexiconBuilder, delete, rebuild, reindex, update
 
 __all__ = [
     "COMMIT_FILE", "CURRENT", "DEFAULT_LOCK_TIMEOUT", "GENERATIONS", "LEXICON_FILE", "LOCK_FILE",
     "META_FILE", "WHOOSH_INDEX_NAME", "IndexLockedError", "IndexMissingError", "IndexReader",
     "IndexReport", "LexiconBuilder", "StoreError", "current_generation", "date_bounds", "delete",
-    "document_fields", "make_schema", "read_commit_point", "read_meta", "rebuild", "update",
+    "document_fields", "make_schema", "read_commit_point", "read_meta", "rebuild", "reindex",
+    "update",
     "write_lock",
 ]

@@ -23,6 +23,7 @@ PREVIOUS = "previous"
 GENERATIONS = "generations"
 META_FILE = "meta.json"
 LEXICON_FILE = "lexicon.json"
+LEXICON_CORPUS_FILE = "lexicon-corpus.json"  # the corpus part, updated by each write
 
 
 def linked_generation(root: Path, name: str = CURRENT) -> Path | None:

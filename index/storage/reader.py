@@ -18,8 +18,8 @@ from typing import Callable
 
 from index.storage.commit import open_searcher, read_commit_point
 from index.storage.errors import CorruptIndexError, IndexMissingError, IndexUnavailableError
-from index.storage.generations import (CURRENT, LEXICON_FILE, PREVIOUS, all_generations,
-                                       linked_generation, read_meta)
+from index.storage.generations import (CURRENT, LEXICON_CORPUS_FILE, LEXICON_FILE, PREVIOUS,
+                                       all_generations, linked_generation, read_meta)
 from index.storage.health import lexicon_key, open_generation
 
 RETRY_SECONDS = 10.0
@@ -196,7 +196,8 @@ class IndexReader:
         """The cross-link lexicon of the current generation (None if there is none)."""
         generation = self._ensure_open()
         path = generation / LEXICON_FILE
-        key = (generation, lexicon_key(path))
+        # The lexicon is two files: the static part and the corpus part a write updates.
+        key = (generation, lexicon_key(path), lexicon_key(generation / LEXICON_CORPUS_FILE))
         if self._lexicon_key == key:
             return self._lexicon
         try:

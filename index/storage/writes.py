@@ -13,7 +13,8 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from itertools import chain
+from typing import Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -21,10 +22,11 @@ from whoosh.index import LockError
 from index.analysis import LANGUAGES
 from index.ingest.documents import Document
 from index.ingest.names import name_candidates
+from index.storage.carryover import reprepare, stored_counts, stored_fields, stored_ids
 from index.storage.commit import locked_write, publish, roll_back_to_commit_point, switch_to
-from index.storage.errors import IndexLockedError, IndexMissingError
-from index.storage.generations import (LEXICON_FILE, META_FILE, current_generation, new_generation,
-                                       read_meta, write_json)
+from index.storage.errors import IndexLockedError, IndexMissingError, StoreError
+from index.storage.generations import (LEXICON_CORPUS_FILE, LEXICON_FILE, META_FILE,
+                                       current_generation, new_generation, read_meta, write_json)
 from index.storage.lock import DEFAULT_LOCK_TIMEOUT, write_lock
 from index.storage.schema import document_fields, make_schema
 from index.storage.writers import PendingMpWriter, PendingWriter, parallel_procs
@@ -94,6 +96,10 @@ class IndexReport:
     generation: str = ""
     lexicon_pairs: dict = field(default_factory=dict)
     seconds: float = 0.0
+    carried_over: int = 0  # stored documents a rebuild indexed again
+    dropped: int | None = 0  # stored documents a rebuild left out (None: could not count)
+    kept_as_stored: list = field(default_factory=list)  # [(id, why not prepared again)]
+    locked_seconds: float = 0.0  # how long an update held the write lock
 
 
 LexiconBuilder = Callable[[dict], object]  # names per language -> object with .save(path)
@@ -101,8 +107,11 @@ LexiconBuilder = Callable[[dict], object]  # names per language -> object with .
 
 def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
                      progress: Callable[[Document], None] | None, report: IndexReport,
-                     names: dict, batch: bool, procs: dict | None = None) -> dict:
+                     names: dict | None, batch: bool, procs: dict | None = None) -> dict:
     """Write ``docs``; returns the new (not yet published) TOC generation per language.
+
+    ``names``: per language, a Counter the documents' name candidates are added to
+    (None: the caller counted them before taking the lock).
 
     ``procs``: worker processes per language for a batch (see ``index.writers``).
     """
@@ -121,7 +130,8 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
                 writers[doc.language].update_document(**fields)
             else:
                 writers[doc.language].add_document(**fields)
-            names[doc.language].update(name_candidates(doc))
+            if names is not None:
+                names[doc.language].update(name_candidates(doc))
             report.added[doc.language] += 1
             if progress:
                 progress(doc)
@@ -131,20 +141,57 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
 def rebuild(root: str | Path, docs: Iterable[Document], *,
             lexicon_builder: LexiconBuilder | None = None,
             progress: Callable[[Document], None] | None = None,
-            lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexReport:
-    """Build a new generation from ``docs`` and switch to it atomically.
+            lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+            drop_missing: bool = False) -> IndexReport:
+    """Build a new generation and switch to it atomically.
 
-    Documents with the same id: the last one wins. The previous generation
-    stays in use until the new one is complete.
+    The new generation holds ``docs`` and every document the current one holds,
+    prepared again from its stored original (``index.storage.carryover``); a
+    document in ``docs`` wins by id, and among ``docs`` the last one does.
+    ``drop_missing``: only ``docs``; ``report.dropped`` counts the stored
+    documents left out. The previous generation stays in use until the new one
+    is complete, and the write lock is held throughout, so a write that comes
+    during the rebuild waits and lands in the new generation.
     """
     root = Path(root)
     with write_lock(root, lock_timeout):
-        return _rebuild_locked(root, docs, lexicon_builder, progress)
+        return _rebuild_locked(root, docs, lexicon_builder, progress, drop_missing)
 
 
-def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
+def reindex(root: str | Path, *, lexicon_builder: LexiconBuilder | None = None,
+            progress: Callable[[Document], None] | None = None,
+            lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexReport:
+    """Prepare and analyze every stored document again into a new generation.
+
+    For after a change of cleaning, language detection, analyzers or lexicon
+    sources; the same guarantees as ``rebuild`` (which it is, with no new documents).
+    """
+    root = Path(root)
+    with write_lock(root, lock_timeout):
+        if current_generation(root) is None:
+            raise IndexMissingError(f"no index in {root} to reindex; build one with "
+                                    f"`tolk index --index-dir {root} PATH`")
+        return _rebuild_locked(root, [], lexicon_builder, progress)
+
+
+def _rebuild_locked(root: Path, docs, lexicon_builder, progress,
+                    drop_missing: bool = False) -> IndexReport:
     started = time.monotonic()
     report = IndexReport()
+    docs = _last_wins(docs)
+    previous = current_generation(root)
+    stream: Iterable[Document] = docs
+    expected = Counter(doc.language for doc in docs)
+    if previous is not None:
+        given = {doc.id for doc in docs}
+        if drop_missing:
+            try:
+                report.dropped = len(stored_ids(previous) - given)
+            except Exception:  # noqa: BLE001 - a broken index is what --drop-missing replaces
+                report.dropped = None
+        else:
+            expected.update(_readable_counts(previous))
+            stream = chain(docs, _carried_over(previous, given, report))
     generation = new_generation(root)
     try:
         indexes = {}
@@ -152,10 +199,8 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
             (generation / lang).mkdir()
             indexes[lang] = whoosh_index.create_in(str(generation / lang), make_schema(lang))
         names = {lang: Counter() for lang in LANGUAGES}
-        docs = _last_wins(docs)
-        per_language = Counter(doc.language for doc in docs)
-        procs = {lang: parallel_procs(per_language[lang]) for lang in LANGUAGES}
-        tocs = _write_documents(indexes, docs, replace=False, progress=progress,
+        procs = {lang: parallel_procs(expected[lang]) for lang in LANGUAGES}
+        tocs = _write_documents(indexes, stream, replace=False, progress=progress,
                                 report=report, names=names, batch=True, procs=procs)
         _finish_generation(generation, names, lexicon_builder, report)
         publish(generation, tocs)
@@ -168,6 +213,30 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress) -> IndexReport:
     return report
 
 
+def _readable_counts(generation: Path) -> Counter:
+    """Stored documents per language; a StoreError that says what to do if unreadable."""
+    try:
+        return stored_counts(generation)
+    except Exception as exc:  # noqa: BLE001 - say what to do instead of a traceback
+        raise StoreError(
+            f"the current index in {generation} cannot be read ({exc.__class__.__name__}: "
+            f"{exc}), so its documents cannot be carried over; rebuild from your files only "
+            "with `tolk index --rebuild --drop-missing PATHS` (documents not in PATHS are "
+            "removed)") from None
+
+
+def _carried_over(generation: Path, given: set, report: IndexReport) -> Iterator[Document]:
+    """The documents of ``generation`` not in ``given``, prepared again."""
+    for fields in stored_fields(generation):
+        if fields["id"] in given:
+            continue
+        doc, problem = reprepare(fields)
+        if problem is not None:
+            report.kept_as_stored.append((doc.id, problem))
+        report.carried_over += 1
+        yield doc
+
+
 def _last_wins(docs: Iterable[Document]) -> list[Document]:
     by_id: dict[str, Document] = {}
     for doc in docs:
@@ -176,17 +245,59 @@ def _last_wins(docs: Iterable[Document]) -> list[Document]:
     return list(by_id.values())
 
 
+def _incremental(lexicon_builder) -> bool:
+    """A builder that keeps the lexicon as a static part and a corpus part
+    (``index.crosslink.builder``); others build one whole lexicon per call."""
+    return hasattr(lexicon_builder, "updated_part")
+
+
 def _finish_generation(generation: Path, names: dict, lexicon_builder, report: IndexReport):
+    """A new generation's meta and lexicon (static part + corpus part from all names)."""
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     meta = {
         "created": read_meta(generation).get("created", now),
         "updated": now,
         "names": {lang: dict(counter) for lang, counter in names.items()},
     }
-    if lexicon_builder is not None:
+    if _incremental(lexicon_builder):
+        lexicon_builder.write_static(generation / LEXICON_FILE)
+        part = lexicon_builder.full_part(names)
+        write_json(generation / LEXICON_CORPUS_FILE, part)
+        report.lexicon_pairs = lexicon_builder.pair_counts(generation / LEXICON_FILE, part)
+    elif lexicon_builder is not None:
         lexicon = lexicon_builder(names)
         lexicon.save(generation / LEXICON_FILE)
         report.lexicon_pairs = lexicon.stats()
+    write_json(generation / META_FILE, meta)
+
+
+def _update_lexicon(generation: Path, meta: dict, names: dict, batch: dict,
+                    lexicon_builder) -> None:
+    """After a write: the names, and the corpus part for the keys of the batch's names.
+
+    Written durably (``write_json``) before ``publish``, so the links of an
+    acknowledged write are there after a crash. Costs the batch's names, not
+    the lexicon's size; without an incremental builder (or on a generation
+    that has no lexicon yet) the whole lexicon is built as before.
+    """
+    meta = {**meta, "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "names": {lang: dict(counter) for lang, counter in names.items()}}
+    if lexicon_builder is None:
+        pass
+    elif not (generation / LEXICON_FILE).exists():
+        _finish_generation(generation, names, lexicon_builder, IndexReport())
+        return
+    elif _incremental(lexicon_builder):
+        if any(batch.values()):
+            part = lexicon_builder.read_part(generation / LEXICON_CORPUS_FILE)
+            if part is None:  # a generation from before the corpus part: make it whole once
+                part = lexicon_builder.full_part(names)
+            else:
+                part = lexicon_builder.updated_part(generation, part, names, batch)
+            write_json(generation / LEXICON_CORPUS_FILE, part)
+    elif any(set(batch[lang]) - set(meta.get("names", {}).get(lang, {})) for lang in batch):
+        lexicon = lexicon_builder(names)  # a whole-lexicon builder: only for new names
+        lexicon.save(generation / LEXICON_FILE)
     write_json(generation / META_FILE, meta)
 
 
@@ -202,24 +313,27 @@ def update(root: str | Path, docs: Iterable[Document], *,
     docs = _last_wins(docs)
     started = time.monotonic()
     report = IndexReport()
+    # Name candidates are found before the lock is taken: only Whoosh's own writing,
+    # the lexicon's corpus part and the commit happen while other writers wait.
+    batch = {lang: Counter() for lang in LANGUAGES}
+    for doc in docs:
+        batch[doc.language].update(name_candidates(doc))
     with locked_write(root, lock_timeout):  # a failed write leaves nothing behind
+        locked = time.monotonic()
         generation = current_generation(root)
         if generation is None:
             return _rebuild_locked(root, docs, lexicon_builder, progress)
         roll_back_to_commit_point(generation)
         indexes = {lang: whoosh_index.open_dir(str(generation / lang)) for lang in LANGUAGES}
         meta = read_meta(generation)
-        names = {lang: Counter(meta.get("names", {}).get(lang, {})) for lang in LANGUAGES}
         tocs = _write_documents(indexes, docs, replace=True, progress=progress, report=report,
-                                names=names, batch=False)
+                                names=None, batch=False)
         if report.added:
-            known = {lang: set(meta.get("names", {}).get(lang, {})) for lang in LANGUAGES}
-            new_names = any(set(names[lang]) - known[lang] for lang in LANGUAGES)
-            # Only the corpus names feed the lexicon; without new ones it stays as it is.
-            builder = lexicon_builder if new_names or not (generation / LEXICON_FILE).exists() \
-                else None
-            _finish_generation(generation, names, builder, report)
+            names = {lang: Counter(meta.get("names", {}).get(lang, {})) + batch[lang]
+                     for lang in LANGUAGES}
+            _update_lexicon(generation, meta, names, batch, lexicon_builder)
         publish(generation, tocs)  # the acknowledgement: from here on the batch is durable
+        report.locked_seconds = time.monotonic() - locked
     report.generation = generation.name
     report.seconds = time.monotonic() - started
     return report
