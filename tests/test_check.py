@@ -28,7 +28,8 @@ BUILDER = lexicon_builder({"FREEDICT_DIR": ""})
 def two_generations(root: Path) -> tuple[Path, Path]:
     rebuild(root, [make_doc("old-nl", "nl"), make_doc("old-en", "en")], lexicon_builder=BUILDER)
     previous = current_generation(root)
-    rebuild(root, [make_doc("new-nl", "nl"), make_doc("new-en", "en")], lexicon_builder=BUILDER)
+    rebuild(root, [make_doc("new-nl", "nl"), make_doc("new-en", "en")], lexicon_builder=BUILDER,
+            drop_missing=True)
     return previous, current_generation(root)
 
 

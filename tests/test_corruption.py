@@ -37,7 +37,8 @@ def two_generations(root: Path) -> tuple[Path, Path]:
     """An index rebuilt twice (``previous`` has ``old-*``, current has ``new-*``); both paths."""
     rebuild(root, [make_doc("old-nl", "nl"), make_doc("old-en", "en")], lexicon_builder=BUILDER)
     previous = current_generation(root)
-    rebuild(root, [make_doc("new-nl", "nl"), make_doc("new-en", "en")], lexicon_builder=BUILDER)
+    rebuild(root, [make_doc("new-nl", "nl"), make_doc("new-en", "en")], lexicon_builder=BUILDER,
+            drop_missing=True)
     update(root, [make_doc("new-nl-2", "nl")], lexicon_builder=BUILDER)  # a write after it
     return previous, current_generation(root)
 
@@ -153,7 +154,7 @@ def test_a_rebuild_heals_and_a_repaired_current_is_taken_back(tmp_path, monkeypa
     # Damaged again, then rebuilt: the new generation is served at once.
     truncate(current / "lexicon.json")
     assert client.get("/api/health").get_json()["status"] == "degraded"
-    rebuild(root, [make_doc("fresh-nl", "nl")], lexicon_builder=BUILDER)
+    rebuild(root, [make_doc("fresh-nl", "nl")], lexicon_builder=BUILDER, drop_missing=True)
     body = client.get("/api/health").get_json()
     assert body["status"] == "ok" and body["index"]["degraded"] is False
     assert search_ids(client) == {"fresh-nl"}
