@@ -230,24 +230,37 @@ def update(root: str | Path, docs: Iterable[Document], *,
 def delete(root: str | Path, doc_ids: Iterable[str], *,
            lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:
     """Delete documents by id from every language; returns how many were deleted."""
+    return len(delete_ids(root, doc_ids, lock_timeout=lock_timeout))
+
+
+def delete_ids(root: str | Path, doc_ids: Iterable[str], *,
+               lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> list[str]:
+    """Delete documents by id from every language; returns the ids that existed.
+
+    Which ids were found is decided under the write lock, so a caller can say
+    exactly which ones were not there, whatever other writers do meanwhile.
+    """
     root = Path(root)
-    doc_ids = list(doc_ids)
-    deleted = 0
+    doc_ids = list(dict.fromkeys(doc_ids))
+    deleted: list[str] = []
     with write_lock(root, lock_timeout):
         generation = current_generation(root)
         if generation is None:
             raise IndexMissingError(f"no index in {root}; build one with `tolk index PATH`")
         roll_back_to_commit_point(generation)
         with _open_writers() as writers:
+            found: set[str] = set()
             for lang in LANGUAGES:
                 ix = whoosh_index.open_dir(str(generation / lang))
                 writers[lang] = _new_writer(ix, timeout=DEFAULT_LOCK_TIMEOUT)
                 for doc_id in doc_ids:
-                    deleted += writers[lang].delete_by_term("id", doc_id)
+                    if writers[lang].delete_by_term("id", doc_id):
+                        found.add(doc_id)
+            deleted = [doc_id for doc_id in doc_ids if doc_id in found]
             if not deleted:
                 for writer in writers.values():
                     writer.cancel()
-                return 0
+                return []
             tocs = _commit_all(writers)
         meta = read_meta(generation)
         meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
