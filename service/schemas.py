@@ -311,12 +311,12 @@ def split_ids(value: str, most: int) -> list[str]:
     """``"a,b"`` -> ``["a", "b"]``, each a valid id, at most ``most``; ValidationError else."""
     ids = [part.strip() for part in value.split(",") if part.strip()]
     if not ids:
-        raise ValidationError("give one or more ids separated by commas", "ids")
+        raise ValidationError({"ids": ["give one or more ids separated by commas"]})
     if len(ids) > most:
-        raise ValidationError(f"at most {most} ids", "ids")
+        raise ValidationError({"ids": [f"at most {most} ids"]})
     bad = [i for i in ids if not ID_RE.match(i)]
     if bad:
-        raise ValidationError(f"invalid id {bad[0][:80]!r}: {ID_HELP}", "ids")
+        raise ValidationError({"ids": [f"invalid id {bad[0][:80]!r}: {ID_HELP}"]})
     return ids
 
 
