@@ -23,8 +23,8 @@ from marshmallow import ValidationError
 from index.analysis import LANGUAGES
 from index.ingest.documents import ID_RE, Document, DocumentError, RawDocument, prepare, \
     validate_id
-from index.ingest.patch import merge_patch
-from index.storage import delete, delete_ids, update
+from index.ingest.patch import merge_patch, stored_raw
+from index.storage import delete, delete_ids, update, update_computed
 
 from .api import reader
 from .auth import require_write_key
@@ -361,17 +361,39 @@ def patch_document(doc_id):
                        {"id": ["must equal the id in the URL"]})
     patch = DocumentPatchSchema().load(body)
     patch.pop("id", None)
+    seen, patched = _patched(doc_id, patch)  # the slow part (a new text), outside the lock
+    if patch:
+        def compute():
+            # Under the write lock: if another write changed the document since, merge
+            # into what is stored now, so no concurrent change is lost.
+            nonlocal patched
+            _, again = _patched(doc_id, patch, unless=seen)
+            if again is not None:
+                patched = again
+            return [patched.document]
+
+        config = current_app.config
+        update_computed(config["INDEX_DIR"], compute, lexicon_builder=lexicon_builder(config),
+                        lock_timeout=config["LOCK_TIMEOUT"])
+    doc = patched.document
+    return jsonify(PatchedDocumentSchema().dump({**doc.to_dict(), "reanalyzed":
+                                                 patched.reanalyzed}))
+
+
+def _patched(doc_id: str, patch: dict, unless: RawDocument | None = None):
+    """(the stored document as given, the patch merged into it); 404/422 ApiErrors.
+
+    With ``unless``: None instead of a merge when the stored document is still that one.
+    """
     stored = reader().get(doc_id)
     if stored is None:
         raise ApiError(404, "not_found", f"no document with id {doc_id!r}; create it with "
                                          "PUT or POST first")
+    raw = stored_raw(stored)
+    if unless is not None and raw == unless:
+        return raw, None
     try:
-        patched = merge_patch(stored, patch)
+        return raw, merge_patch(stored, patch)
     except DocumentError as exc:
         raise ApiError(422, "invalid_document", f"{doc_id}: {exc.message}; nothing was changed",
                        exc.errors) from None
-    doc = patched.document
-    if patch:
-        store([doc])
-    return jsonify(PatchedDocumentSchema().dump({
-        **doc.to_dict(), "text": doc.text, "reanalyzed": patched.reanalyzed}))

@@ -200,11 +200,25 @@ def update(root: str | Path, docs: Iterable[Document], *,
 
     Creates the index first if there is none. Documents not named are kept.
     """
+    docs = _last_wins(docs)  # prepared before the lock is taken, not while holding it
+    return update_computed(root, lambda: docs, lexicon_builder=lexicon_builder,
+                           progress=progress, lock_timeout=lock_timeout)
+
+
+def update_computed(root: str | Path, compute: Callable[[], Iterable[Document]], *,
+                    lexicon_builder: LexiconBuilder | None = None,
+                    progress: Callable[[Document], None] | None = None,
+                    lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexReport:
+    """``update`` with the documents made by ``compute()`` while the write lock is held.
+
+    For read-modify-write (merging a patch into a stored document): no other
+    write can land between what ``compute`` read and what is written.
+    """
     root = Path(root)
-    docs = _last_wins(docs)
     started = time.monotonic()
     report = IndexReport()
     with write_lock(root, lock_timeout):
+        docs = _last_wins(compute())
         generation = current_generation(root)
         if generation is None:
             return _rebuild_locked(root, docs, lexicon_builder, progress)
