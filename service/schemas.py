@@ -326,7 +326,8 @@ class DocumentListArgsSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=1000),
+    # At most 100: a listed document's stored fields are read whole (texts included).
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100),
                            metadata={"description": "documents per page"})
     cursor = fields.String(validate=validate.Length(min=1, max=400),
                            metadata={"description": "`next_cursor` of the previous page"})

@@ -31,10 +31,6 @@ def post_ndjson(client, lines, query="", **kwargs):
                        **kwargs)
 
 
-def stored_ids(client):
-    return [doc["id"] for doc in client.get("/api/documents?limit=1000").get_json()["documents"]]
-
-
 def counts(client):
     return client.get("/api/health").get_json()["documents"]
 
