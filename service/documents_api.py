@@ -345,6 +345,7 @@ def delete_document(doc_id):
                 "stored document as they are (`reanalyzed` says which steps ran). Content "
                 "type `application/json` or `application/merge-patch+json`.",
     body=DocumentPatchSchema, response=PatchedDocumentSchema,
+    body_types={"application/merge-patch+json": DocumentPatchSchema},
     errors=(400, 404, 413, 415, 422, 503))
 @require_write_key
 def patch_document(doc_id):
