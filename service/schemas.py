@@ -233,7 +233,7 @@ class DocumentBatchSchema(Schema):
     documents = fields.List(fields.Nested(DocumentInSchema), required=True,
                             validate=validate.Length(min=1),
                             metadata={"description": "documents to add or replace (by id); "
-                                                     "all or nothing"})
+                                                     "all or nothing unless on_error=skip"})
 
 
 class DocumentResultSchema(Schema):
