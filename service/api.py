@@ -5,6 +5,7 @@ The document endpoints (``/api/documents``) are in ``service/documents_api.py``.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from index.search.suggest import complete
 
 from .errors import ApiError
 from .openapi import get_spec, operation
+from .requestbody import json_body
 from .schemas import (HealthSchema, SearchArgsSchema, SearchResponseSchema, StatsSchema,
                       SuggestArgsSchema, SuggestResponseSchema)
 
@@ -41,7 +43,12 @@ def run_search(args: dict) -> dict:
     if not params["q"].strip():
         raise ApiError(400, "invalid_request", "the query is empty",
                        {"q": ["give a non-empty query"]})
-    return search(reader(), SearchRequest(**params))
+    paging = params.pop("paging", None)
+    result = search(reader(), SearchRequest(**params))
+    if paging is not None:  # asked for by page: say where in the pages this is
+        result = {**result, **paging,
+                  "total_pages": math.ceil(result["total"] / paging["hits_per_page"])}
+    return result
 
 
 @bp.get("/search")
@@ -54,6 +61,21 @@ def run_search(args: dict) -> dict:
 def search_endpoint():
     result = run_search(request.args.to_dict())
     return jsonify(SearchResponseSchema().dump(result))
+
+
+@bp.post("/search")
+@operation(
+    tag="search", summary="Search with the parameters in a JSON body",
+    description="The same parameters and answer as `GET /api/search`, sent as a JSON object "
+                "(for long queries and filters that do not fit a URL).",
+    body=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 413, 415, 503))
+def search_post_endpoint():
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request",
+                       'the body must be a JSON object such as {"q": "Poetin", "limit": 10}',
+                       {"_schema": ["send one JSON object"]})
+    return jsonify(SearchResponseSchema().dump(run_search(body)))
 
 
 @bp.get("/suggest")

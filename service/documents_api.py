@@ -1,84 +1,47 @@
-"""Documents under ``/api/documents``: add, read, replace, delete.
+"""Documents under ``/api/documents``: add (batches), list, read, replace, patch, delete.
 
 Writes need the bearer key (``service/auth.py``) and go through
-``index.storage.update``/``delete``, which hold the index's write lock, so
+``index.storage.update``/``delete_ids``, which hold the index's write lock, so
 writes from several workers take turns; every worker's next search sees them.
 
-``POST /api/documents`` takes ``{"documents": [ {...}, ... ]}`` and is all or
-nothing: if any document is invalid (400) or cannot be indexed (422), the
-answer lists the problems per item index and nothing is stored.
+``POST /api/documents`` takes ``{"documents": [ {...}, ... ]}`` or NDJSON (one
+document a line, ``service/batches.py``). By default it is all or nothing: if
+any document is invalid (400) or cannot be indexed (422), the answer lists the
+problems per item and nothing is stored; ``on_error=skip`` stores the good ones
+and lists the refused ones. ``GET /api/documents`` pages by id with an opaque
+cursor (the last id seen), so writes between pages never repeat or shift others.
 """
 
 from __future__ import annotations
 
-import json
+import base64
+import binascii
 
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from index.ingest.documents import Document, DocumentError, RawDocument, prepare, validate_id
-from index.storage import IndexMissingError, delete, update
+from index.analysis import LANGUAGES
+from index.ingest.documents import ID_RE, Document, DocumentError, RawDocument, prepare, \
+    validate_id
+from index.ingest.patch import merge_patch, stored_raw
+from index.storage import IndexMissingError, delete, delete_ids, update, update_computed
 
 from .api import reader
 from .auth import require_write_key
+from .batches import NDJSON_TYPES, Item, item_errors, json_items, ndjson_items, refusals
 from .errors import ApiError
 from .lexicon import lexicon_builder
 from .openapi import operation
-from .schemas import (BatchResultSchema, DeletedSchema, DocumentBatchSchema,
-                      DocumentReplaceSchema, DocumentResultSchema, StoredDocumentSchema)
+from .requestbody import json_body
+from .schemas import (BatchArgsSchema, BatchResultSchema, DeletedManySchema, DeletedSchema,
+                      DeleteManyArgsSchema, DeleteManyBodySchema, DocumentBatchSchema,
+                      DocumentListArgsSchema, DocumentListSchema, DocumentPatchSchema,
+                      DocumentReplaceSchema, DocumentResultSchema, PatchedDocumentSchema,
+                      StoredDocumentSchema, split_ids)
 
 bp = Blueprint("documents", __name__, url_prefix="/api/documents")
 
 BATCH_SHAPE = 'send {"documents": [{"id": ..., "text": ...}, ...]}'
-
-
-def json_body():
-    """The request body parsed as JSON; 415/400/413 errors say what to send."""
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type",
-                       "send the body as JSON with the header 'Content-Type: application/json'")
-    data = request.get_data(cache=False)  # raises 413 beyond MAX_CONTENT_LENGTH
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if request.content_length is None and limit is not None and len(data) >= limit:
-        # A chunked body (no Content-Length) is cut off at the limit without an error;
-        # parsing the cut-off part answered 400 "not valid JSON" instead of 413.
-        raise RequestEntityTooLarge()
-    if not data.strip():
-        raise ApiError(400, "invalid_json", "the request body is empty; send a JSON document")
-    try:
-        body = json.loads(data)
-    except RecursionError:
-        raise ApiError(400, "invalid_json", "the JSON body is nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
-    _reject_lone_surrogates(body)
-    return body
-
-
-def _reject_lone_surrogates(value) -> None:
-    """400 for a string with an unpaired UTF-16 surrogate (JSON ``"\\ud800"``).
-
-    Such a string is not Unicode text: stored, it made every later answer that
-    contained it fail to encode (500 on search, the document and the page).
-    Walked with a stack, not recursion: the body may be nested deeply.
-    """
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                raise ApiError(400, "invalid_json",
-                               "the body contains a lone UTF-16 surrogate escape "
-                               f"({item[exc.start]!r}), which is not text; send valid Unicode",
-                               {"_schema": ["unpaired surrogate in a JSON string"]}) from None
 
 
 def checked_id(doc_id: str) -> str:
@@ -95,19 +58,12 @@ def prepare_all(raws: list[RawDocument]) -> list[Document]:
         try:
             docs.append(prepare(raw))
         except DocumentError as exc:
-            errors[i] = _item_errors(exc)
+            errors[i] = item_errors(exc)
     if errors:
         raise ApiError(422, "invalid_document",
                        f"{len(errors)} of {len(raws)} documents cannot be indexed; nothing was "
                        "stored", {"documents": errors})
     return docs
-
-
-def _item_errors(exc: DocumentError) -> dict:
-    messages = {name: list(msgs) for name, msgs in exc.errors.items()}
-    if exc.message not in (m for msgs in messages.values() for m in msgs):
-        messages.setdefault("_schema", []).append(exc.message)
-    return messages
 
 
 def refuse_writes_when_degraded() -> None:
@@ -147,19 +103,8 @@ def _reject_duplicates(raws: list[RawDocument]) -> None:
         raise ValidationError({"documents": errors})
 
 
-@bp.post("")
-@operation(
-    tag="documents", summary="Add or replace documents (batch, all or nothing)",
-    description='Body: `{"documents": [...]}` with 1 to TOLK_MAX_BATCH_DOCS (default 1000) '
-                "documents, each with the fields of a `.jsonl` input line. A document whose id "
-                "exists is replaced. Answers what cleaning and language detection decided. If "
-                "any document is invalid (400) or cannot be indexed (422), `errors.documents` "
-                "maps item index to messages and nothing is stored.",
-    body=DocumentBatchSchema, response=BatchResultSchema,
-    errors=(400, 413, 415, 422, 503, 507))
-@require_write_key
-def post_documents():
-    body = json_body()
+def _batch_records(body) -> list:
+    """The ``documents`` list of a JSON batch body; 400/413 for a wrong shape or size."""
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", f"the body must be a JSON object: {BATCH_SHAPE}",
                        {"_schema": [BATCH_SHAPE]})
@@ -170,11 +115,180 @@ def post_documents():
                        f"{len(items)} documents in one request; send at most {most} "
                        "(TOLK_MAX_BATCH_DOCS) per request",
                        {"documents": [f"at most {most} documents"]})
-    raws = DocumentBatchSchema().load(body)["documents"]
-    _reject_duplicates(raws)
-    docs = prepare_all(raws)
+    return items
+
+
+def _batch_answer(items, refused: int = 0):
+    docs = [item.document for item in items if item.document is not None]
+    return jsonify(BatchResultSchema().dump({
+        "indexed": len(docs), "refused": refused, "documents": docs,
+        "items": [item.outcome() for item in items]}))
+
+
+def _stored_items(docs: list[Document]) -> list[Item]:
+    return [Item(index=i, id=doc.id, document=doc) for i, doc in enumerate(docs)]
+
+
+@bp.post("")
+@operation(
+    tag="documents", summary="Add or replace documents (batch; all or nothing, or skip bad ones)",
+    description='Body: `{"documents": [...]}` (`application/json`), or NDJSON '
+                "(`application/x-ndjson`: one document a line, read as a stream; empty lines "
+                "are ignored), with 1 to TOLK_MAX_BATCH_DOCS (default 1000) documents, each "
+                "with the fields of a `.jsonl` input line. A document whose id exists is "
+                "replaced. `on_error=fail` (default): if any document is invalid (400) or "
+                "cannot be indexed (422), `errors.documents` (NDJSON: `errors.lines`) maps item "
+                "index (line number) to messages and nothing is stored. `on_error=skip`: the "
+                "good documents are stored (200) and `items` lists every item as `stored` or "
+                "`refused` with its errors; 422 only when every document is refused.",
+    query=BatchArgsSchema, body=DocumentBatchSchema, response=BatchResultSchema,
+    body_types={"application/x-ndjson": {"type": "string",
+                                         "description": "one document (JSON object) a line"}},
+    errors=(400, 413, 415, 422, 503, 507))
+@require_write_key
+def post_documents():
+    args = BatchArgsSchema().load(request.args.to_dict())
+    skip = args["on_error"] == "skip"
+    ndjson = request.mimetype in NDJSON_TYPES
+    if not ndjson and not request.is_json:
+        raise ApiError(415, "unsupported_media_type",
+                       "send the documents as JSON ('Content-Type: application/json') or as "
+                       "NDJSON, one document a line ('Content-Type: application/x-ndjson')")
+    if ndjson:
+        items = ndjson_items(request.stream, current_app.config["MAX_BATCH_DOCS"])
+    else:
+        body = json_body()
+        if not skip:  # all or nothing, exactly as before on_error existed
+            _batch_records(body)
+            raws = DocumentBatchSchema().load(body)["documents"]
+            _reject_duplicates(raws)
+            docs = prepare_all(raws)
+            store(docs)
+            return _batch_answer(_stored_items(docs))
+        records = _batch_records(body)
+        if not isinstance(records, list) or not records or set(body) != {"documents"}:
+            DocumentBatchSchema().load(body)  # raises the usual 400 for the envelope
+            raise ApiError(400, "invalid_request", BATCH_SHAPE, {"_schema": [BATCH_SHAPE]})
+        items = json_items(records)
+    refused = [item for item in items if item.failure]
+    if refused and (not skip or len(refused) == len(items)):
+        invalid = [item for item in refused if item.failure == 400]
+        if not skip and invalid:  # as for JSON: shape errors first (400), then 422
+            raise ApiError(400, "invalid_request",
+                           f"{len(invalid)} of {len(items)} documents are invalid; nothing was "
+                           "stored", refusals(invalid, ndjson))
+        raise ApiError(422, "invalid_document",
+                       f"{len(refused)} of {len(items)} documents cannot be indexed; nothing "
+                       "was stored", refusals(refused, ndjson))
+    docs = [item.document for item in items if item.document is not None]
     store(docs)
-    return jsonify(BatchResultSchema().dump({"indexed": len(docs), "documents": docs}))
+    return _batch_answer(items, refused=len(refused))
+
+
+def _encode_cursor(doc_id: str) -> str:
+    return base64.urlsafe_b64encode(f"1:{doc_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, ValueError):
+        text = ""
+    version, _, doc_id = text.partition(":")
+    if version != "1" or not ID_RE.match(doc_id):
+        raise ApiError(400, "invalid_cursor",
+                       "the cursor is not one this server gave out; pass `next_cursor` of the "
+                       "previous page unchanged, or leave it out to start from the first page",
+                       {"cursor": ["not a valid cursor"]})
+    return doc_id
+
+
+def listed(fields: dict) -> dict:
+    """A document's stored fields as a listing shows them."""
+    return {
+        "id": fields["id"],
+        "language": fields["language"],
+        "language_confidence": fields.get("language_confidence") or 0.0,
+        "title": fields.get("title", ""),
+        "date": fields.get("date") or None,
+        "url": fields.get("url"),
+        "source": fields.get("source") or None,
+    }
+
+
+@bp.get("")
+@operation(
+    tag="documents", summary="List stored documents (by id, cursor pagination)",
+    description="Documents ordered by id, `limit` a page. Pass `next_cursor` of the answer as "
+                "`cursor` for the next page (null: last page). The cursor holds the last id "
+                "seen, so documents added or deleted between pages never make others repeat "
+                "or go missing. `ids` lists only those documents (unknown ids are left out).",
+    query=DocumentListArgsSchema, response=DocumentListSchema, errors=(400, 503))
+def list_documents():
+    args = DocumentListArgsSchema().load(request.args.to_dict())
+    after = _decode_cursor(args["cursor"]) if "cursor" in args else ""
+    languages = LANGUAGES if args["lang"] == "any" else [args["lang"]]
+    ids = split_ids(args["ids"], 1000) if "ids" in args else None
+    index = reader()
+    page = index.list_documents(after, args["limit"] + 1, languages=languages, ids=ids)
+    more = len(page) > args["limit"]
+    page = page[:args["limit"]]
+    if ids is None:
+        counts = index.counts()
+        total = sum(counts[lang] for lang in languages)
+    else:
+        total = len(index.list_documents("", len(ids), languages=languages, ids=ids))
+    return jsonify(DocumentListSchema().dump({
+        "documents": [listed(fields) for fields in page],
+        "total": total,
+        "next_cursor": _encode_cursor(page[-1]["id"]) if more else None,
+    }))
+
+
+def _ids_to_delete() -> list[str]:
+    """Ids from ``?ids=a,b`` or a JSON body ``{"ids": [...]}`` (one of the two)."""
+    args = DeleteManyArgsSchema().load(request.args.to_dict())
+    most = current_app.config["MAX_BATCH_DOCS"]
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
+    if "ids" in args and has_body:
+        raise ApiError(400, "invalid_request",
+                       "give the ids either in the query (?ids=a,b) or in the body, not both",
+                       {"ids": ["in the query or the body, not both"]})
+    if "ids" in args:
+        return split_ids(args["ids"], most)
+    if not has_body:
+        raise ApiError(400, "invalid_request",
+                       'say which documents to delete: ?ids=a,b or a body {"ids": ["a", "b"]}',
+                       {"ids": ["required"]})
+    body = json_body()
+    if isinstance(body, dict) and isinstance(body.get("ids"), list) and len(body["ids"]) > most:
+        raise ApiError(413, "too_many_documents",
+                       f"{len(body['ids'])} ids in one request; send at most {most} "
+                       "(TOLK_MAX_BATCH_DOCS)", {"ids": [f"at most {most} ids"]})
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request", 'the body must be {"ids": ["a", "b"]}',
+                       {"_schema": ['send {"ids": [...]}']})
+    return DeleteManyBodySchema().load(body)["ids"]
+
+
+@bp.delete("")
+@operation(
+    tag="documents", summary="Delete documents by id",
+    description='Ids in the query (`?ids=a,b`) or in a JSON body `{"ids": ["a", "b"]}`, at '
+                "most TOLK_MAX_BATCH_DOCS. Answers how many were deleted and which ids were "
+                "not stored (not an error).",
+    query=DeleteManyArgsSchema, body=DeleteManyBodySchema, body_required=False,
+    response=DeletedManySchema, errors=(400, 413, 415, 503, 507))
+@require_write_key
+def delete_documents():
+    ids = list(dict.fromkeys(_ids_to_delete()))
+    refuse_writes_when_degraded()
+    config = current_app.config
+    deleted = delete_ids(config["INDEX_DIR"], ids, lock_timeout=config["LOCK_TIMEOUT"])
+    gone = set(deleted)
+    return jsonify(DeletedManySchema().dump({
+        "deleted": len(deleted), "ids": deleted,
+        "not_found": [doc_id for doc_id in ids if doc_id not in gone]}))
 
 
 @bp.get("/<doc_id>")
@@ -235,8 +349,75 @@ def put_document(doc_id):
 @require_write_key
 def delete_document(doc_id):
     checked_id(doc_id)
-    config = current_app.config
     refuse_writes_when_degraded()
+    config = current_app.config
     if not delete(config["INDEX_DIR"], [doc_id], lock_timeout=config["LOCK_TIMEOUT"]):
         raise ApiError(404, "not_found", f"no document with id {doc_id!r}")
     return jsonify(DeletedSchema().dump({"id": doc_id, "deleted": True}))
+
+
+@bp.patch("/<doc_id>")
+@operation(
+    tag="documents", summary="Change some fields of a document (JSON merge patch)",
+    description="Body: the fields to change (`text`, `title`, `language`, `date`, `url`, "
+                "`source`); `null` removes a value (title, date and language fall back to what "
+                "Tolk extracts or detects). Only what changed is analysed again: a new `text` "
+                "is cleaned and its language detected, other fields are merged into the "
+                "stored document as they are (`reanalyzed` says which steps ran). Content "
+                "type `application/json` or `application/merge-patch+json`.",
+    body=DocumentPatchSchema, response=PatchedDocumentSchema,
+    body_types={"application/merge-patch+json": DocumentPatchSchema},
+    errors=(400, 404, 413, 415, 422, 503, 507))
+@require_write_key
+def patch_document(doc_id):
+    checked_id(doc_id)
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request",
+                       "the body must be one JSON object with the fields to change",
+                       {"_schema": ["send one JSON object"]})
+    if "id" in body and body["id"] != doc_id:
+        raise ApiError(400, "id_mismatch",
+                       f"the id in the body ({body['id']!r}) is not the id in the URL "
+                       f"({doc_id!r}); leave it out or make them equal",
+                       {"id": ["must equal the id in the URL"]})
+    patch = DocumentPatchSchema().load(body)
+    patch.pop("id", None)
+    seen, patched = _patched(doc_id, patch)  # the slow part (a new text), outside the lock
+    if patch:
+        refuse_writes_when_degraded()
+
+        def compute():
+            # Under the write lock: if another write changed the document since, merge
+            # into what is stored now, so no concurrent change is lost.
+            nonlocal patched
+            _, again = _patched(doc_id, patch, unless=seen)
+            if again is not None:
+                patched = again
+            return [patched.document]
+
+        config = current_app.config
+        update_computed(config["INDEX_DIR"], compute, lexicon_builder=lexicon_builder(config),
+                        lock_timeout=config["LOCK_TIMEOUT"])
+    doc = patched.document
+    return jsonify(PatchedDocumentSchema().dump({**doc.to_dict(), "reanalyzed":
+                                                 patched.reanalyzed}))
+
+
+def _patched(doc_id: str, patch: dict, unless: RawDocument | None = None):
+    """(the stored document as given, the patch merged into it); 404/422 ApiErrors.
+
+    With ``unless``: None instead of a merge when the stored document is still that one.
+    """
+    stored = reader().get(doc_id)
+    if stored is None:
+        raise ApiError(404, "not_found", f"no document with id {doc_id!r}; create it with "
+                                         "PUT or POST first")
+    raw = stored_raw(stored)
+    if unless is not None and raw == unless:
+        return raw, None
+    try:
+        return raw, merge_patch(stored, patch)
+    except DocumentError as exc:
+        raise ApiError(422, "invalid_document", f"{doc_id}: {exc.message}; nothing was changed",
+                       exc.errors) from None

@@ -24,7 +24,7 @@ ERROR_DESCRIPTIONS = {
     403: "writes are disabled: the server has no TOLK_API_KEY",
     404: "no such document",
     413: "request body or batch too large",
-    415: "the body is not `Content-Type: application/json`",
+    415: "the body is not `Content-Type: application/json` (or NDJSON where accepted)",
     422: "a document cannot be indexed (nothing left after cleaning, not Dutch or English)",
     503: "no index yet, the index is busy with another write (retry), or damaged "
          "(`tolk check`)",
@@ -36,12 +36,14 @@ _SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 def operation(*, summary: str, description: str = "", tag: str, query=None, body=None,
               response=None, response_description: str = "OK", errors=(),
-              response_content_type: str = "application/json"):
+              response_content_type: str = "application/json", body_required: bool = True,
+              body_types: dict | None = None):
     """Describe an API view for the OpenAPI document.
 
     ``query``/``body``/``response`` are marshmallow schema classes;
     ``errors`` the 4xx/5xx statuses the view can answer besides 401/403
-    (added for views marked by ``require_write_key``).
+    (added for views marked by ``require_write_key``); ``body_types`` maps
+    further request media types to their (plain OpenAPI) schemas.
     """
 
     def wrap(view):
@@ -49,6 +51,7 @@ def operation(*, summary: str, description: str = "", tag: str, query=None, body
             "summary": summary, "description": description, "tag": tag, "query": query,
             "body": body, "response": response, "response_description": response_description,
             "errors": tuple(errors), "content_type": response_content_type,
+            "body_required": body_required, "body_types": dict(body_types or {}),
         }
         return view
 
@@ -91,8 +94,9 @@ def _operation_dict(endpoint: str, view, rule, method: str) -> dict:
     if meta["description"]:
         op["description"] = meta["description"]
     if meta["body"] is not None:
-        op["requestBody"] = {"required": True,
-                             "content": {"application/json": {"schema": meta["body"]}}}
+        content = {"application/json": {"schema": meta["body"]}}
+        content.update({media: {"schema": schema} for media, schema in meta["body_types"].items()})
+        op["requestBody"] = {"required": meta["body_required"], "content": content}
     if needs_key:
         op["security"] = [{"bearerAuth": []}]
     return op

@@ -6,7 +6,7 @@ Request schemas validate (``load``); response schemas shape what is sent
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, \
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, \
     validates_schema
 
 from index.ingest.documents import DATE_RE, ID_RE, MAX_TEXT_CHARS, DocumentError, raw_from_mapping
@@ -14,6 +14,7 @@ from index.storage import date_bounds
 
 LANGUAGES = ["nl", "en"]
 DATE_HELP = "YYYY-MM-DD or YYYY-MM"
+MAX_OFFSET = 10_000  # deepest hit reachable by paging
 ID_HELP = ("1-200 characters from letters, digits, '.', '_', ':' and '-', starting with a "
            "letter or digit")
 
@@ -44,7 +45,7 @@ class SearchArgsSchema(Schema):
                                                   "(the language facet still counts both)"})
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100),
                            metadata={"description": "hits per page"})
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000),
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET),
                             metadata={"description": "hits to skip (paging)"})
     crosslingual = fields.Boolean(load_default=True,
                                   metadata={"description": "expand query words into the "
@@ -59,12 +60,49 @@ class SearchArgsSchema(Schema):
     typo = fields.Boolean(load_default=True,
                           metadata={"description": "also match words one or two typos away "
                                                    "from an unknown query word"})
+    page = fields.Integer(validate=validate.Range(min=1, max=MAX_OFFSET + 1),
+                          metadata={"description": "page number from 1 (instead of "
+                                                   "`offset`; with `hits_per_page`)"})
+    hits_per_page = fields.Integer(validate=validate.Range(min=1, max=100),
+                                   metadata={"description": "hits per page (instead of "
+                                                            "`limit`; default 10)"})
+
+    @pre_load
+    def _one_paging_style(self, data, **kwargs):
+        if not hasattr(data, "keys"):
+            return data
+        pages = sorted({"page", "hits_per_page"} & set(data.keys()))
+        slices = sorted({"limit", "offset"} & set(data.keys()))
+        if pages and slices:
+            raise ValidationError(
+                f"use page/hits_per_page or limit/offset, not both (got {', '.join(pages)} "
+                f"and {', '.join(slices)})", pages[0])
+        return data
 
     @validates_schema(skip_on_field_errors=True)
     def _dates_in_order(self, data, **kwargs):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and date_bounds(start)[0] > date_bounds(end)[1]:
             raise ValidationError(f"date_from {start} is after date_to {end}", "date_from")
+
+    @validates_schema(skip_on_field_errors=True)
+    def _page_in_reach(self, data, **kwargs):
+        if "page" in data or "hits_per_page" in data:
+            per_page = data.get("hits_per_page", 10)
+            if (data.get("page", 1) - 1) * per_page > MAX_OFFSET:
+                raise ValidationError(f"at {per_page} hits per page, page can be at most "
+                                      f"{MAX_OFFSET // per_page + 1}", "page")
+
+    @post_load
+    def _pages_to_slices(self, data, **kwargs):
+        """``page``/``hits_per_page`` become ``limit``/``offset``; ``paging`` remembers them."""
+        page, per_page = data.pop("page", None), data.pop("hits_per_page", None)
+        if page is not None or per_page is not None:
+            per_page = per_page or 10
+            page = page or 1
+            data["limit"], data["offset"] = per_page, (page - 1) * per_page
+            data["paging"] = {"page": page, "hits_per_page": per_page}
+        return data
 
 
 class CrosslinkSchema(Schema):
@@ -107,6 +145,11 @@ class SearchResponseSchema(Schema):
                                metadata={"description": "a corrected query (\"did you mean\") "
                                                         "when there are few hits, else null"})
     took_ms = fields.Float(required=True)
+    page = fields.Integer(metadata={"description": "only when the request used `page` or "
+                                                   "`hits_per_page`"})
+    hits_per_page = fields.Integer(metadata={"description": "only with `page`/`hits_per_page`"})
+    total_pages = fields.Integer(metadata={"description": "pages of `hits_per_page` hits "
+                                                          "(only with `page`/`hits_per_page`)"})
 
 
 # -- suggest --------------------------------------------------------------------
@@ -190,7 +233,7 @@ class DocumentBatchSchema(Schema):
     documents = fields.List(fields.Nested(DocumentInSchema), required=True,
                             validate=validate.Length(min=1),
                             metadata={"description": "documents to add or replace (by id); "
-                                                     "all or nothing"})
+                                                     "all or nothing unless on_error=skip"})
 
 
 class DocumentResultSchema(Schema):
@@ -206,9 +249,42 @@ class DocumentResultSchema(Schema):
                             metadata={"description": "what cleaning and detection did"})
 
 
+class BatchArgsSchema(Schema):
+    """Query parameters of ``POST /api/documents``."""
+
+    class Meta:
+        unknown = RAISE
+
+    on_error = fields.String(
+        load_default="fail", validate=validate.OneOf(["fail", "skip"]),
+        metadata={"description": "fail: all or nothing (any bad document refuses the batch); "
+                                 "skip: store the good documents and list each refused one "
+                                 "with its reasons (422 only when every one is refused)"})
+
+
+class BatchItemSchema(Schema):
+    """The outcome of one item of a batch."""
+
+    index = fields.Integer(required=True, metadata={"description": "position in the batch, "
+                                                                   "from 0"})
+    line = fields.Integer(metadata={"description": "line number in an NDJSON body, from 1"})
+    id = fields.String(allow_none=True, required=True,
+                       metadata={"description": "null when the item has no valid id"})
+    status = fields.String(required=True, validate=validate.OneOf(["stored", "refused"]))
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         required=True,
+                         metadata={"description": "field -> messages (empty when stored)"})
+
+
 class BatchResultSchema(Schema):
-    indexed = fields.Integer(required=True)
-    documents = fields.List(fields.Nested(DocumentResultSchema), required=True)
+    indexed = fields.Integer(required=True, metadata={"description": "documents stored"})
+    refused = fields.Integer(required=True, metadata={"description": "documents refused "
+                                                                     "(on_error=skip)"})
+    documents = fields.List(fields.Nested(DocumentResultSchema), required=True,
+                            metadata={"description": "what was decided for each stored "
+                                                     "document, in batch order"})
+    items = fields.List(fields.Nested(BatchItemSchema), required=True,
+                        metadata={"description": "every item of the batch, in order"})
 
 
 class StoredDocumentSchema(DocumentResultSchema):
@@ -224,6 +300,126 @@ class StoredDocumentSchema(DocumentResultSchema):
 class DeletedSchema(Schema):
     id = fields.String(required=True)
     deleted = fields.Boolean(required=True)
+
+
+def _ids_field(description: str) -> fields.String:
+    return fields.String(validate=validate.Length(min=1),
+                         metadata={"description": description, "example": "nos-1,bbc-1"})
+
+
+def split_ids(value: str, most: int) -> list[str]:
+    """``"a,b"`` -> ``["a", "b"]``, each a valid id, at most ``most``; ValidationError else."""
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if not ids:
+        raise ValidationError({"ids": ["give one or more ids separated by commas"]})
+    if len(ids) > most:
+        raise ValidationError({"ids": [f"at most {most} ids"]})
+    bad = [i for i in ids if not ID_RE.match(i)]
+    if bad:
+        raise ValidationError({"ids": [f"invalid id {bad[0][:80]!r}: {ID_HELP}"]})
+    return ids
+
+
+class DocumentListArgsSchema(Schema):
+    """Query parameters of ``GET /api/documents``."""
+
+    class Meta:
+        unknown = RAISE
+
+    # At most 100: a listed document's stored fields are read whole (texts included).
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100),
+                           metadata={"description": "documents per page"})
+    cursor = fields.String(validate=validate.Length(min=1, max=400),
+                           metadata={"description": "`next_cursor` of the previous page"})
+    ids = _ids_field("only these ids (comma-separated, at most 1000)")
+    lang = fields.String(load_default="any", validate=validate.OneOf(["nl", "en", "any"]),
+                         metadata={"description": "only documents in this language"})
+
+
+class ListedDocumentSchema(Schema):
+    """A stored document in a listing (no texts: ``GET /api/documents/{id}`` has them)."""
+
+    id = fields.String(required=True)
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    language_confidence = fields.Float(required=True)
+    title = fields.String(required=True)
+    date = fields.String(allow_none=True, required=True)
+    url = fields.String(allow_none=True, required=True)
+    source = fields.String(allow_none=True, required=True)
+
+
+class DocumentListSchema(Schema):
+    documents = fields.List(fields.Nested(ListedDocumentSchema), required=True,
+                            metadata={"description": "ordered by id"})
+    total = fields.Integer(required=True,
+                           metadata={"description": "documents matching the request, all "
+                                                    "pages"})
+    next_cursor = fields.String(allow_none=True, required=True,
+                                metadata={"description": "pass as `cursor` for the next page; "
+                                                         "null on the last page"})
+
+
+class DeleteManyArgsSchema(Schema):
+    """Query parameters of ``DELETE /api/documents``."""
+
+    class Meta:
+        unknown = RAISE
+
+    ids = _ids_field("ids to delete (comma-separated), instead of a body")
+
+
+class DeleteManyBodySchema(Schema):
+    """The (optional) body of ``DELETE /api/documents``."""
+
+    class Meta:
+        unknown = RAISE
+
+    ids = fields.List(fields.String(validate=validate.Regexp(ID_RE, error=ID_HELP)),
+                      required=True, validate=validate.Length(min=1),
+                      metadata={"description": "ids to delete"})
+
+
+class DeletedManySchema(Schema):
+    deleted = fields.Integer(required=True, metadata={"description": "documents deleted"})
+    ids = fields.List(fields.String(), required=True, metadata={"description": "ids deleted"})
+    not_found = fields.List(fields.String(), required=True,
+                            metadata={"description": "ids that were not stored"})
+
+
+class DocumentPatchSchema(Schema):
+    """The body of ``PATCH /api/documents/{doc_id}`` (JSON merge patch)."""
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(validate=validate.Regexp(ID_RE, error=ID_HELP),
+                       metadata={"description": "optional; must equal the id in the URL"})
+    text = fields.String(validate=validate.Length(min=1, max=MAX_TEXT_CHARS),
+                         metadata={"description": "a new text: cleaned and its language "
+                                                  "detected again"})
+    title = fields.String(allow_none=True,
+                          metadata={"description": "null: back to the extracted title"})
+    language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES),
+                             metadata={"description": "null: detect it"})
+    date = fields.String(allow_none=True,
+                         validate=validate.Regexp(DATE_RE, error=f"use {DATE_HELP}"),
+                         metadata={"description": f"{DATE_HELP}; null: the date found in the "
+                                                  "text, if any"})
+    url = fields.String(allow_none=True, metadata={"description": "null removes it"})
+    source = fields.String(allow_none=True, metadata={"description": "null removes it"})
+
+    @validates_schema(skip_on_field_errors=True)
+    def _text_not_blank(self, data, **kwargs):
+        if "text" in data and not data["text"].strip():
+            raise ValidationError("text must not be blank", "text")
+
+
+class PatchedDocumentSchema(StoredDocumentSchema):
+    reanalyzed = fields.List(fields.String(validate=validate.OneOf(["cleaning", "language"])),
+                             required=True,
+                             metadata={"description": "analysis steps run again for this "
+                                                      "patch (none when only metadata "
+                                                      "changed)"})
 
 
 # -- service ----------------------------------------------------------------------

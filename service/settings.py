@@ -36,7 +36,8 @@ SETTINGS = [
     Setting("MAX_CONTENT_LENGTH", "TOLK_MAX_CONTENT_LENGTH", 10 * 1024 * 1024,
             "Largest accepted request body in bytes.", int),
     Setting("MAX_BATCH_DOCS", "TOLK_MAX_BATCH_DOCS", 1000,
-            "Most documents accepted in one POST /api/documents.", int),
+            "Most documents accepted in one POST /api/documents (JSON items or NDJSON lines) "
+            "and ids in one DELETE /api/documents.", int),
     Setting("RESULT_CACHE", "TOLK_RESULT_CACHE", 512,
             "Search results cached per worker process (0: off); any write or rebuild "
             "changes the cache key, so a cached result is never stale.", int),

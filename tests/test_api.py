@@ -93,4 +93,4 @@ def test_missing_q_names_the_field(client):
 
 def test_unknown_api_route_and_method_are_json(client):
     assert_error(client.get("/api/nope"), 404, "not_found")
-    assert_error(client.post("/api/search?q=x"), 405)
+    assert_error(client.delete("/api/search?q=x"), 405)

@@ -1,4 +1,6 @@
-"""Documents API: add, read, replace, delete; the bearer key; all-or-nothing batches."""
+"""Documents API: add, read, replace, patch, delete (one or many); the bearer key;
+all-or-nothing batches. Skipping batches and NDJSON: test_api_batches.py; listing:
+test_api_documents_list.py."""
 
 import json
 from pathlib import Path
@@ -6,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.schemas import BatchResultSchema, StoredDocumentSchema
+from service.schemas import (BatchResultSchema, DeletedManySchema, PatchedDocumentSchema,
+                             StoredDocumentSchema)
 from conftest import assert_error, require
 
 REAL_DICT = Path("/usr/share/dictd/freedict-nld-eng.index").exists()
@@ -128,6 +131,150 @@ def test_counts_and_hits_stay_exact_over_many_writes(write_client):
     assert write_client.get("/api/documents/z0").get_json()["title"] == "Nieuw"
 
 
+# -- delete many -------------------------------------------------------------------
+
+
+SEEDS = ["000_bb9c2193cdca5199", "001_5be120304dc1211d", "004_7f49537567ae0b10"]
+
+
+def test_delete_many_by_body_says_which_ids_were_not_found(write_client):
+    response = write_client.delete("/api/documents", headers=AUTH,
+                                   json={"ids": [SEEDS[0], "nope", SEEDS[2], SEEDS[0]]})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert DeletedManySchema().validate(body) == {}
+    assert body == {"deleted": 2, "ids": [SEEDS[0], SEEDS[2]], "not_found": ["nope"]}
+    assert write_client.get("/api/health").get_json()["documents"] == {"nl": 3, "en": 0}
+    assert SEEDS[0] not in search_ids(write_client, "Poetin")
+    again = write_client.delete("/api/documents", headers=AUTH, json={"ids": [SEEDS[0]]})
+    assert again.get_json() == {"deleted": 0, "ids": [], "not_found": [SEEDS[0]]}
+
+
+def test_delete_many_by_query(write_client):
+    response = write_client.delete(f"/api/documents?ids={SEEDS[1]},{SEEDS[2]}", headers=AUTH)
+    assert response.get_json() == {"deleted": 2, "ids": SEEDS[1:], "not_found": []}
+    assert write_client.get("/api/health").get_json()["documents"] == {"nl": 3, "en": 0}
+
+
+@pytest.mark.parametrize("query,payload,status", [
+    ("", None, 400),  # neither
+    (f"?ids={SEEDS[0]}", {"ids": [SEEDS[1]]}, 400),  # both
+    ("", {"ids": []}, 400),
+    ("", {"ids": "a,b"}, 400),
+    ("", {"ids": ["../etc"]}, 400),
+    ("", {"ids": ["a"], "filter": "x"}, 400),
+    ("", ["a"], 400),
+    ("?ids=", None, 400),
+    ("?ids=a%20b", None, 400),
+    ("", {"ids": [f"i{n}" for n in range(1001)]}, 413),
+])
+def test_bad_delete_many_requests(write_client, query, payload, status):
+    response = write_client.delete("/api/documents" + query, headers=AUTH, json=payload)
+    assert_error(response, status)
+    assert write_client.get("/api/health").get_json()["documents"] == {"nl": 4, "en": 1}
+
+
+# -- patch -----------------------------------------------------------------------------
+
+
+def patch(client, doc_id, body, **kwargs):
+    return client.patch(f"/api/documents/{doc_id}", json=body, headers=AUTH, **kwargs)
+
+
+def test_patch_merges_metadata_without_reanalysis(write_client):
+    assert post(write_client, [{"id": "p1", "text": NL_TEXT, "url": "https://x.test/1"}]
+                ).status_code == 200
+    before = write_client.get("/api/documents/p1").get_json()
+    response = patch(write_client, "p1", {"source": "NOS", "date": "2023-05-02"})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert PatchedDocumentSchema().validate(body) == {}
+    assert body["reanalyzed"] == []
+    after = write_client.get("/api/documents/p1").get_json()
+    assert (after["source"], after["date"], after["url"]) == ("NOS", "2023-05-02",
+                                                              "https://x.test/1")
+    for unchanged in ("language", "language_confidence", "title", "text", "original"):
+        assert after[unchanged] == before[unchanged]
+    assert "date given" in after["decisions"]
+    assert search_ids(write_client, "Zwolle", date_from="2023-05") == ["p1"]
+
+
+def test_patch_null_removes_and_falls_back_to_what_was_extracted(write_client):
+    text = "Fietsbrug in Zwolle\n\n" + NL_TEXT
+    assert post(write_client, [{"id": "p2", "text": text, "title": "Eigen titel",
+                                "language": "nl", "url": "https://x.test/2",
+                                "source": "rtv"}]).status_code == 200
+    body = patch(write_client, "p2", {"title": None, "url": None, "source": None,
+                                      "language": None}).get_json()
+    assert body["title"] == "Fietsbrug in Zwolle"  # the headline, as if never given
+    assert body["url"] is None and body["source"] is None
+    assert body["language"] == "nl" and body["language_confidence"] < 1.0
+    assert sorted(body["reanalyzed"]) == ["cleaning", "language"]
+    assert not any(d in body["decisions"] for d in ("title given", "language nl (given)"))
+    stored = write_client.get("/api/documents/p2").get_json()
+    assert (stored["title"], stored["url"], stored["source"]) == ("Fietsbrug in Zwolle",
+                                                                  None, None)
+
+
+def test_patch_language_moves_the_document_between_indexes(write_client):
+    assert post(write_client, [{"id": "p3", "text": NL_TEXT}]).status_code == 200
+    body = patch(write_client, "p3", {"language": "en"}).get_json()
+    assert body["language"] == "en" and body["reanalyzed"] == []
+    assert write_client.get("/api/health").get_json()["documents"] == {"nl": 4, "en": 2}
+    assert search_ids(write_client, "gemeenteraad", lang="en", crosslingual="false") == ["p3"]
+
+
+def test_patch_text_reanalyzes_and_keeps_what_was_given(write_client):
+    assert post(write_client, [{"id": "p4", "text": NL_TEXT, "title": "Brug",
+                                "source": "rtv"}]).status_code == 200
+    body = patch(write_client, "p4", {"text": EN_TEXT}).get_json()
+    assert body["language"] == "en" and body["original"] == EN_TEXT
+    assert body["title"] == "Brug" and body["source"] == "rtv"
+    assert body["reanalyzed"] == ["cleaning", "language"]
+    assert search_ids(write_client, "bridge", crosslingual="false") == ["p4"]
+    assert search_ids(write_client, "gemeenteraad", crosslingual="false") == []
+
+
+def test_patch_accepts_merge_patch_content_type_and_matching_id(write_client):
+    response = write_client.patch("/api/documents/004_7f49537567ae0b10", headers=AUTH,
+                                  data=json.dumps({"id": "004_7f49537567ae0b10",
+                                                   "source": "BBC"}),
+                                  content_type="application/merge-patch+json")
+    assert response.status_code == 200, response.get_json()
+    assert write_client.get("/api/documents/004_7f49537567ae0b10").get_json()["source"] == "BBC"
+
+
+def test_empty_patch_changes_nothing(write_client):
+    before = write_client.get("/api/documents/004_7f49537567ae0b10").get_json()
+    body = patch(write_client, "004_7f49537567ae0b10", {}).get_json()
+    assert body["reanalyzed"] == [] and body["title"] == before["title"]
+    assert write_client.get("/api/documents/004_7f49537567ae0b10").get_json() == before
+
+
+@pytest.mark.parametrize("payload,status,field", [
+    ({"text": None}, 400, "text"),
+    ({"text": "   "}, 400, "text"),
+    ({"language": "de"}, 400, "language"),
+    ({"date": "2022-13"}, 400, "date"),
+    ({"colour": "red"}, 400, "colour"),
+    ({"id": "other"}, 400, "id"),
+    ({"title": 5}, 400, "title"),
+    (["source"], 400, "_schema"),
+    ({"text": "Der Stadtrat hat am Dienstag beschlossen, eine neue Fahrradbrücke über den "
+              "Fluss zu bauen, sagte der Bürgermeister der Stadt am Abend."}, 422, "language"),
+])
+def test_bad_patches_change_nothing(write_client, payload, status, field):
+    before = write_client.get("/api/documents/004_7f49537567ae0b10").get_json()
+    body = assert_error(patch(write_client, "004_7f49537567ae0b10", payload), status)
+    assert field in body["errors"]
+    assert write_client.get("/api/documents/004_7f49537567ae0b10").get_json() == before
+
+
+def test_patch_of_a_missing_document_is_404(write_client):
+    assert_error(patch(write_client, "no-such", {"source": "x"}), 404, "not_found")
+    assert_error(patch(write_client, "a b", {"source": "x"}), 400, "invalid_id")
+
+
 # -- all or nothing ----------------------------------------------------------------
 
 
@@ -236,6 +383,9 @@ WRITES = [
     ("post", "/api/documents", {"documents": [{"id": "k1", "text": NL_TEXT}]}),
     ("put", "/api/documents/k1", {"text": NL_TEXT}),
     ("delete", "/api/documents/000_bb9c2193cdca5199", None),
+    ("delete", "/api/documents", {"ids": ["000_bb9c2193cdca5199"]}),
+    ("patch", "/api/documents/000_bb9c2193cdca5199", {"source": "NOS"}),
+    ("post", "/api/documents?on_error=skip", {"documents": [{"id": "k1", "text": NL_TEXT}]}),
 ]
 
 

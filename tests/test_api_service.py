@@ -110,7 +110,7 @@ def test_openapi_describes_parameters_bodies_errors_and_security(spec):
     search = spec["paths"]["/api/search"]["get"]
     params = {p["name"]: p for p in search["parameters"]}
     assert {"q", "lang", "crosslingual", "date_from", "date_to", "sort", "limit", "offset",
-            "typo"} == set(params)
+            "typo", "page", "hits_per_page"} == set(params)
     assert params["q"]["required"] is True
     assert params["limit"]["schema"]["maximum"] == 100
     assert params["sort"]["schema"]["enum"] == ["relevance", "date"]
@@ -163,10 +163,11 @@ def test_no_cors_headers_outside_the_api(client):
 
 def test_not_found_and_method_not_allowed_are_json(client):
     assert_error(client.get("/api/nope"), 404, "not_found")
-    response = client.patch("/api/documents/x", json={})
+    response = client.post("/api/documents/x", json={})
     assert_error(response, 405, "method_not_allowed")
-    assert {"GET", "PUT", "DELETE"} <= {m.strip() for m in response.headers["Allow"].split(",")}
-    assert_error(client.get("/api/documents"), 405)
+    assert {"GET", "PUT", "PATCH", "DELETE"} <= {
+        m.strip() for m in response.headers["Allow"].split(",")}
+    assert_error(client.put("/api/documents"), 405)
 
 
 def test_unexpected_errors_are_json_without_details(client, monkeypatch):

@@ -33,13 +33,14 @@ from index.storage.generations import (CURRENT, GENERATIONS, LEXICON_FILE, META_
 from index.storage.lock import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, write_lock
 from index.storage.reader import IndexReader
 from index.storage.schema import date_bounds, document_fields, make_schema
-from index.storage.writes import IndexReport, LexiconBuilder, delete, rebuild, reindex, update
+from index.storage.writes import (IndexReport, LexiconBuilder, delete, delete_ids, rebuild,
+                                  reindex, update, update_computed)
 
 __all__ = [
     "COMMIT_FILE", "CURRENT", "DEFAULT_LOCK_TIMEOUT", "GENERATIONS", "LEXICON_FILE", "LOCK_FILE",
     "META_FILE", "WHOOSH_INDEX_NAME", "IndexLockedError", "IndexMissingError", "IndexReader",
     "IndexReport", "LexiconBuilder", "StoreError", "current_generation", "date_bounds", "delete",
-    "document_fields", "make_schema", "read_commit_point", "read_meta", "rebuild", "reindex",
-    "update",
+    "delete_ids", "document_fields", "make_schema", "read_commit_point", "read_meta", "rebuild",
+    "reindex", "update", "update_computed",
     "write_lock",
 ]

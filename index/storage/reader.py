@@ -11,6 +11,7 @@ so damage never becomes a 500 on every route.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from pathlib import Path
@@ -226,6 +227,50 @@ class IndexReader:
             if fields is not None:
                 return fields
         return None
+
+    def list_documents(self, after: str = "", limit: int = 100, languages=LANGUAGES,
+                       ids=None) -> list[dict]:
+        """Stored fields of up to ``limit`` documents whose id sorts after ``after``, by id.
+
+        Each language's sorted term list of the ``id`` field is walked from
+        ``after`` and the two walks are merged, so a page costs the same however
+        deep it is, and paging by "ids after the last one seen" (not by offset)
+        means a document written or deleted between two pages neither repeats
+        nor shifts the others. ``ids`` restricts the listing to those ids. Both
+        languages are read from one commit point.
+        """
+        searchers = self.searchers()
+        if ids is not None:
+            wanted = sorted(doc_id for doc_id in set(ids) if doc_id > after)
+            walks = [self._known_ids(searchers[lang], wanted) for lang in languages]
+        else:
+            walks = [self._ids_after(searchers[lang], after) for lang in languages]
+        found = []
+        for _, searcher, docnum in heapq.merge(*walks, key=lambda item: item[0]):
+            found.append(searcher.stored_fields(docnum))
+            if len(found) >= limit:
+                break
+        return found
+
+    @staticmethod
+    def _ids_after(searcher, after: str):
+        """(id, searcher, docnum) of live documents with ids after ``after``, in order."""
+        for fieldname, term in searcher.reader().terms_from("id", after):
+            if fieldname != "id":
+                return
+            doc_id = term.decode("utf-8") if isinstance(term, bytes) else term
+            if doc_id == after:
+                continue
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is not None:  # None: deleted, its term not yet merged away
+                yield doc_id, searcher, docnum
+
+    @staticmethod
+    def _known_ids(searcher, wanted: list[str]):
+        for doc_id in wanted:
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is not None:
+                yield doc_id, searcher, docnum
 
     def close(self) -> None:
         for s in getattr(self._local, "searchers", {}).values():

@@ -309,17 +309,35 @@ def update(root: str | Path, docs: Iterable[Document], *,
 
     Creates the index first if there is none. Documents not named are kept.
     """
+    docs = _last_wins(docs)  # prepared before the lock is taken, not while holding it
+    return update_computed(root, lambda: docs, lexicon_builder=lexicon_builder,
+                           progress=progress, lock_timeout=lock_timeout, precomputed=docs)
+
+
+def update_computed(root: str | Path, compute: Callable[[], Iterable[Document]], *,
+                    lexicon_builder: LexiconBuilder | None = None,
+                    progress: Callable[[Document], None] | None = None,
+                    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                    precomputed: list[Document] | None = None) -> IndexReport:
+    """``update`` with the documents made by ``compute()`` while the write lock is held.
+
+    For read-modify-write (merging a patch into a stored document): no other
+    write can land between what ``compute`` read and what is written.
+    ``precomputed``: the documents, when known before the lock (``update``), so
+    their name candidates are found before it is taken.
+    """
     root = Path(root)
-    docs = _last_wins(docs)
     started = time.monotonic()
     report = IndexReport()
-    # Name candidates are found before the lock is taken: only Whoosh's own writing,
-    # the lexicon's corpus part and the commit happen while other writers wait.
-    batch = {lang: Counter() for lang in LANGUAGES}
-    for doc in docs:
-        batch[doc.language].update(name_candidates(doc))
+    # Name candidates are found before the lock is taken where the documents are known:
+    # only Whoosh's own writing, the lexicon's corpus part and the commit happen while
+    # other writers wait.
+    batch = _name_batch(precomputed) if precomputed is not None else None
     with locked_write(root, lock_timeout):  # a failed write leaves nothing behind
         locked = time.monotonic()
+        docs = precomputed if precomputed is not None else _last_wins(compute())
+        if batch is None:
+            batch = _name_batch(docs)
         generation = current_generation(root)
         if generation is None:
             return _rebuild_locked(root, docs, lexicon_builder, progress)
@@ -339,27 +357,48 @@ def update(root: str | Path, docs: Iterable[Document], *,
     return report
 
 
+def _name_batch(docs: Iterable[Document]) -> dict:
+    """Name candidates per language of a batch."""
+    batch = {lang: Counter() for lang in LANGUAGES}
+    for doc in docs:
+        batch[doc.language].update(name_candidates(doc))
+    return batch
+
+
 def delete(root: str | Path, doc_ids: Iterable[str], *,
            lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:
     """Delete documents by id from every language; returns how many were deleted."""
+    return len(delete_ids(root, doc_ids, lock_timeout=lock_timeout))
+
+
+def delete_ids(root: str | Path, doc_ids: Iterable[str], *,
+               lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> list[str]:
+    """Delete documents by id from every language; returns the ids that existed.
+
+    Which ids were found is decided under the write lock, so a caller can say
+    exactly which ones were not there, whatever other writers do meanwhile.
+    """
     root = Path(root)
-    doc_ids = list(doc_ids)
-    deleted = 0
+    doc_ids = list(dict.fromkeys(doc_ids))
+    deleted: list[str] = []
     with locked_write(root, lock_timeout):  # a failed write leaves nothing behind
         generation = current_generation(root)
         if generation is None:
             raise IndexMissingError(f"no index in {root}; build one with `tolk index PATH`")
         roll_back_to_commit_point(generation)
         with _open_writers() as writers:
+            found: set[str] = set()
             for lang in LANGUAGES:
                 ix = whoosh_index.open_dir(str(generation / lang))
                 writers[lang] = _new_writer(ix, timeout=DEFAULT_LOCK_TIMEOUT)
                 for doc_id in doc_ids:
-                    deleted += writers[lang].delete_by_term("id", doc_id)
+                    if writers[lang].delete_by_term("id", doc_id):
+                        found.add(doc_id)
+            deleted = [doc_id for doc_id in doc_ids if doc_id in found]
             if not deleted:
                 for writer in writers.values():
                     writer.cancel()
-                return 0
+                return []
             tocs = _commit_all(writers)
         meta = read_meta(generation)
         meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
