@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from index.analysis import LANGUAGES
 from index.storage.commit import open_searcher, read_commit_point
 from index.storage.errors import CorruptIndexError, IndexMissingError, IndexUnavailableError
 from index.storage.generations import (CURRENT, LEXICON_CORPUS_FILE, LEXICON_FILE, PREVIOUS,
