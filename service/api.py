@@ -11,10 +11,13 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
+from index.observe import recording_phases
 from index.search import SearchRequest, search
 from index.search.suggest import complete
+from index.storage import StoreError
 
 from .errors import ApiError
+from .metrics import observe_search
 from .openapi import get_spec, operation
 from .schemas import (HealthSchema, SearchArgsSchema, SearchResponseSchema, StatsSchema,
                       SuggestArgsSchema, SuggestResponseSchema)
@@ -41,7 +44,10 @@ def run_search(args: dict) -> dict:
     if not params["q"].strip():
         raise ApiError(400, "invalid_request", "the query is empty",
                        {"q": ["give a non-empty query"]})
-    return search(reader(), SearchRequest(**params))
+    with recording_phases() as timings:
+        result = search(reader(), SearchRequest(**params))
+    observe_search(timings, result)
+    return result
 
 
 @bp.get("/search")
@@ -75,7 +81,16 @@ def suggest_endpoint():
 @operation(tag="service", summary="Is the service up, and how many documents it has",
            response=HealthSchema, errors=(503,))
 def health():
-    counts = reader().counts()
+    # Kept for compatibility; as truthful as /api/health/ready: a real probe search, so an
+    # index whose searches fail (a truncated lexicon) is not reported healthy.
+    from .health import probe
+
+    try:
+        counts = probe(reader())["documents"]
+    except StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure is a reason, never a 500
+        raise ApiError(503, "not_ready", f"not ready: {exc}", {"index": [str(exc)]}) from None
     return jsonify(HealthSchema().dump({"status": "ok", "documents": counts}))
 
 

@@ -1,9 +1,10 @@
-"""The ``tolk`` command: index, serve, search, eval, lexicon."""
+"""The ``tolk`` command: index, serve, search, eval, lexicon, config."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -15,13 +16,15 @@ from index.search.query import QuerySyntaxError
 from index.storage import IndexReader, StoreError, rebuild, update
 from index.search import SearchRequest, search
 
-from .settings import load_settings
+from .logs import configure as configure_logging, event
+from .settings import SettingError, effective, load_settings
 from .lexicon import lexicon_builder, load_lexicon
 
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FLORES = ROOT.parent / "shared" / "data" / "flores200_devtest_nl_en"
 DEFAULT_SEEDS = ROOT / "seeds"
+log = logging.getLogger("tolk.cli")
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -65,15 +68,26 @@ def cmd_index(args, settings) -> int:
         from tqdm import tqdm
         bar = tqdm(total=len(docs), desc="indexing", unit="doc", file=sys.stderr)
     action = rebuild if args.rebuild else update
+    event(log, "indexing started", command="index", index_dir=str(args.index_dir),
+          mode="rebuild" if args.rebuild else "update", documents=len(docs),
+          skipped=len(skipped))
     try:
         report = action(args.index_dir, docs, lexicon_builder=builder,
                         progress=(lambda doc: bar.update()) if bar else None,
                         lock_timeout=args.lock_timeout)
     except StoreError as exc:
+        event(log, "indexing failed", logging.ERROR, command="index",
+              index_dir=str(args.index_dir), error=str(exc))
         return _fail(str(exc))
+    except PermissionError as exc:
+        return _fail(f"cannot write to {exc.filename or args.index_dir}: permission denied; "
+                     f"make the folder writable for this user (uid {os.getuid()}), e.g. "
+                     f"`chown -R {os.getuid()}:{os.getgid()} {Path(args.index_dir).parent}`")
     finally:
         if bar is not None:
             bar.close()
+    event(log, "indexing done", command="index", index_dir=str(args.index_dir),
+          indexed=dict(report.added), skipped=len(skipped), seconds=round(report.seconds, 2))
     summary = {
         "index_dir": str(args.index_dir),
         "mode": "rebuild" if args.rebuild else "update",
@@ -237,9 +251,25 @@ def cmd_serve(args, settings) -> int:
     # percent-encoded UTF-8; past it gunicorn answers its own non-JSON 400.
     argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
             "--timeout", str(timeout), "--limit-request-line", "8190",
-            "--access-logfile", "-", "service:create_app()"]
+            "--access-logfile", "-", "--config", "python:service.gunicorn_conf",
+            "service:create_app()"]
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])
     return 0  # not reached
+
+
+def cmd_config(args, settings) -> int:
+    rows = effective()
+    if args.json:
+        print(json.dumps({row["name"]: {k: v for k, v in row.items() if k != "name"}
+                          for row in rows}, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(row["name"]) for row in rows)
+    for row in rows:
+        value = row["value"] if row["value"] != "" else "(empty)"
+        print(f"{row['name']:{width}}  {value}  [{row['source']}]")
+        if args.verbose:
+            print(f"{'':{width}}  accepts {row['accepts']}; {row['help']}")
+    return 0
 
 
 def build_parser(settings) -> argparse.ArgumentParser:
@@ -289,6 +319,12 @@ def build_parser(settings) -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_lexicon)
 
+    p = sub.add_parser("config", help="print the effective settings (secrets masked)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="also what each setting accepts and means")
+    p.set_defaults(func=cmd_config)
+
     p = sub.add_parser("serve", parents=[common], help="serve the API and page with gunicorn")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -300,9 +336,15 @@ def build_parser(settings) -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `tolk search ... | head` ends quietly
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingError as exc:
+        return _fail(str(exc))
+    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])
     parser = build_parser(settings)
     args = parser.parse_args(argv)
+    if getattr(args, "quiet", False):
+        logging.getLogger("tolk").setLevel(logging.WARNING)
     return args.func(args, settings)
 
 
