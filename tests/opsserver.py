@@ -69,6 +69,16 @@ class OpsServer:
                 lines.append(value)
         return lines
 
+    def wait_for_lines(self, condition, timeout: float = 10.0) -> list[dict]:
+        """The log lines once ``condition(lines)`` holds, or after ``timeout`` (a request
+        line is written just after its response is sent)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.log_lines()
+            if condition(lines) or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             try:

@@ -1,6 +1,5 @@
 """Liveness, readiness and warm-up, in process and through a real gunicorn."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -56,17 +55,6 @@ def test_health_stays_open_when_reads_need_a_key(seed_index):
         assert client.get(path).status_code == 200, path
 
 
-def wait_for_lines(server, condition, timeout=10.0):
-    """The server's log lines once ``condition(lines)`` holds (a request line is written
-    just after its response is sent)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = server.log_lines()
-        if condition(lines) or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.05)
-
-
 @pytest.fixture(scope="module")
 def gunicorn_seeded(seed_index, tmp_path_factory):
     log = tmp_path_factory.mktemp("health-log") / "gunicorn.log"
@@ -83,7 +71,7 @@ def test_every_worker_warms_up_before_it_answers(gunicorn_seeded):
         assert status == 200 and body["status"] == "ready"
         assert body["warmup_seconds"] > 0
         pids.add(body["pid"])
-    lines = wait_for_lines(server, lambda lines: pids <= {
+    lines = server.wait_for_lines(lambda lines: pids <= {
         line.get("pid") for line in lines if line.get("logger") == "gunicorn.access"})
     warmed = {line["pid"]: i for i, line in enumerate(lines)
               if line.get("message") == "warm-up done"}
