@@ -83,9 +83,12 @@ def child_exit(server, worker):
     """Master, a worker has exited: drop its live gauges from the multiprocess files."""
     if not os.environ.get(_MULTIPROC_ENV):
         return
-    from prometheus_client import multiprocess
+    try:
+        from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+        multiprocess.mark_process_dead(worker.pid)
+    except Exception as exc:  # noqa: BLE001 - never turn a worker's exit into a traceback
+        server.log.warning("could not drop the metrics of worker %s: %s", worker.pid, exc)
 
 
 def on_exit(server):
