@@ -94,7 +94,8 @@ def configure(fmt: str = "json", level: str = "info", stream=None) -> logging.Lo
             logger.removeHandler(old)
         logger.addHandler(handler)
         logger.setLevel(level.upper())
-        logger.propagate = False
+        # Records still propagate: the root logger has no handler in gunicorn or the CLI
+        # (no duplicates), and a host that configures logging (pytest's caplog) sees them.
     return logging.getLogger("tolk")
 
 
