@@ -86,12 +86,13 @@ class Podman:
         return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def http(url: str, data: dict | None = None, headers: dict | None = None, raw: bool = False):
+def http(url: str, data: dict | None = None, headers: dict | None = None, raw: bool = False,
+         timeout: float = 15):
     body = json.dumps(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, headers={
         **({"Content-Type": "application/json"} if body else {}), **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             payload = response.read()
             return response.status, payload.decode() if raw else json.loads(payload)
     except urllib.error.HTTPError as exc:
@@ -347,15 +348,8 @@ def test_compose_runs_tolk_with_a_named_volume(podman, image, tmp_path):
         pytest.skip(message)
     port = free_port()
     project = f"tolkops{uuid.uuid4().hex[:6]}"
-    # The host's network instead of a published port: these machines have no container
-    # networking for rootful podman (see scripts/container-base.sh); the rest is compose.yaml.
-    override = tmp_path / "compose.override.yaml"
-    override.write_text(
-        "services:\n  tolk:\n    network_mode: host\n"
-        f"    environment:\n      PORT: '{port}'\n"
-        f"      GUNICORN_CMD_ARGS: '--bind=127.0.0.1:{port}'\n", encoding="utf-8")
-    env = {**podman.env, "TOLK_IMAGE": image, "TOLK_API_KEY": API_KEY}
-    base_cmd = [compose, "-p", project, "-f", str(ROOT / "compose.yaml"), "-f", str(override)]
+    env = {**podman.env, "TOLK_IMAGE": image, "TOLK_API_KEY": API_KEY, "TOLK_PORT": str(port)}
+    base_cmd = [compose, "-p", project, "-f", str(ROOT / "compose.yaml")]
 
     def run(*args, check=True):
         proc = subprocess.run([*base_cmd, *args], env=env, capture_output=True, text=True,
@@ -376,11 +370,13 @@ def test_compose_runs_tolk_with_a_named_volume(podman, image, tmp_path):
                 pass
             if time.monotonic() > deadline:
                 logs = run("logs", check=False)
-                raise AssertionError("compose service not ready:\n" + logs.stdout[-3000:])
+                raise AssertionError("compose service not ready:\n" + logs.stdout[-3000:]
+                                     + logs.stderr[-3000:])
             time.sleep(0.3)
         doc = {"id": "compose-1", "text": POSTED_DOC}
+        # a write rebuilds the lexicon (FreeDict included): seconds on a busy machine
         status, _ = http(base + "/api/documents", {"documents": [doc]},
-                         {"Authorization": f"Bearer {API_KEY}"})
+                         {"Authorization": f"Bearer {API_KEY}"}, timeout=120)
         assert status == 200
         volumes = podman.run("volume", "ls", "--format", "{{.Name}}").stdout.split()
         assert f"{project}_tolk-data" in volumes, volumes
@@ -400,3 +396,4 @@ def test_compose_runs_tolk_with_a_named_volume(podman, image, tmp_path):
     finally:
         run("down", "--volumes", check=False)
         podman.run("volume", "rm", "--force", f"{project}_tolk-data", check=False)
+        podman.run("network", "rm", "--force", f"{project}_default", check=False)
