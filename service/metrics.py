@@ -14,6 +14,7 @@ the default registry is used.
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 from flask import Blueprint, Response, current_app, g, request
@@ -64,17 +65,19 @@ class _CacheSync:
 
     def __init__(self):
         self.seen: dict = {}
+        self._lock = threading.Lock()  # threaded workers sync from several threads
 
     def sync(self, name: str, cache) -> None:
         if cache is None:
             return
-        for result in ("hit", "miss"):
-            now = getattr(cache, result + "es" if result == "miss" else result + "s", 0)
-            key = (name, result, id(cache))
-            delta = now - self.seen.get(key, 0)
-            if delta > 0:
-                CACHE_LOOKUPS.labels(name, result).inc(delta)
-            self.seen[key] = now
+        with self._lock:
+            for result, attribute in (("hit", "hits"), ("miss", "misses")):
+                now = getattr(cache, attribute, 0)
+                key = (name, result, id(cache))
+                delta = now - self.seen.get(key, 0)
+                if delta > 0:
+                    CACHE_LOOKUPS.labels(name, result).inc(delta)
+                self.seen[key] = now
 
 
 _caches = _CacheSync()
