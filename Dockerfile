@@ -2,6 +2,7 @@
 #
 #   docker build -t tolk .
 #   docker run -p 8000:8000 -e TOLK_API_KEY=secret -v tolk-data:/data tolk
+#   docker compose up -d          (compose.yaml: the same with a named volume)
 #
 # BASE_IMAGE lets a machine without an image registry build from a local Debian image with
 # python3 (see scripts/container-base.sh); anything with Python 3.11+ and python3 -m venv works.
@@ -46,6 +47,10 @@ COPY service/ service/
 RUN pip install --no-deps --no-build-isolation . \
  && rm -rf /src
 
+# The entrypoint checks that /data is writable (an empty bind mount keeps the host's owner):
+# as root it gives /data to 10001 and drops to it, otherwise it stops with the chown to run.
+COPY scripts/docker-entrypoint.sh /usr/local/bin/tolk-entrypoint
+
 # The index lives in /data/index, owned by the non-root user; the seeds are indexed now so
 # that a fresh container answers at once. Mount a volume on /data to keep your own index.
 COPY seeds/ /opt/tolk/seeds/
@@ -59,11 +64,14 @@ RUN tolk index --quiet --index-dir "$TOLK_INDEX_DIR" /opt/tolk/seeds
 VOLUME ["/data"]
 
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/api/health' % os.environ.get('PORT', '8000'), timeout=4)"]
+# Readiness, not liveness: healthy only when the index opens and a probe search succeeds.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/api/health/ready' % os.environ.get('PORT', '8000'), timeout=4)"]
 
 # No --bind here: gunicorn binds 0.0.0.0:$PORT by itself and takes its worker count from
-# WEB_CONCURRENCY. The worker class (gevent: slow clients cannot hold a worker), timeouts and
-# limits come from service/gunicorn_conf.py, the same file `tolk serve` uses.
-# GUNICORN_CMD_ARGS sets any other option (e.g. "--bind=127.0.0.1:9000") and wins over it.
-CMD ["gunicorn", "-c", "python:service.gunicorn_conf", "service:create_app()"]
+# WEB_CONCURRENCY. The worker class (gevent: slow clients cannot hold a worker), timeouts,
+# limits and hooks (settings check, metrics across workers, warm-up, JSON log lines) come from
+# service/gunicorn_conf.py, the same file `tolk serve` uses. GUNICORN_CMD_ARGS sets any other
+# option (e.g. "--bind=127.0.0.1:9000") and wins over it.
+ENTRYPOINT ["tolk-entrypoint"]
+CMD ["gunicorn", "--config", "python:service.gunicorn_conf", "service:create_app()"]

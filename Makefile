@@ -11,7 +11,7 @@ export TOLK_PARALLEL_DIR ?= $(abspath $(wildcard ../shared/data/flores200_devtes
 # Debian packages: FreeDict for the lexicon; the tests also build and run the container
 # image with podman (runc, debootstrap for a local base image) and drive Debian's Chromium.
 RUN_DEBS := dict-freedict-nld-eng dict-freedict-eng-nld
-TEST_DEBS := $(RUN_DEBS) podman runc debootstrap chromium fonts-liberation
+TEST_DEBS := $(RUN_DEBS) podman podman-compose runc debootstrap chromium fonts-liberation
 BENCH_DEBS := $(RUN_DEBS) wdutch wamerican wrk
 
 .PHONY: run test reliability ci install install-test install-bench debs-run debs-test \

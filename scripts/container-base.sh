@@ -13,7 +13,7 @@
 #    plus the host's local CAs (/usr/local/share/ca-certificates/*.crt) so that pip inside a
 #    build trusts an HTTPS-intercepting proxy. The project's Dockerfile stays unaware of it.
 #
-# Then: CONTAINERS_CONF=build/containers.conf podman build --format docker --network host \
+# Then: CONTAINERS_CONF="$PWD/build/containers.conf" podman build --format docker --network host \
 #           --build-arg BASE_IMAGE=localhost/tolk-pybase:bookworm -t tolk .
 # Needs root, podman, debootstrap (Debian packages podman runc debootstrap).
 set -eu

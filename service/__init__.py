@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 from index.storage import postingcache
 
 from index.search import resultcache
 from index.storage import IndexReader
 
+from .auth import reads_protected, register_read_protection
 from .cors import register_cors
-from .errors import register_error_handlers
+from .errors import ApiError, register_error_handlers
 from .headers import register_security_headers
 from .lexicon import load_lexicon
+from .logs import configure as configure_logging, register_request_ids
 from .settings import load_settings
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Application factory; ``config`` overrides settings read from the environment."""
+    """Application factory; ``config`` overrides settings read from the environment.
+
+    Raises ``service.settings.SettingError`` (one line naming the variable) for a
+    setting it does not accept.
+    """
     app = Flask(__name__)
     settings = load_settings(config)
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])
 
     reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)
@@ -31,12 +38,33 @@ def create_app(config: dict | None = None) -> Flask:
     postingcache.configure(settings["POSTING_CACHE_MB"])
     app.extensions["tolk_reader"] = reader
 
+    register_request_ids(app)
     register_error_handlers(app)
+    register_read_protection(app)
+    register_page_switch(app)
     register_cors(app)
     register_security_headers(app)
-    from . import api, documents_api, page
+    from . import api, documents_api, health, metrics, page
 
+    metrics.register_request_metrics(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(documents_api.bp)
     app.register_blueprint(page.bp)
+    app.register_blueprint(metrics.bp)
     return app
+
+
+def page_enabled(app: Flask) -> bool:
+    """TOLK_PAGE: on, off, or auto (on unless read keys protect the corpus)."""
+    mode = app.config.get("PAGE", "auto")
+    return mode == "on" or (mode == "auto" and not reads_protected())
+
+
+def register_page_switch(app: Flask) -> None:
+    @app.before_request
+    def page_switch():
+        if request.blueprint == "page" and not page_enabled(app):
+            raise ApiError(404, "not_found",
+                           "the search page is off on this server (TOLK_PAGE, or reads "
+                           "protected by TOLK_READ_KEYS); use the API with a key")

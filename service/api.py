@@ -12,10 +12,13 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
+from index.observe import recording_phases
 from index.search import SearchRequest, search
 from index.search.suggest import complete
+from index.storage import StoreError
 
 from .errors import ApiError
+from .metrics import observe_search
 from .openapi import get_spec, operation
 from .requestbody import json_body
 from .schemas import (HealthSchema, SearchArgsSchema, SearchResponseSchema, StatsSchema,
@@ -44,7 +47,9 @@ def run_search(args: dict) -> dict:
         raise ApiError(400, "invalid_request", "the query is empty",
                        {"q": ["give a non-empty query"]})
     paging = params.pop("paging", None)
-    result = search(reader(), SearchRequest(**params))
+    with recording_phases() as timings:
+        result = search(reader(), SearchRequest(**params))
+    observe_search(timings, result)
     if paging is not None:  # asked for by page: say where in the pages this is
         result = {**result, **paging,
                   "total_pages": math.ceil(result["total"] / paging["hits_per_page"])}
@@ -97,8 +102,18 @@ def suggest_endpoint():
 @operation(tag="service", summary="Is the service up, and how many documents it has",
            response=HealthSchema, errors=(503,))
 def health():
+    # As truthful as /api/health/ready: a real probe search, so an index whose searches
+    # fail (a truncated lexicon) is not reported healthy. A damaged current generation
+    # with a healthy previous one is "degraded" (still 200: searches are answered).
+    from .health import probe
+
     index = reader()
-    counts = index.counts()
+    try:
+        counts = probe(index)["documents"]
+    except StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure is a reason, never a 500
+        raise ApiError(503, "not_ready", f"not ready: {exc}", {"index": [str(exc)]}) from None
     status = index.status()
     return jsonify(HealthSchema().dump({"status": "degraded" if status["degraded"] else "ok",
                                         "documents": counts, "index": status}))

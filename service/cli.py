@@ -1,10 +1,11 @@
-"""The ``tolk`` command: index, reindex, serve, search, eval, lexicon, check."""
+"""The ``tolk`` command: index, reindex, serve, search, eval, lexicon, check, config."""
 
 from __future__ import annotations
 
 import argparse
 import errno
 import json
+import logging
 import os
 import signal
 import sys
@@ -17,13 +18,15 @@ from index.storage import (IndexReader, StoreError, current_generation, rebuild,
                            update)
 from index.search import SearchRequest, search
 
-from .settings import load_settings
+from .logs import configure as configure_logging, event
+from .settings import SettingError, effective, load_settings
 from .lexicon import lexicon_builder, load_lexicon
 
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FLORES = ROOT.parent / "shared" / "data" / "flores200_devtest_nl_en"
 DEFAULT_SEEDS = ROOT / "seeds"
+log = logging.getLogger("tolk.cli")
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -89,6 +92,9 @@ def cmd_index(args, settings) -> int:
     if args.rebuild and not args.drop_missing and not args.quiet:
         total += _stored_total(args.index_dir)  # an estimate: ids in both count twice
     bar = _progress_bar(args, total)
+    event(log, "indexing started", command="index", index_dir=str(args.index_dir),
+          mode="rebuild" if args.rebuild else "update", documents=len(docs),
+          skipped=len(skipped))
     try:
         if args.rebuild:
             report = rebuild(args.index_dir, docs, lexicon_builder=builder,
@@ -99,13 +105,21 @@ def cmd_index(args, settings) -> int:
                             progress=(lambda doc: bar.update()) if bar else None,
                             lock_timeout=args.lock_timeout)
     except StoreError as exc:
+        event(log, "indexing failed", logging.ERROR, command="index",
+              index_dir=str(args.index_dir), error=str(exc))
         return _fail(str(exc))
+    except PermissionError as exc:
+        return _fail(f"cannot write to {exc.filename or args.index_dir}: permission denied; "
+                     f"make the folder writable for this user (uid {os.getuid()}), e.g. "
+                     f"`chown -R {os.getuid()}:{os.getgid()} {Path(args.index_dir).parent}`")
     finally:
         if bar is not None:
             bar.close()
     mode = "update"
     if args.rebuild:
         mode = "rebuild, drop missing" if args.drop_missing else "rebuild"
+    event(log, "indexing done", command="index", index_dir=str(args.index_dir),
+          indexed=dict(report.added), skipped=len(skipped), seconds=round(report.seconds, 2))
     _print_summary(args, report, mode, skipped, from_paths=len(docs))
     return 0 if docs or not skipped else 1
 
@@ -403,6 +417,21 @@ def cmd_serve(args, settings) -> int:
     return 0  # not reached
 
 
+def cmd_config(args, settings) -> int:
+    rows = effective()
+    if args.json:
+        print(json.dumps({row["name"]: {k: v for k, v in row.items() if k != "name"}
+                          for row in rows}, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(row["name"]) for row in rows)
+    for row in rows:
+        value = row["value"] if row["value"] != "" else "(empty)"
+        print(f"{row['name']:{width}}  {value}  [{row['source']}]")
+        if args.verbose:
+            print(f"{'':{width}}  accepts {row['accepts']}; {row['help']}")
+    return 0
+
+
 def build_parser(settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tolk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -475,6 +504,12 @@ def build_parser(settings) -> argparse.ArgumentParser:
                    help="seconds to wait for another writer (default %(default)s)")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("config", help="print the effective settings (secrets masked)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="also what each setting accepts and means")
+    p.set_defaults(func=cmd_config)
+
     p = sub.add_parser("serve", parents=[common], help="serve the API and page with gunicorn")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -505,9 +540,15 @@ def main(argv=None) -> int:
     """
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `tolk search ... | head` ends quietly
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingError as exc:
+        return _fail(str(exc))
+    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])
     parser = build_parser(settings)
     args = parser.parse_args(argv)
+    if getattr(args, "quiet", False):
+        logging.getLogger("tolk").setLevel(logging.WARNING)
     index_dir = getattr(args, "index_dir", None) or settings["INDEX_DIR"]
     try:
         return args.func(args, settings)

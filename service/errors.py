@@ -103,7 +103,7 @@ def _from_exception(exc: Exception) -> ApiError:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/api"
+    return request.path.startswith("/api/") or request.path in ("/api", "/metrics")
 
 
 def register_error_handlers(app: Flask) -> None:

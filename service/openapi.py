@@ -117,7 +117,9 @@ def build_spec(app: Flask) -> dict:
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
         info={"description": "Full-text search over Dutch and English news, with cross-lingual "
-                             "term links. Reads are open (CORS `*`); writes need "
+                             "term links. Reads are open (CORS `*`) unless the server sets "
+                             "TOLK_READ_KEYS: then reads other than health need "
+                             "`Authorization: Bearer <key>` (401 without). Writes need "
                              "`Authorization: Bearer <TOLK_API_KEY>`. Every error is "
                              "`{code, status, message, errors}`."},
     )

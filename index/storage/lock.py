@@ -14,6 +14,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from index.observe import lock_waited
 from index.storage.errors import IndexLockedError
 
 LOCK_FILE = "write.lock"
@@ -25,7 +26,8 @@ def write_lock(root: Path, timeout: float = DEFAULT_LOCK_TIMEOUT):
     """Hold the index directory's write lock, waiting up to ``timeout`` seconds."""
     root.mkdir(parents=True, exist_ok=True)
     fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     try:
         while True:
             try:
@@ -35,12 +37,14 @@ def write_lock(root: Path, timeout: float = DEFAULT_LOCK_TIMEOUT):
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
+                    lock_waited(time.monotonic() - started, False)
                     raise IndexLockedError(
                         f"another process is writing to {root} and did not finish within "
                         f"{timeout:.0f} s; wait for it to finish (or raise --lock-timeout) "
                         "and run the command again"
                     ) from None
                 time.sleep(0.05)
+        lock_waited(time.monotonic() - started, True)
         yield
     finally:
         os.close(fd)

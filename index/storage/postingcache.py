@@ -27,6 +27,8 @@ class ArrayCache:
         self.bytes = 0
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        self.hits = 0  # lookups answered from the cache / computed (for metrics)
+        self.misses = 0
 
     def get_or_compute(self, key, compute):
         """The arrays under ``key``; ``compute()`` them on a miss (not under the lock)."""
@@ -36,7 +38,9 @@ class ArrayCache:
             value = self._data.get(key)
             if value is not None:
                 self._data.move_to_end(key)
+                self.hits += 1
                 return value
+            self.misses += 1
         value = compute()
         for array in value:
             array.flags.writeable = False  # shared between requests and threads
