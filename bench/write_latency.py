@@ -10,6 +10,7 @@ code at a git revision, in the same run and on the same corpus:
   brings a new name (an invented capitalized name, new each time) and one that
   brings none; the first write of a process is reported apart (warm-up: FreeDict
   and the static lexicon are read once per process);
+* how long the write lock was held (p50; checkouts whose ``update`` reports it);
 * the wall time of ``tolk index one.txt`` (a fresh process, a new name) on the
   same index, the median of ``--cli-runs``.
 
@@ -91,18 +92,21 @@ def _child_writes(index_dir: Path, writes: int, salt: str) -> dict:
                                       text=NO_NAME.format(i=i)))
         docs.append((with_name, without))
     times = {"new_name": [], "no_new_name": []}
+    locked = {"new_name": [], "no_new_name": []}  # lock hold time (checkouts that report it)
     first = None
     for with_name, without in docs:
         for kind, doc in (("new_name", with_name), ("no_new_name", without)):
             builder = lexicon_builder(settings)  # per request, as the service does
             started = time.perf_counter()
-            update(index_dir, [doc], lexicon_builder=builder)
+            report = update(index_dir, [doc], lexicon_builder=builder)
             elapsed = time.perf_counter() - started
             if first is None:
                 first = elapsed
             else:
                 times[kind].append(elapsed)
-    return {"first": first, **times}
+                if getattr(report, "locked_seconds", None):
+                    locked[kind].append(report.locked_seconds)
+    return {"first": first, **times, "locked": locked}
 
 
 def _cli_once(code_dir: Path, index_dir: Path, i: int, salt: str) -> float:
@@ -175,6 +179,9 @@ def main(argv=None) -> int:
             ms = [t * 1000 for t in writes[kind]]
             row[kind] = {"p50_ms": round(percentile(ms, 0.5), 1),
                          "p90_ms": round(percentile(ms, 0.9), 1), "n": len(ms)}
+            held = [t * 1000 for t in writes.get("locked", {}).get(kind, [])]
+            if held:
+                row[kind]["lock_held_p50_ms"] = round(percentile(held, 0.5), 1)
         report[label] = row
         print(f"{label}: {json.dumps(row)}", flush=True)
     print(f"\none-document writes on {args.docs:,} documents (ms), `tolk index one.txt` (s):")

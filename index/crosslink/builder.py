@@ -49,21 +49,23 @@ class IncrementalBuilder:
                              freedict_dir=self.freedict_dir,
                              sources=static_cache.STATIC_SOURCES)
 
-    def write_static(self, target: Path) -> None:
-        """Put the static part at ``target``: a hard link to the cache file, or a build."""
+    def write_static(self, target: Path) -> Lexicon:
+        """Put the static part at ``target`` (a hard link to the cache file, or a build)."""
         if self.cache_dir is not None:
             try:
-                cached = static_cache.static_lexicon_file(self.cache_dir, self.freedict_dir,
-                                                          self.parallel_dir)
+                cached, lexicon = static_cache.static_lexicon(self.cache_dir, self.freedict_dir,
+                                                              self.parallel_dir)
                 try:
                     os.link(cached, target)
                 except OSError:  # another file system, or links not allowed
                     shutil.copyfile(cached, target)
-                return
+                return lexicon
             except OSError as exc:  # cache folder not writable: build without it
                 log.warning("lexicon cache in %s not usable (%s); building without it",
                             self.cache_dir, exc)
-        self.static_lexicon().save(target)
+        lexicon = self.static_lexicon()
+        lexicon.save(target)
+        return lexicon
 
     def full_part(self, names: dict[str, Counter]) -> dict:
         return corpus_part.full_part(names, self.common_words())
@@ -78,16 +80,16 @@ class IncrementalBuilder:
         return corpus_part.read_part(path)
 
     @staticmethod
-    def pair_counts(static_path: Path, part: dict) -> dict[str, int]:
+    def pair_counts(static: Lexicon, part: dict) -> dict[str, int]:
         """Pairs per source of the lexicon these two parts make."""
-        return corpus_part.load(static_path, None, part).stats()
+        return corpus_part.merge(static, part).stats()
 
     def __call__(self, names: dict[str, Counter] | None) -> Lexicon:
         """One whole lexicon for ``names`` (static part from the cache when there is one)."""
         if self.cache_dir is not None:
             try:
-                static = Lexicon.load(static_cache.static_lexicon_file(
-                    self.cache_dir, self.freedict_dir, self.parallel_dir))
+                static = static_cache.static_lexicon(self.cache_dir, self.freedict_dir,
+                                                     self.parallel_dir)[1]
             except OSError:
                 static = self.static_lexicon()
         else:

@@ -180,7 +180,7 @@ _STATIC: dict[tuple, Lexicon] = {}
 _STATIC_LOCK = threading.Lock()
 
 
-def load(static_path: Path, part_path: Path | None, part: dict | None = None) -> Lexicon:
+def load(static_path: Path, part_path: Path) -> Lexicon:
     """The lexicon of a generation: its static file (cached per file version) + corpus part.
 
     A reader reloads after every write that changes the corpus part; the ~3 MB
@@ -194,4 +194,4 @@ def load(static_path: Path, part_path: Path | None, part: dict | None = None) ->
             static = Lexicon.load(static_path)
             _STATIC.clear()
             _STATIC[key] = static
-    return merge(static, read_part(part_path) if part_path is not None else part)
+    return merge(static, read_part(part_path))

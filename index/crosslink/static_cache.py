@@ -77,16 +77,20 @@ def version_key(freedict_dir, parallel_dir, curated_path=None) -> str:
 def static_lexicon_file(cache_dir: str | Path, freedict_dir, parallel_dir,
                         progress: Callable[[str], None] | None = None) -> Path:
     """The cache file of the static lexicon for these sources, built if missing."""
+    return static_lexicon(cache_dir, freedict_dir, parallel_dir, progress)[0]
+
+
+def static_lexicon(cache_dir: str | Path, freedict_dir, parallel_dir,
+                   progress: Callable[[str], None] | None = None) -> tuple[Path, Lexicon]:
+    """The cache file of the static lexicon and the lexicon, built if missing or unreadable."""
     from index.crosslink import build_lexicon
 
     cache_dir = Path(cache_dir)
     path = cache_dir / f"{PREFIX}{version_key(freedict_dir, parallel_dir)}.json"
     if path.exists():
         try:
-            with open(path, encoding="utf-8") as fh:
-                Lexicon.from_json(json.load(fh))  # readable? (a truncated file is rebuilt)
-            return path
-        except (OSError, ValueError) as exc:
+            return path, Lexicon.load(path)
+        except (OSError, ValueError) as exc:  # a truncated file is built again
             log.warning("lexicon cache %s is unreadable (%s); building it again", path, exc)
     lexicon = build_lexicon(None, parallel_dir=parallel_dir, freedict_dir=freedict_dir,
                             progress=progress, sources=STATIC_SOURCES)
@@ -101,7 +105,7 @@ def static_lexicon_file(cache_dir: str | Path, freedict_dir, parallel_dir,
         if tmp.exists():
             tmp.unlink()
     _prune(cache_dir, keep=path)
-    return path
+    return path, lexicon
 
 
 def _prune(cache_dir: Path, keep: Path) -> None:

@@ -260,10 +260,10 @@ def _finish_generation(generation: Path, names: dict, lexicon_builder, report: I
         "names": {lang: dict(counter) for lang, counter in names.items()},
     }
     if _incremental(lexicon_builder):
-        lexicon_builder.write_static(generation / LEXICON_FILE)
+        static = lexicon_builder.write_static(generation / LEXICON_FILE)
         part = lexicon_builder.full_part(names)
         write_json(generation / LEXICON_CORPUS_FILE, part)
-        report.lexicon_pairs = lexicon_builder.pair_counts(generation / LEXICON_FILE, part)
+        report.lexicon_pairs = lexicon_builder.pair_counts(static, part)
     elif lexicon_builder is not None:
         lexicon = lexicon_builder(names)
         lexicon.save(generation / LEXICON_FILE)
