@@ -366,8 +366,13 @@ def _check_advice(root: Path, by_role: dict, damaged_current: bool,
                   good_previous: bool) -> list[str]:
     rebuild = f"`tolk index --rebuild --index-dir {root} PATH`"
     if damaged_current and good_previous:
-        return [f"tolk: the current generation is damaged; the server serves the previous one "
-                f"({by_role['previous']['generation']}) read-only. Go back to it with "
+        if by_role.get("current", {}).get("opens"):  # e.g. a flipped bit: found by hashing only
+            served = ("the server does not notice this damage and still serves it (a search "
+                      "that reads the damaged part may fail or rank wrongly)")
+        else:
+            served = "the server serves the previous one read-only"
+        return [f"tolk: the current generation is damaged; {served}. Go back to the previous "
+                f"one ({by_role['previous']['generation']}) with "
                 f"`tolk check --restore-previous --index-dir {root}` (writes made since it was "
                 f"replaced are lost) or rebuild with {rebuild}"]
     if damaged_current:

@@ -95,18 +95,20 @@ def open_generation(generation: Path,
 
 
 def check_generation(generation: Path, lexicon_loader=None, deep: bool = True) -> dict:
-    """``tolk check`` of one generation: ``{problems, documents, files, checksums}``.
+    """``tolk check`` of one generation: ``{problems, documents, files, checksums, opens}``.
 
-    ``problems`` is empty when the generation is healthy; ``files`` counts the
+    ``problems`` is empty when the generation is healthy; ``opens`` says whether it
+    passes the server's open-time checks (a flipped bit does); ``files`` counts the
     files verified against their checksums (``checksums`` False: none were
     recorded, an index written before there were any).
     """
-    report = {"problems": [], "documents": {}, "files": 0, "checksums": False}
+    report = {"problems": [], "documents": {}, "files": 0, "checksums": False, "opens": False}
     try:
         opened = open_generation(generation, lexicon_loader)
     except CorruptIndexError as exc:
         report["problems"].append(str(exc))
     else:
+        report["opens"] = True  # passes the server's open-time checks
         report["documents"] = opened.documents
         for ix in opened.indexes.values():
             ix.close()
