@@ -155,9 +155,9 @@ class TolkWorker(GeventWorker):
     def load_wsgi(self):
         super().load_wsgi()
         settings = load_settings()
-        self.io_timeout = float(settings["BODY_TIMEOUT"])
-        self.wsgi = BodyDeadline(self.wsgi, float(settings["BODY_TIMEOUT"]),
-                                 float(settings["BODY_MIN_RATE"]))
+        # At least a second: a socket timeout of 0 would make every read non-blocking.
+        self.io_timeout = max(1.0, float(settings["BODY_TIMEOUT"]))
+        self.wsgi = BodyDeadline(self.wsgi, self.io_timeout, float(settings["BODY_MIN_RATE"]))
 
     def handle_request(self, listener_name, req, sock, addr):
         # One request per connection, as under sync workers. A kept-alive connection

@@ -264,6 +264,32 @@ def test_body_at_a_fair_rate_outlasts_the_body_timeout(served):
     assert status == 200 and doc["id"] == "fair-1"
 
 
+def test_a_trickled_chunked_body_gets_408_and_a_close(served):
+    # Transfer-Encoding: chunked has no length to plan for; the same deadline applies.
+    port, _, _ = served
+    sock = socket.create_connection((HOST, port), timeout=10)
+    with sock:
+        sock.sendall(b"POST /api/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                     + KEY.encode() + b"\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        start = time.monotonic()
+        answer = b""
+        for _ in range(int(BODY_TIMEOUT + SLACK) * 2):
+            try:
+                sock.sendall(b"1\r\n \r\n")
+            except OSError:
+                break
+            more, closed = read_answer(sock, 0.5)
+            answer += more
+            if closed:
+                break
+        held = time.monotonic() - start
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), answer[:300]
+    assert json.loads(payload)["code"] == "request_timeout"
+    assert BODY_TIMEOUT - 0.5 <= held <= BODY_TIMEOUT + SLACK
+
+
 def test_a_connection_is_closed_after_its_answer(served):
     # No idle kept-alive connections to hold: one request per connection, as under sync
     # workers, so each new connection goes to whichever worker is free.
