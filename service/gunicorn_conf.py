@@ -83,6 +83,8 @@ def on_starting(server):
 def post_worker_init(worker):
     """Worker, app loaded, before it accepts connections: warm up."""
     app = getattr(worker, "wsgi", None)
+    while app is not None and not hasattr(app, "extensions") and hasattr(app, "app"):
+        app = app.app  # unwrap middleware (the serving model's BodyDeadline)
     if app is None or not hasattr(app, "extensions"):
         return
     from service.health import warm_up

@@ -26,7 +26,7 @@ def test_live_and_ready_on_a_good_index(client):
     assert body["documents"] == {"nl": 4, "en": 1} and body["lexicon_pairs"] > 0
     assert body["warmup_seconds"] is not None
     old = client.get("/api/health").get_json()
-    assert set(old) == {"status", "documents"} and old["status"] == "ok"
+    assert set(old) == {"status", "documents", "index"} and old["status"] == "ok"
 
 
 def test_an_empty_deployment_is_live_not_ready_and_says_how_to_index(tmp_path):
