@@ -543,8 +543,6 @@ def main(argv=None) -> int:
 
     ``TOLK_DEBUG=1`` shows the traceback of an unexpected error.
     """
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `tolk search ... | head` ends quietly
     try:
         settings = load_settings()
     except SettingError as exc:
@@ -571,5 +569,17 @@ def main(argv=None) -> int:
                      f"--index-dir {index_dir}`; TOLK_DEBUG=1 shows the traceback)", 1)
 
 
+def console() -> int:
+    """The ``tolk`` console script: ``main`` as its own process.
+
+    Only here is SIGPIPE reset, so ``tolk search ... | head`` ends quietly; ``main``
+    called inside another process (the tests' ``runner``) leaves that process's
+    signal handling alone (a reset there would kill it on any write to a closed socket).
+    """
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())
