@@ -74,8 +74,9 @@ def read_meta(generation: Path) -> dict:
 def write_json(path: Path, data) -> None:
     """Replace ``path`` atomically and durably (fsync file, rename, fsync directory)."""
     tmp = path.with_name(path.name + ".tmp")
+    text = json.dumps(data, ensure_ascii=False)  # C encoder; json.dump to a file is pure Python
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
