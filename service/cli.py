@@ -145,7 +145,9 @@ def _print_summary(args, report, mode: str, skipped=(), from_paths: int = 0) -> 
     per_lang = ", ".join(f"{lang}: {n}" for lang, n in sorted(report.added.items())) or "none"
     print(f"Indexed {sum(report.added.values())} documents ({per_lang}) into "
           f"{args.index_dir} in {report.seconds:.1f} s ({mode}).")
-    if mode.startswith("rebuild") or mode == "reindex":
+    if mode == "reindex":
+        print(f"Prepared and indexed again: {report.carried_over} stored documents.")
+    elif mode.startswith("rebuild"):
         print(f"From the given files: {from_paths}; carried over from the index: "
               f"{report.carried_over}.")
         if report.dropped is None:

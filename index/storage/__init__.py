@@ -8,7 +8,10 @@ Layout of an index directory::
       generations/g-.../nl/  en/              (one Whoosh index per language)
       generations/g-.../commit.json           (commit point: TOC per language, file checksums)
       generations/g-.../meta.json             (names seen, build info)
-      generations/g-.../lexicon.json          (cross-link lexicon)
+      generations/g-.../lexicon.json          (cross-link lexicon: static part, a hard link
+                                               to cache/lexicon-static-<key>.json)
+      generations/g-.../lexicon-corpus.json   (its corpus part, updated by each write)
+      cache/                                  (static lexicon per source version)
       write.lock                              (one writer at a time)
 
 ``rebuild`` writes a whole new generation (the given documents and the stored

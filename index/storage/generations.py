@@ -138,9 +138,10 @@ def write_json(path: Path, data) -> None:
     On any error (a full disk) the temporary file is removed and ``path`` is untouched.
     """
     tmp = path.with_name(path.name + ".tmp")
+    text = json.dumps(data, ensure_ascii=False)  # C encoder; json.dump to a file is pure Python
     try:
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -102,7 +102,9 @@ class IndexReport:
     locked_seconds: float = 0.0  # how long an update held the write lock
 
 
-LexiconBuilder = Callable[[dict], object]  # names per language -> object with .save(path)
+# names per language -> object with .save(path); an incremental builder
+# (index.crosslink.builder.IncrementalBuilder) also updates the corpus part per write.
+LexiconBuilder = Callable[[dict], object]
 
 
 def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
