@@ -1,6 +1,7 @@
 """Settings: every setting declared once, with its environment variable and help.
 
-Read once, in ``create_app`` (and by the CLI for its defaults); nothing else
+Read once, in ``create_app`` (and by the CLI for its defaults, and by the gunicorn
+configuration in ``service/serving.py`` for the client timeouts); nothing else
 reads the environment.
 """
 
