@@ -23,7 +23,7 @@ Searches are CPU-bound and run one at a time per worker, as under sync
 workers; the write lock's sleep loop yields to other greenlets while it waits.
 Threads are not patched (``TolkWorker.patch``): with ``threading.local`` per
 greenlet, ``IndexReader`` opened a set of Whoosh searchers for every connection
-(~5x the time of a cached search); unpatched, a worker keeps one set.
+(3-6x the time of a cached search, measured); unpatched, a worker keeps one set.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Settings: every setting declared once, with its environment variable, help and checks.
 
-Read once, in ``create_app`` (and by the CLI for its defaults); nothing else
+Read once, in ``create_app`` (and by the CLI for its defaults, and by the gunicorn
+configuration in ``service/serving.py`` for the client timeouts); nothing else
 reads the environment. Every value is checked when it is read (type, range,
 choices), so a wrong setting stops the start with one line that names the
 variable and what it accepts, instead of a ``ValueError`` deep in a request.

@@ -290,6 +290,37 @@ def test_a_trickled_chunked_body_gets_408_and_a_close(served):
     assert BODY_TIMEOUT - 0.5 <= held <= BODY_TIMEOUT + SLACK
 
 
+def test_a_client_that_stops_reading_the_answer_is_dropped(served):
+    # An answer of ~10 MB (a 1.9 M-character document of mostly 4-byte characters, original
+    # and cleaned), more than loopback's kernel buffers hold (at most 4 MB + 4 KB here), to a
+    # client that never reads: a send waits in vain and the connection is dropped after
+    # TOLK_BODY_TIMEOUT, while searches go on.
+    port, master, _ = served
+    text = ("De brug over de IJssel " + "\U0001F309" * 40 + " ") * 30000
+    doc = {"documents": [{"id": "big-answer", "text": text, "language": "nl"}]}
+    status, _, body = request(port, "POST", "/api/documents", headers={
+        "Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+        raw=json.dumps(doc, ensure_ascii=False).encode(), timeout=120)
+    assert status == 200, body
+    pids = workers_of(master)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    with sock:
+        sock.connect((HOST, port))
+        sock.sendall(b"GET /api/documents/big-answer HTTP/1.1\r\nHost: x\r\n\r\n")
+        for _ in range(5):
+            assert search(port)[1] == 200
+        time.sleep(BODY_TIMEOUT + SLACK)
+        answer, closed = read_answer(sock, 5)
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:")))
+    assert closed and len(payload) < length, (len(payload), length)
+    assert workers_of(master) == pids
+    assert search(port)[1] == 200
+
+
 def test_a_connection_is_closed_after_its_answer(served):
     # No idle kept-alive connections to hold: one request per connection, as under sync
     # workers, so each new connection goes to whichever worker is free.
