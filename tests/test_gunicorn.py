@@ -120,14 +120,19 @@ class Server:
         return f"{path}&limit={self.counter % 100 + 1}&offset={self.counter // 100}"
 
     def log_lines(self):
-        """(worker pid, method, path with query, status) per answered request, in order."""
+        """(worker pid, method, path with query, status) per answered request, in order.
+
+        The request lines are Tolk's JSON access lines (``service/logs.py``).
+        """
         lines = []
         for line in Path(self.log).read_text().splitlines():
-            parts = line.split(" ", 4)
-            if len(parts) != 5:
+            try:
+                entry = json.loads(line)
+            except ValueError:
                 continue  # a line still being written
-            pid, method, path, query, status = parts
-            lines.append((pid, method, path + ("?" + query if query else ""), status))
+            if entry.get("logger") != "gunicorn.access":
+                continue
+            lines.append((str(entry["pid"]), entry["method"], entry["path"], str(entry["status"])))
         return lines
 
     def workers_of_method(self, method):
@@ -165,7 +170,7 @@ def write_server(seed_index, tmp_path_factory):
         [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}",
          "--workers", str(WORKERS), "--timeout", "150", "--access-logfile", str(log),
-         "--access-logformat", "%(p)s %(m)s %(U)s %(q)s %(s)s", "service:create_app()"],
+         "service:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors, text=True)
     server = Server(f"http://127.0.0.1:{port}", port, log)
     deadline = time.monotonic() + 60
