@@ -15,6 +15,7 @@ from index.search.query import QuerySyntaxError
 from index.storage import IndexReader, StoreError, rebuild, update
 from index.search import SearchRequest, search
 
+from .languages import language_options
 from .settings import load_settings
 from .lexicon import lexicon_builder, load_lexicon
 
@@ -29,8 +30,12 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def prepare_documents(paths, progress: bool = True):
-    """Read and clean documents; returns (documents, skipped)."""
+def prepare_documents(paths, progress: bool = True, languages=None, language: str = "auto"):
+    """Read and clean documents; returns (documents, skipped).
+
+    ``language`` "nl" or "en" is the language of every document that does not
+    give its own (a .jsonl line's ``language`` wins); "auto" detects it.
+    """
     docs, skipped = [], []
     items = read_paths(paths)
     bar = None
@@ -41,8 +46,10 @@ def prepare_documents(paths, progress: bool = True):
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
+        if language in ("nl", "en") and not item.language:
+            item.language = language
         try:
-            docs.append(prepare(item))
+            docs.append(prepare(item, languages))
         except DocumentError as exc:
             skipped.append(Skipped(item.origin, exc.message, item.id))
         if bar is not None:
@@ -56,7 +63,12 @@ def cmd_index(args, settings) -> int:
     for path in args.paths:
         if not Path(path).exists():
             return _fail(f"{path}: no such file or folder; give .txt/.jsonl files or folders")
-    docs, skipped = prepare_documents(args.paths, progress=not args.quiet)
+    try:
+        languages = language_options(settings, IndexReader(args.index_dir))
+    except ValueError as exc:
+        return _fail(str(exc))
+    docs, skipped = prepare_documents(args.paths, progress=not args.quiet, languages=languages,
+                                      language=args.language)
     if not docs and not skipped:
         return _fail("no .txt or .jsonl files found in " + ", ".join(args.paths))
     builder = lexicon_builder(settings)
@@ -257,6 +269,9 @@ def build_parser(settings) -> argparse.ArgumentParser:
                    help="seconds to wait for another writer (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--language", choices=["nl", "en", "auto"], default="auto",
+                   help="language of documents that do not give one (default auto: detect; "
+                        "undecidable text goes to TOLK_DEFAULT_LANGUAGE if set)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", parents=[common], help="search from the command line")

@@ -23,6 +23,7 @@ from index.storage import delete, update
 from .api import reader
 from .auth import require_write_key
 from .errors import ApiError
+from .languages import language_options
 from .lexicon import lexicon_builder
 from .openapi import operation
 from .schemas import (BatchResultSchema, DeletedSchema, DocumentBatchSchema,
@@ -91,9 +92,10 @@ def checked_id(doc_id: str) -> str:
 def prepare_all(raws: list[RawDocument]) -> list[Document]:
     """Clean and detect every document; one failure fails the batch (422, per item)."""
     docs, errors = [], {}
+    languages = language_options(current_app.config, reader())
     for i, raw in enumerate(raws):
         try:
-            docs.append(prepare(raw))
+            docs.append(prepare(raw, languages))
         except DocumentError as exc:
             errors[i] = _item_errors(exc)
     if errors:
@@ -202,7 +204,7 @@ def put_document(doc_id):
                        {"id": ["must equal the id in the URL"]})
     raw = DocumentReplaceSchema().load({**body, "id": doc_id})
     try:
-        doc = prepare(raw)
+        doc = prepare(raw, language_options(current_app.config, reader()))
     except DocumentError as exc:
         raise ApiError(422, "invalid_document", f"{doc_id}: {exc.message}; nothing was stored",
                        exc.errors) from None

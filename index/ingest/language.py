@@ -48,7 +48,7 @@ LANGUAGES = ("nl", "en")
 MODEL_WEIGHT = 1.0
 # Below this confidence a text is undecided: TOLK_DEFAULT_LANGUAGE decides, or the better
 # guess is flagged as low confidence. On FLORES openings (bench/language_accuracy.py),
-# decisions at or above it are right in more than 99 % of cases.
+# decisions at or above it are right in 99.0 % (1 word) to 99.8 % (5 words) of cases.
 LOW_CONFIDENCE = 0.9
 # The prior from the index's languages: half their log ratio, at most this much.
 PRIOR_CAP = 0.5
@@ -178,9 +178,15 @@ def _prior(vocabulary: Vocabulary | None) -> float:
     return max(-PRIOR_CAP, min(PRIOR_CAP, ratio))
 
 
-def _foreign(tokens: list[str], view: _ModelView, options: LanguageOptions) -> str | None:
+def _word_count(text: str) -> int:
+    """Words as a reader counts them: runs between spaces with a letter ("n'a" is one)."""
+    return sum(1 for part in text.split() if _LETTER_RE.search(part))
+
+
+def _foreign(sample: str, tokens: list[str], view: _ModelView, options: LanguageOptions
+             ) -> str | None:
     """A message when the text is reliably another language, else None."""
-    if len(tokens) < FOREIGN_MIN_WORDS or view.top in LANGUAGES or not view.top:
+    if _word_count(sample) < FOREIGN_MIN_WORDS or view.top in LANGUAGES or not view.top:
         return None
     if view.top_prob < FOREIGN_MIN_PROB:
         return None
@@ -188,7 +194,7 @@ def _foreign(tokens: list[str], view: _ModelView, options: LanguageOptions) -> s
     if share > FOREIGN_MAX_KNOWN:
         return None
     return (f"detected {language_name(view.top)} with probability {view.top_prob:.2f} over "
-            f"{len(tokens)} words, and only {share:.0%} of them are Dutch or English words")
+            f"{_word_count(sample)} words, and only {share:.0%} of them are Dutch or English words")
 
 
 _ADVICE = "Tolk indexes Dutch (nl) and English (en) only; give 'language' explicitly if this is wrong."
@@ -206,7 +212,7 @@ def detect_language(text: str, options: LanguageOptions | None = None) -> Detect
     sample = _sample(text)
     tokens = words(sample)
     view = _model(sample)
-    foreign = _foreign(tokens, view, options)
+    foreign = _foreign(sample, tokens, view, options)
     if foreign:
         raise LanguageError(f"{foreign}. {_ADVICE}")
     evidence = word_evidence(tokens, options.vocabulary, options.freedict_dir)
@@ -220,6 +226,7 @@ def detect_language(text: str, options: LanguageOptions | None = None) -> Detect
     by_default = low and options.default in LANGUAGES
     if by_default:
         language = options.default
+        confidence = p_nl if language == "nl" else 1.0 - p_nl
     return Detection(
         language=language, confidence=confidence,
         scores={"nl": round(p_nl, 6), "en": round(1.0 - p_nl, 6)},
@@ -241,8 +248,7 @@ def given_language_warning(text: str, given: str, options: LanguageOptions | Non
         return None
     options = options or _DEFAULT_OPTIONS
     sample = _sample(text)
-    tokens = words(sample)
-    if len(tokens) < WARN_MIN_WORDS:
+    if _word_count(sample) < WARN_MIN_WORDS:
         return None
     try:
         detection = detect_language(sample, LanguageOptions(

@@ -39,7 +39,7 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 # second half (bench/language_accuracy.py); the accuracy is flat within +-0.5 % around them.
 STOPWORD_LLR = 2.5  # a stopword of one language only
 HEADWORD_LLR = 1.5  # a FreeDict headword of one language only
-STEM_HEADWORD_LLR = 0.8  # not a headword, but its Snowball stem is one of a headword
+STEM_HEADWORD_LLR = 0.8  # in no word list, but an inflection of a word in one (_SUFFIXES)
 VOCABULARY_WEIGHT = 0.8  # times the index's document-frequency log ratio
 VOCABULARY_CAP = 3.0  # |log ratio| of one word from the index is at most this
 # The index's vocabulary counts only when both languages have this many documents: with
@@ -72,26 +72,51 @@ def stopwords_of(language: str) -> frozenset:
 
 @lru_cache(maxsize=1)
 def _headwords(freedict_dir: str) -> tuple[frozenset, frozenset]:
-    from index.crosslink.dictionary import headwords
+    """Dutch and English common words: each dictionary's headwords plus the single words
+    of the other dictionary's translations into that language (eng-nld alone has only
+    6,000 English headwords against 20,000 Dutch ones, which made unknown English words
+    look Dutch). Words written with a capital (names) are left out."""
+    from index.crosslink.dictionary import FILES, read_dictd
 
-    return frozenset(headwords(freedict_dir, "nl")), frozenset(headwords(freedict_dir, "en"))
+    found = {"nl": set(), "en": set()}
+    for (src, dst), name in FILES.items():
+        index, data = Path(freedict_dir) / f"{name}.index", Path(freedict_dir) / f"{name}.dict.dz"
+        if not (index.exists() and data.exists()):
+            continue
+        for entry in read_dictd(index, data):
+            found[src].update(_plain_words(entry.headword))
+            for sense in entry.senses:
+                for item in sense:
+                    found[dst].update(_plain_words(item))
+    return frozenset(found["nl"]), frozenset(found["en"])
 
 
-@lru_cache(maxsize=1)
-def _headword_stems(freedict_dir: str) -> tuple[frozenset, frozenset]:
-    nl, en = _headwords(freedict_dir)
-    return (frozenset(_stem("nl", w) for w in nl), frozenset(_stem("en", w) for w in en))
+def _plain_words(phrase: str) -> list[str]:
+    """Folded words of a dictionary phrase that start lowercase (no names), 2+ letters."""
+    return [fold(w) for w in _WORD_RE.findall(phrase) if w[:1].islower() and len(w) > 1]
 
 
-@lru_cache(maxsize=None)
-def _stemmer(language: str):
-    import Stemmer
+# Inflections the dictionaries do not list: (suffix, replacement) per language, tried on
+# words of 4+ letters that are in neither word list ("troops" -> troop, "valt" -> val,
+# "troepen" -> troep). A word whose base is found in one language only counts for it.
+_SUFFIXES = {
+    "en": (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""),
+           ("ing", "e"), ("ers", ""), ("er", ""), ("ly", "")),
+    "nl": (("en", ""), ("s", ""), ("t", ""), ("te", ""), ("ten", ""), ("de", ""), ("den", ""),
+           ("e", ""), ("je", ""), ("tje", ""), ("jes", ""), ("tjes", "")),
+}
 
-    return Stemmer.Stemmer({"nl": "dutch", "en": "english"}[language])
 
-
-def _stem(language: str, word: str) -> str:
-    return _stemmer(language).stemWord(word)
+def _inflected(word: str, language: str, known: frozenset) -> bool:
+    """Whether ``word`` is an inflection of a word in ``known`` by ``language``'s suffixes."""
+    for suffix, replacement in _SUFFIXES[language]:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)] + replacement
+            if base in known:
+                return True
+            if language == "nl" and base[-1] == base[-2] and base[:-1] in known:
+                return True  # "vallen" -> vall -> val
+    return False
 
 
 @dataclass
@@ -168,8 +193,6 @@ def word_evidence(tokens: list[str], vocabulary: Vocabulary | None = None,
     """Sum the per-word log-likelihood ratios of every source over ``tokens``."""
     stop_nl, stop_en = stopwords_of("nl"), stopwords_of("en")
     head_nl, head_en = _headwords(freedict_dir) if freedict_dir else (frozenset(), frozenset())
-    stems_nl, stems_en = (_headword_stems(freedict_dir) if freedict_dir
-                          else (frozenset(), frozenset()))
     use_vocabulary = vocabulary is not None and vocabulary.usable
     sources = {"stopwords": 0.0, "dictionary": 0.0, "index": 0.0}
     known = 0
@@ -182,7 +205,7 @@ def word_evidence(tokens: list[str], vocabulary: Vocabulary | None = None,
         if in_nl or in_en:
             sources["dictionary"] += HEADWORD_LLR * (in_nl - in_en)
         elif len(word) > 3:
-            sn, se = _stem("nl", word) in stems_nl, _stem("en", word) in stems_en
+            sn, se = _inflected(word, "nl", head_nl), _inflected(word, "en", head_en)
             sources["dictionary"] += STEM_HEADWORD_LLR * (sn - se)
             is_known |= sn or se
         if use_vocabulary:
