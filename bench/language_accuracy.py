@@ -16,6 +16,7 @@ for this benchmark, whole and cut to 3, 5 and 8 words: how many are refused as
 another language (at length they should be; short ones should not).
 
     .venv/bin/python bench/language_accuracy.py
+    .venv/bin/python bench/language_accuracy.py --benchmarks BENCHMARKS.md   # also its section there
     .venv/bin/python bench/language_accuracy.py --flores /path/to/flores200_devtest_nl_en
 """
 
@@ -192,10 +193,61 @@ def pct(a: int, b: int) -> str:
     return f"{100.0 * a / b:.1f} %" if b else "-"
 
 
+SECTION_BEGIN = ("<!-- language accuracy: begin (written by "
+                 "`bench/language_accuracy.py --benchmarks`) -->")
+SECTION_END = "<!-- language accuracy: end -->"
+
+
+def marked_section(text: str) -> str:
+    """This benchmark's section in ``text`` (markers included), or ''."""
+    start, end = text.find(SECTION_BEGIN), text.find(SECTION_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start:end + len(SECTION_END)] + "\n"
+
+
+def report(lines: dict[str, list[str]]) -> list[str]:
+    """The markdown report: accuracy tables, refusals, calibration."""
+    out = [f"FLORES-200 devtest: {len(lines['nl']):,} aligned sentences per language; an item "
+           "counts as right when it gets its language (a refusal counts as wrong). "
+           "\"low confidence\" items are those below `LOW_CONFIDENCE` (0.9), which "
+           "`TOLK_DEFAULT_LANGUAGE` would decide.", ""]
+    for title, with_vocab in (("empty index", False),
+                              ("index of the other half of FLORES (506 documents a language)",
+                               True)):
+        results = evaluate(lines, with_vocab)
+        out += [f"Accuracy, {title}:", "",
+                "| item | nl | en | nl+en | low confidence (nl+en) | accuracy when not low |",
+                "|---|---:|---:|---:|---:|---:|"]
+        for kind, cells in results.items():
+            nl, en = cells["nl"], cells["en"]
+            right, total = nl[0] + en[0], nl[1] + en[1]
+            low = nl[2] + en[2]
+            out.append(f"| {kind} | {pct(nl[0], nl[1])} | {pct(en[0], en[1])} | "
+                       f"{pct(right, total)} | {pct(low, total)} | "
+                       f"{pct(nl[3] + en[3], total - low)} |")
+        out.append("")
+    options = LanguageOptions()
+    table = refusals(options)
+    cuts = list(next(iter(table.values())))
+    out += ["Refused as another language (sentences written for the benchmark, 10 a language, "
+            "cut to their first words; empty index):", "",
+            "| language | " + " | ".join(cuts) + " |", "|---|" + "---:|" * len(cuts)]
+    for lang, row in table.items():
+        out.append(f"| {lang} | " + " | ".join(f"{r}/{t}" for r, t in row.values()) + " |")
+    refused = flores_refused(lines, options)
+    out += ["", f"FLORES Dutch and English refused as another language (8-word openings and "
+            f"whole sentences, {2 * len(lines['nl']):,} items a language): nl {refused['nl']}, "
+            f"en {refused['en']}."]
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flores", type=Path,
                         default=Path(os.environ.get("TOLK_PARALLEL_DIR") or DEFAULT_FLORES))
+    parser.add_argument("--benchmarks", type=Path, metavar="FILE",
+                        help="also write the report as its own section of FILE (BENCHMARKS.md)")
     args = parser.parse_args(argv)
     if not (args.flores / "nld_Latn.devtest").exists():
         print(f"no FLORES files in {args.flores}; pass --flores DIR", file=sys.stderr)
@@ -203,34 +255,25 @@ def main(argv=None) -> int:
     lines = read_flores(args.flores)
     start = time.perf_counter()
     detect_language("warm up the model")
-    print(f"FLORES devtest: {len(lines['nl'])} aligned sentences per language\n")
-    for title, with_vocab in (("empty index", False),
-                              ("index of the other half of FLORES (506 documents a language)",
-                               True)):
-        results = evaluate(lines, with_vocab)
-        print(f"### Accuracy, {title}\n")
-        print("| item | nl | en | nl+en | low confidence (nl+en) | accuracy when not low |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for kind, cells in results.items():
-            nl, en = cells["nl"], cells["en"]
-            right, total = nl[0] + en[0], nl[1] + en[1]
-            low = nl[2] + en[2]
-            confident = total - low
-            print(f"| {kind} | {pct(nl[0], nl[1])} | {pct(en[0], en[1])} | {pct(right, total)} "
-                  f"| {pct(low, total)} | {pct(nl[3] + en[3], confident)} |")
-        print()
-    options = LanguageOptions()
-    print("### Refused as another language (empty index)\n")
-    table = refusals(options)
-    cuts = list(next(iter(table.values())))
-    print("| language | " + " | ".join(cuts) + " |")
-    print("|---|" + "---:|" * len(cuts))
-    for lang, row in table.items():
-        print(f"| {lang} | " + " | ".join(f"{r}/{t}" for r, t in row.values()) + " |")
-    refused = flores_refused(lines, options)
-    print(f"\nFLORES Dutch/English refused (8-word openings and whole sentences, "
-          f"{2 * len(lines['nl'])} items a language): nl {refused['nl']}, en {refused['en']}")
+    body = report(lines)
+    print("\n".join(body))
     print(f"\n({time.perf_counter() - start:.0f} s)")
+    if args.benchmarks:
+        import platform
+        from datetime import datetime, timezone
+
+        sha = os.popen(f"git -C {ROOT} rev-parse --short HEAD 2>/dev/null").read().strip()
+        section = "\n".join([
+            SECTION_BEGIN, "## Language of short items (`bench/language_accuracy.py`)", "",
+            f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC (git {sha or '?'})",
+            "- Command: `.venv/bin/python bench/language_accuracy.py --benchmarks BENCHMARKS.md`",
+            f"- Machine: {os.cpu_count()} cores, Python {platform.python_version()}", "",
+            *body, SECTION_END]) + "\n"
+        text = args.benchmarks.read_text("utf-8") if args.benchmarks.exists() else "# Benchmarks\n"
+        old = marked_section(text)
+        text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section
+        args.benchmarks.write_text(text, "utf-8")
+        print(f"wrote the language section of {args.benchmarks}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -13,7 +14,10 @@ from index.ingest.language import (Detection, LanguageError, LanguageOptions, de
                                    given_language_warning)
 from index.ingest.language_evidence import Vocabulary, index_vocabulary
 
-from conftest import SEEDS
+from index.storage import IndexReader
+from service import create_app
+
+from conftest import SEEDS, assert_error
 
 DUTCH = [
     "De gemeenteraad van Groningen heeft donderdagavond ingestemd met het plan om het "
@@ -232,5 +236,174 @@ def test_long_text_costs_no_more_than_its_sample():
     assert t_long < 5 * t_short + 0.05
 
 
+@pytest.mark.parametrize("text", [
+    "Ka\u200bbinet val\u00adt",  # zero-width space, soft hyphen
+    "KABINET VALT",
+    "." * 100_000 + " Kabinet valt",  # the sample starts at the first letter
+    "NAVO stuurt troepen naar Oekrai\u0308ne",  # NFD
+])
+def test_odd_text_is_read_as_a_reader_would(text):
+    assert detect_language(text).language == "nl"
+
+
 def test_model_is_loaded_once():
     assert language._get_identifier() is language._get_identifier()
+
+
+# -- through the API and the CLI ------------------------------------------------------------
+
+AUTH = {"Authorization": "Bearer test-key"}
+
+# A wire feed: 40 short headlines written for this test, no language given; names, places
+# and words both languages share (storm, Ajax, Monaco, tanks, protest, brand, haven).
+HEADLINES = [
+    ("Kabinet valt", "nl"), ("Russian troops near Kharkiv.", "en"),
+    ("NATO sends more troops", "en"), ("NAVO stuurt meer troepen", "nl"),
+    ("Storm raast over Zeeland", "nl"), ("Storm hits Cornwall", "en"),
+    ("Ajax wint van PSV", "nl"), ("Ajax beat PSV", "en"),
+    ("Poetin dreigt met kernwapens", "nl"), ("Putin threatens nuclear strike", "en"),
+    ("Grote brand in Rotterdamse haven", "nl"), ("Fire at London docks", "en"),
+    ("Rutte stapt op", "nl"), ("Biden visits Kyiv", "en"),
+    ("Zelensky bezoekt Brussel", "nl"), ("Oil prices soar", "en"),
+    ("Benzineprijs stijgt weer", "nl"), ("Schiphol schrapt vluchten", "nl"),
+    ("Heathrow cancels flights", "en"), ("Boeren protesteren in Den Haag", "nl"),
+    ("Farmers protest in Paris", "en"), ("Verkiezingen in Frankrijk", "nl"),
+    ("Elections in France", "en"), ("Inflatie daalt", "nl"),
+    ("Inflation falls", "en"), ("Koning opent nieuwe brug", "nl"),
+    ("King opens new bridge", "en"), ("Max Verstappen wint in Monaco", "nl"),
+    ("Philips schrapt banen", "nl"), ("Shell posts record profit", "en"),
+    ("Hittegolf houdt aan", "nl"), ("Heatwave continues", "en"),
+    ("Trein ontspoord bij Utrecht", "nl"), ("Train derails near Leeds", "en"),
+    ("Kharkiv onder vuur", "nl"), ("Kharkiv under fire", "en"),
+    ("Feyenoord kampioen", "nl"), ("Champions League final tonight", "en"),
+    ("Oekraïne krijgt tanks", "nl"), ("Ukraine gets tanks", "en"),
+]
+
+
+def post(client, docs):
+    return client.post("/api/documents", json={"documents": docs}, headers=AUTH)
+
+
+def test_a_feed_of_short_headlines_is_accepted_whole_with_the_right_languages(write_client):
+    assert len(HEADLINES) == 40
+    docs = [{"id": f"wire-{i}", "text": text} for i, (text, _) in enumerate(HEADLINES)]
+    response = post(write_client, docs)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["indexed"] == 40
+    got = {doc["id"]: doc["language"] for doc in body["documents"]}
+    wrong = [(text, lang, got[f"wire-{i}"]) for i, (text, lang) in enumerate(HEADLINES)
+             if got[f"wire-{i}"] != lang]
+    assert wrong == []
+    for doc in body["documents"]:
+        assert any(d.startswith("language ") for d in doc["decisions"])
+    stored = write_client.get("/api/documents/wire-0").get_json()
+    assert stored["language"] == "nl" and stored["title"] == "Kabinet valt"
+
+
+def test_cross_lingual_search_finds_short_items(write_client):
+    assert post(write_client, [{"id": "nato-troops", "text": "NATO sends more troops"},
+                               {"id": "kabinet", "text": "Kabinet valt"}]).status_code == 200
+    body = write_client.get("/api/search", query_string={"q": "troepen", "limit": 50}).get_json()
+    hits = {hit["id"]: hit for hit in body["hits"]}
+    assert "nato-troops" in hits and hits["nato-troops"]["language"] == "en"
+
+
+def test_a_long_german_text_is_refused_with_the_language_named(write_client):
+    response = post(write_client, [{"id": "ok", "text": "Kabinet valt"},
+                                   {"id": "de", "text": LONG_FOREIGN[0][0]}])
+    body = assert_error(response, 422, "invalid_document")
+    message = json.dumps(body["errors"]["documents"]["1"])
+    assert "German (de)" in message and "give 'language' explicitly" in message
+    assert write_client.get("/api/documents/ok").status_code == 404  # all or nothing
+
+
+def test_a_given_language_wins_but_a_contradiction_is_a_warning(write_client):
+    response = post(write_client, [
+        {"id": "given-wrong", "text": ENGLISH[0], "language": "nl"},
+        {"id": "given-german", "text": LONG_FOREIGN[0][0], "language": "en"},
+        {"id": "given-right", "text": ENGLISH[0], "language": "en"},
+        {"id": "given-short", "text": "Storm hits Cornwall", "language": "nl"}])
+    assert response.status_code == 200, response.get_json()
+    docs = {doc["id"]: doc for doc in response.get_json()["documents"]}
+    assert docs["given-wrong"]["language"] == "nl"
+    warnings = [d for d in docs["given-wrong"]["decisions"] if d.startswith("warning")]
+    assert len(warnings) == 1 and "English (en)" in warnings[0]
+    assert docs["given-german"]["language"] == "en"
+    assert any("German (de)" in d for d in docs["given-german"]["decisions"])
+    for doc_id in ("given-right", "given-short"):
+        assert not any(d.startswith("warning") for d in docs[doc_id]["decisions"])
+    stored = write_client.get("/api/documents/given-wrong").get_json()
+    assert any(d.startswith("warning") for d in stored["decisions"])
+
+
+def _write_app(index_dir, **config):
+    app = create_app({"INDEX_DIR": str(index_dir), "API_KEY": "test-key", "FREEDICT_DIR": "",
+                      **config})
+    app.config.update(TESTING=True)
+    return app.test_client()
+
+
+def test_default_language_setting_decides_undecidable_text(writable_index):
+    without = post(_write_app(writable_index), [{"id": "w1", "text": "storm"}]).get_json()
+    decision = [d for d in without["documents"][0]["decisions"] if d.startswith("language")]
+    assert "low confidence" in decision[0]
+    for default in ("nl", "en"):
+        client = _write_app(writable_index, DEFAULT_LANGUAGE=default)
+        body = post(client, [{"id": "w1", "text": "storm"},
+                             {"id": "w2", "text": "NATO sends more troops"}]).get_json()
+        first, second = body["documents"]
+        assert first["language"] == default
+        assert any("TOLK_DEFAULT_LANGUAGE" in d for d in first["decisions"])
+        assert second["language"] == "en"  # decided text is not overruled
+        assert not any("TOLK_DEFAULT_LANGUAGE" in d for d in second["decisions"])
+
+
+def test_a_wrong_default_language_stops_the_app_and_the_cli(writable_index, runner, tmp_path):
+    with pytest.raises(ValueError, match="TOLK_DEFAULT_LANGUAGE"):
+        _write_app(writable_index, DEFAULT_LANGUAGE="de")
+    (tmp_path / "a.txt").write_text("Kabinet valt", encoding="utf-8")
+    result = runner(["index", "--quiet", "--index-dir", tmp_path / "idx", tmp_path / "a.txt"],
+                    env={"TOLK_DEFAULT_LANGUAGE": "de"})
+    assert result.exit_code == 2
+    assert "TOLK_DEFAULT_LANGUAGE" in result.stderr and "nl, en" in result.stderr
+
+
+def test_a_one_word_txt_is_indexed_not_skipped(runner, tmp_path):
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    (folder / "putin.txt").write_text("Putin.", encoding="utf-8")
+    (folder / "kabinet.txt").write_text("Kabinet valt", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    result = runner(["index", "--quiet", "--json", "--index-dir", index_dir, folder])
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.output)
+    assert summary["skipped"] == []
+    assert sum(summary["indexed"].values()) == 2
+    reader = IndexReader(index_dir)
+    assert reader.get("kabinet")["language"] == "nl"
+    assert reader.get("putin")["language"] in ("nl", "en")
+
+
+def test_index_language_flag(runner, tmp_path):
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Storm hits Cornwall", encoding="utf-8")
+    (folder / "b.jsonl").write_text(
+        json.dumps({"id": "b", "text": "Kabinet valt", "language": "nl"}) + "\n", "utf-8")
+    index_dir = tmp_path / "index"
+    result = runner(["index", "--quiet", "--language", "nl", "--index-dir", index_dir, folder])
+    assert result.exit_code == 0, result.stderr
+    reader = IndexReader(index_dir)
+    assert reader.get("a")["language"] == "nl"
+    assert "language nl (given)" in reader.get("a")["decisions"]
+    assert reader.get("b")["language"] == "nl"
+    result = runner(["index", "--quiet", "--language", "en", "--index-dir", index_dir, folder])
+    assert result.exit_code == 0
+    reader = IndexReader(index_dir)
+    assert reader.get("a")["language"] == "en"
+    assert reader.get("b")["language"] == "nl"  # a line's own language wins over the flag
+    result = runner(["index", "--quiet", "--language", "auto", "--index-dir", index_dir, folder])
+    assert IndexReader(index_dir).get("a")["language"] == "en"
+    bad = runner(["index", "--language", "de", "--index-dir", index_dir, folder])
+    assert bad.exit_code == 2 and "--language" in bad.stderr

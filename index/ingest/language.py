@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 
 from index.ingest.language_evidence import (Vocabulary, default_freedict_dir, known_share,
@@ -60,11 +61,16 @@ FOREIGN_MIN_WORDS = 8
 FOREIGN_MIN_PROB = 0.9
 FOREIGN_MAX_KNOWN = 0.5
 
+# Word evidence reads at most this many words: 300 words decide any text, and the
+# per-word lookups were half the cost of preparing a long document.
+MAX_WORDS = 300
+
 # Only the start of a long text is read: news is written in one language and
 # the work grows with the number of bytes.
 SAMPLE_CHARS = 10_000
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
+_INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 
 _identifier = None
 _identifier_lock = threading.Lock()
@@ -95,14 +101,13 @@ class Detection:
     evidence: dict[str, float] = field(default_factory=dict)  # source -> log ratio nl/en
     top_language: str = ""  # the full model's first choice among all its languages
     top_probability: float = 0.0
+    guess: str = ""  # the better of nl and en, before TOLK_DEFAULT_LANGUAGE
 
     def describe(self) -> str:
         """One line for the per-document decisions."""
-        guess = "nl" if self.scores.get("nl", 0) >= self.scores.get("en", 0) else "en"
-        best = max(self.scores.values()) if self.scores else 0.0
         if self.by_default:
             return (f"language {self.language} (TOLK_DEFAULT_LANGUAGE; detection undecided: "
-                    f"{guess} {best:.2f})")
+                    f"{self.guess} {self.scores.get(self.guess, 0.0):.2f})")
         if self.low_confidence:
             return (f"language {self.language} (best guess, low confidence {self.confidence:.2f}:"
                     " too little to tell Dutch from English; give 'language' or set "
@@ -136,12 +141,18 @@ def language_name(code: str) -> str:
 
 
 def _sample(text: str) -> str:
-    """At most SAMPLE_CHARS characters of ``text``, cut at a space."""
-    if len(text) <= SAMPLE_CHARS:
-        return text
-    cut = text[:SAMPLE_CHARS]
-    space = cut.rfind(" ")
-    return cut[:space] if space > SAMPLE_CHARS // 2 else cut
+    """At most SAMPLE_CHARS characters of ``text``, cut at a space, in NFC and without
+    invisible format characters (a zero-width space or soft hyphen inside a word, or
+    NFD accents, would otherwise split it into pieces no word list knows). The sample
+    starts at the first letter: 100,000 dots before a headline are not its text."""
+    first = _LETTER_RE.search(text)
+    if first is not None and first.start() > 0:
+        text = text[first.start():]
+    if len(text) > SAMPLE_CHARS:
+        cut = text[:SAMPLE_CHARS]
+        space = cut.rfind(" ")
+        text = cut[:space] if space > SAMPLE_CHARS // 2 else cut
+    return unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", text))
 
 
 def _sigmoid(x: float) -> float:
@@ -210,7 +221,7 @@ def detect_language(text: str, options: LanguageOptions | None = None) -> Detect
         raise LanguageError(f"cannot detect a language: the text has no words. {_ADVICE}")
     options = options or _DEFAULT_OPTIONS
     sample = _sample(text)
-    tokens = words(sample)
+    tokens = words(sample, MAX_WORDS)
     view = _model(sample)
     foreign = _foreign(sample, tokens, view, options)
     if foreign:
@@ -220,7 +231,7 @@ def detect_language(text: str, options: LanguageOptions | None = None) -> Detect
              "prior": _prior(options.vocabulary)}
     total = sum(parts.values())
     p_nl = _sigmoid(total)
-    language = "nl" if total > 0 else "en"
+    language = guess = "nl" if total > 0 else "en"
     confidence = max(p_nl, 1.0 - p_nl)
     low = confidence < LOW_CONFIDENCE
     by_default = low and options.default in LANGUAGES
@@ -232,7 +243,7 @@ def detect_language(text: str, options: LanguageOptions | None = None) -> Detect
         scores={"nl": round(p_nl, 6), "en": round(1.0 - p_nl, 6)},
         low_confidence=low, by_default=by_default,
         evidence={k: round(v, 3) for k, v in parts.items()},
-        top_language=view.top, top_probability=round(view.top_prob, 6))
+        top_language=view.top, top_probability=round(view.top_prob, 6), guess=guess)
 
 
 # A text given as one language gets a warning when it is at least this long and

@@ -17,6 +17,7 @@ read afterwards, so threads share it.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import threading
@@ -58,9 +59,11 @@ _EXTRA_STOPLISTS = {
 }
 
 
-def words(text: str) -> list[str]:
-    """The words of ``text``, lowercased and accent-folded (``Oekraïne`` -> ``oekraine``)."""
-    return [fold(w) for w in _WORD_RE.findall(text)]
+def words(text: str, limit: int | None = None) -> list[str]:
+    """The first ``limit`` words of ``text``, lowercased and accent-folded
+    (``Oekraïne`` -> ``oekraine``)."""
+    found = (m.group() for m in _WORD_RE.finditer(text))
+    return [fold(w) for w in itertools.islice(found, limit)]
 
 
 def stopwords_of(language: str) -> frozenset:
