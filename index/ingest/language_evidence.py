@@ -95,8 +95,10 @@ def _headwords(freedict_dir: str) -> tuple[frozenset, frozenset]:
 
 
 def _plain_words(phrase: str) -> list[str]:
-    """Folded words of a dictionary phrase that start lowercase (no names), 2+ letters."""
-    return [fold(w) for w in _WORD_RE.findall(phrase) if w[:1].islower() and len(w) > 1]
+    """Folded words of a dictionary phrase that start lowercase (no names), 3+ letters
+    (shorter ones are abbreviations both languages use, "dr", "km"; the stopword lists
+    cover the short function words)."""
+    return [fold(w) for w in _WORD_RE.findall(phrase) if w[:1].islower() and len(w) > 2]
 
 
 # Inflections the dictionaries do not list: (suffix, replacement) per language, tried on
