@@ -7,14 +7,15 @@ log-likelihood ratios (Dutch over English) from independent pieces of evidence:
 
 * py3langid's character n-gram model, restricted to nl and en, its ratio
   scaled by 1/sqrt(bytes) as py3langid does to calibrate its probabilities;
-* per word (:mod:`index.ingest.language_evidence`): stopwords, FreeDict
-  headwords (or their stems), and the document frequencies of the word in the
-  Dutch and English documents of the current index, when there is one;
-* a small prior from the index's share of each language.
+* per word (:mod:`index.ingest.language_evidence`): stopwords, the FreeDict
+  word lists (or a simple inflection of a listed word), and the document
+  frequencies of the word in the Dutch and English documents of the current
+  index, once it has 20 documents of each;
+* a small prior from the index's share of each language (same condition).
 
 ``sigmoid(sum)`` is the probability of Dutch; the confidence is that of the
 chosen language. Text too weak to decide (``confidence < LOW_CONFIDENCE``:
-"Putin.", "Ajax") goes to ``default`` (``TOLK_DEFAULT_LANGUAGE``) when one is
+"storm", "Amsterdam") goes to ``default`` (``TOLK_DEFAULT_LANGUAGE``) when one is
 set, and otherwise to the better guess, flagged as low confidence.
 
 A text is refused as another language only when that is reliable: at least
