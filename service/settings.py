@@ -31,7 +31,7 @@ SETTINGS = [
             "cross-links from (empty: skip that lexicon source)."),
     Setting("DEFAULT_LANGUAGE", "TOLK_DEFAULT_LANGUAGE", "",
             "Language (nl or en) for documents too short or ambiguous to tell apart "
-            "(\"Ajax\", \"Putin.\"); empty: the better guess, flagged as low confidence."),
+            "(\"storm\", \"Putin.\"); empty: the better guess, flagged as low confidence."),
     Setting("LOCK_TIMEOUT", "TOLK_LOCK_TIMEOUT", 30.0,
             "Seconds a write waits for another writer before giving up.", float),
     Setting("MAX_QUERY_CHARS", "TOLK_MAX_QUERY_CHARS", 500,

@@ -101,7 +101,7 @@ def test_one_word_gets_a_language_not_an_error(text):
     assert detection.low_confidence == (detection.confidence < language.LOW_CONFIDENCE)
 
 
-@pytest.mark.parametrize("text", ["storm", "Amsterdam"])
+@pytest.mark.parametrize("text", ["storm", "Amsterdam", "Putin.", "Kyiv"])
 def test_a_word_both_languages_use_is_low_confidence(text):
     detection = detect_language(text)
     assert detection.low_confidence and not detection.by_default

@@ -15,7 +15,7 @@ log-likelihood ratios (Dutch over English) from independent pieces of evidence:
 
 ``sigmoid(sum)`` is the probability of Dutch; the confidence is that of the
 chosen language. Text too weak to decide (``confidence < LOW_CONFIDENCE``:
-"storm", "Amsterdam") goes to ``default`` (``TOLK_DEFAULT_LANGUAGE``) when one is
+"storm", "Putin.") goes to ``default`` (``TOLK_DEFAULT_LANGUAGE``) when one is
 set, and otherwise to the better guess, flagged as low confidence.
 
 A text is refused as another language only when that is reliable: at least

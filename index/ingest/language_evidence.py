@@ -81,17 +81,35 @@ def _headwords(freedict_dir: str) -> tuple[frozenset, frozenset]:
     look Dutch). Words written with a capital (names) are left out."""
     from index.crosslink.dictionary import FILES, read_dictd
 
-    found = {"nl": set(), "en": set()}
+    heads = {"nl": set(), "en": set()}
+    translated = {"nl": set(), "en": set()}
     for (src, dst), name in FILES.items():
         index, data = Path(freedict_dir) / f"{name}.index", Path(freedict_dir) / f"{name}.dict.dz"
         if not (index.exists() and data.exists()):
             continue
         for entry in read_dictd(index, data):
-            found[src].update(_plain_words(entry.headword))
+            heads[src].update(_plain_words(entry.headword))
             for sense in entry.senses:
                 for item in sense:
-                    found[dst].update(_plain_words(item))
-    return frozenset(found["nl"]), frozenset(found["en"])
+                    translated[dst].update(_plain_words(item))
+    result = []
+    for lang in ("nl", "en"):
+        known = heads[lang] | stopwords_of(lang)
+        # FreeDict squashes some English phrasal verbs ("put in" -> "putin", "put away"
+        # -> "putaway"): a translated word that is a known word and a particle glued
+        # together is left out.
+        extra = {w for w in translated[lang] - known if lang != "en" or not _glued(w, known)}
+        result.append(frozenset(heads[lang] | extra))
+    return result[0], result[1]
+
+
+_PARTICLES = ("in", "on", "up", "out", "off", "away", "back", "down", "over", "into", "at")
+
+
+def _glued(word: str, known: set) -> bool:
+    """Whether ``word`` is a known word of 3+ letters and an English particle glued."""
+    return any(word.endswith(p) and len(word) - len(p) >= 3 and word[: -len(p)] in known
+               for p in _PARTICLES)
 
 
 def _plain_words(phrase: str) -> list[str]:
