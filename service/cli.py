@@ -95,6 +95,11 @@ def cmd_index(args, settings) -> int:
         "seconds": round(report.seconds, 2),
         "docs_per_second": round(sum(report.added.values()) / report.seconds, 1)
         if report.seconds else None,
+        "language_undecided": [d.id for d in docs
+                               if any("low confidence" in x or "DEFAULT_LANGUAGE;" in x
+                                      for x in d.decisions)],
+        "language_warnings": [{"id": d.id, "warning": x} for d in docs for x in d.decisions
+                              if x.startswith("warning: language")],
     }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -105,6 +110,14 @@ def cmd_index(args, settings) -> int:
         if report.lexicon_pairs:
             pairs = ", ".join(f"{k}: {v}" for k, v in sorted(report.lexicon_pairs.items()))
             print(f"Cross-link lexicon: {pairs}.")
+        undecided = summary["language_undecided"]
+        if undecided:
+            more = ", ..." if len(undecided) > 10 else ""
+            print(f"Language undecided for {len(undecided)} (too little text to tell Dutch from "
+                  f"English; --language or TOLK_DEFAULT_LANGUAGE decides): "
+                  f"{', '.join(undecided[:10])}{more}")
+        for item in summary["language_warnings"]:
+            print(f"  {item['id']}: {item['warning']}")
         if skipped:
             print(f"Skipped {len(skipped)}:")
             for s in skipped:

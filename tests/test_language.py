@@ -380,9 +380,21 @@ def test_a_one_word_txt_is_indexed_not_skipped(runner, tmp_path):
     summary = json.loads(result.output)
     assert summary["skipped"] == []
     assert sum(summary["indexed"].values()) == 2
+    assert summary["language_undecided"] == ["putin"]
+    text = runner(["index", "--quiet", "--index-dir", index_dir, folder])
+    assert "Language undecided for 1" in text.output and "putin" in text.output
     reader = IndexReader(index_dir)
     assert reader.get("kabinet")["language"] == "nl"
     assert reader.get("putin")["language"] in ("nl", "en")
+
+
+def test_index_lists_given_languages_the_text_contradicts(runner, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "en-as-nl", "text": ENGLISH[0], "language": "nl"}) + "\n",
+                    "utf-8")
+    result = runner(["index", "--quiet", "--json", "--index-dir", tmp_path / "index", feed])
+    warnings = json.loads(result.output)["language_warnings"]
+    assert [w["id"] for w in warnings] == ["en-as-nl"] and "English (en)" in warnings[0]["warning"]
 
 
 def test_index_language_flag(runner, tmp_path):
