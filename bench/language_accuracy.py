@@ -155,6 +155,33 @@ def evaluate(lines: dict[str, list[str]], with_vocabulary: bool, default: str | 
     return results
 
 
+def baselines(lines: dict[str, list[str]]) -> dict[str, dict[str, tuple[int, int]]]:
+    """``{kind: {baseline: (right, total)}}`` for the model alone, the two ways.
+
+    "all languages": py3langid over all its languages, right when the item's language
+    is first with probability >= 0.5 (the rule before issue 12, without its
+    function-word rescue). "nl/en model": the sign of the model's nl/en ratio only.
+    """
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from index.ingest import language
+
+    full = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    out = {}
+    for kind, make in KINDS.items():
+        old = restricted = total = 0
+        for lang in ("nl", "en"):
+            for line in lines[lang]:
+                item = make(line)
+                top, prob = full.rank(item)[0]
+                old += top == lang and prob >= 0.5
+                llr = language._model(language._sample(item)).nl_en_llr
+                restricted += (llr > 0) == (lang == "nl")
+                total += 1
+        out[kind] = {"all languages": (old, total), "nl/en model": (restricted, total)}
+    return out
+
+
 def refusals(options: LanguageOptions):
     """``{lang: {cut: (refused, total)}}`` for the foreign sentences, and the messages."""
     cuts = {"3 words": 3, "5 words": 5, "8 words": 8, "whole": None}
@@ -216,6 +243,8 @@ def report(lines: dict[str, list[str]]) -> list[str]:
                               ("index of the other half of FLORES (506 documents a language)",
                                True)):
         results = evaluate(lines, with_vocab)
+        if not with_vocab:
+            tolk_empty = results
         out += [f"Accuracy, {title}:", "",
                 "| item | nl | en | nl+en | low confidence (nl+en) | accuracy when not low |",
                 "|---|---:|---:|---:|---:|---:|"]
@@ -227,6 +256,19 @@ def report(lines: dict[str, list[str]]) -> list[str]:
                        f"{pct(right, total)} | {pct(low, total)} | "
                        f"{pct(nl[3] + en[3], total - low)} |")
         out.append("")
+    base = baselines(lines)
+    out += ["The model alone, for comparison (nl+en, empty index): py3langid over all its "
+            "languages as before (right when the item's language is first with probability "
+            ">= 0.5), and its nl/en ratio alone (no word evidence):", "",
+            "| item | all languages (before) | nl/en model alone | Tolk, empty index |",
+            "|---|---:|---:|---:|"]
+    for kind, row in base.items():
+        mine = tolk_empty[kind]
+        right = mine["nl"][0] + mine["en"][0]
+        total = mine["nl"][1] + mine["en"][1]
+        out.append(f"| {kind} | {pct(*row['all languages'])} | {pct(*row['nl/en model'])} | "
+                   f"{pct(right, total)} |")
+    out.append("")
     options = LanguageOptions()
     table = refusals(options)
     cuts = list(next(iter(table.values())))
