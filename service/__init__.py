@@ -13,7 +13,7 @@ from .cors import register_cors
 from .errors import register_error_handlers
 from .headers import register_security_headers
 from .lexicon import load_lexicon
-from .languages import default_language
+from .languages import prepare_language_detection
 from .settings import load_settings
 
 
@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Application factory; ``config`` overrides settings read from the environment."""
     app = Flask(__name__)
     settings = load_settings(config)
-    default_language(settings)  # a wrong TOLK_DEFAULT_LANGUAGE stops the start, with a message
+    prepare_language_detection(settings)  # a wrong TOLK_DEFAULT_LANGUAGE stops the start
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
     app.json.ensure_ascii = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.ingest.language import LANGUAGES, LanguageOptions
+from index.ingest.language import LANGUAGES, LanguageOptions, warm_up
 from index.ingest.language_evidence import default_freedict_dir, index_vocabulary
 
 
@@ -36,3 +36,12 @@ def language_options(settings: dict, reader=None) -> LanguageOptions:
         default=default_language(settings),
         freedict_dir=freedict,
     )
+
+
+def prepare_language_detection(settings: dict) -> None:
+    """Check ``TOLK_DEFAULT_LANGUAGE`` and load the model and word lists, once per process.
+
+    Called by ``create_app``: a gunicorn worker then answers its first write as fast as
+    its next one (loading them inside the first POST took 1.5 s or more).
+    """
+    warm_up(language_options(settings))

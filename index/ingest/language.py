@@ -41,7 +41,7 @@ from index.ingest.language_evidence import (Vocabulary, default_freedict_dir, kn
                                             word_evidence, words)
 
 __all__ = ["Detection", "LanguageError", "LanguageOptions", "LANGUAGES", "detect_language",
-           "given_language_warning", "language_name"]
+           "given_language_warning", "language_name", "warm_up"]
 
 LANGUAGES = ("nl", "en")
 
@@ -272,6 +272,11 @@ def given_language_warning(text: str, given: str, options: LanguageOptions | Non
         return (f"warning: language {given} was given, but the text looks like "
                 f"{language_name(detection.language)} (confidence {detection.confidence:.3f})")
     return None
+
+
+def warm_up(options: LanguageOptions | None = None) -> None:
+    """Load the model and the word lists now (about 1.5 s), not in the first request."""
+    detect_language("warm up", options)
 
 
 _DEFAULT_OPTIONS = LanguageOptions()
