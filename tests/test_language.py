@@ -187,6 +187,9 @@ def test_evidence_is_reported_per_source():
     assert set(detection.evidence) == {"model", "stopwords", "dictionary", "index", "prior"}
     assert detection.evidence["stopwords"] > 0  # "meer" is a Dutch stopword only
     assert detection.evidence["index"] == 0.0  # no index vocabulary given
+    line = detection.explain()
+    assert "stopwords +2.50" in line and "index" not in line  # zero sources left out
+    assert sum(detection.evidence.values()) > 0 and detection.language == "nl"
 
 
 def test_index_vocabulary_cancels_shared_names_and_counts_one_sided_words():
@@ -297,6 +300,8 @@ def test_a_feed_of_short_headlines_is_accepted_whole_with_the_right_languages(wr
     assert wrong == []
     for doc in body["documents"]:
         assert any(d.startswith("language ") for d in doc["decisions"])
+        assert any(d.startswith("language evidence (log ratio Dutch/English): ")
+                   for d in doc["decisions"])
     stored = write_client.get("/api/documents/wire-0").get_json()
     assert stored["language"] == "nl" and stored["title"] == "Kabinet valt"
 

@@ -221,7 +221,7 @@ def prepare(raw: RawDocument, languages: LanguageOptions | None = None) -> Docum
         except LanguageError as exc:
             raise DocumentError(str(exc), {"language": [str(exc)]}, doc_id=raw.id) from exc
         language, confidence = detection.language, detection.confidence
-        decisions.append(detection.describe())
+        decisions += [detection.describe(), detection.explain()]
     title = raw.title or cleaned.title
     if raw.title:
         decisions.append("title given")

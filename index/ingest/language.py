@@ -115,6 +115,12 @@ class Detection:
                     "TOLK_DEFAULT_LANGUAGE)")
         return f"language {self.language} (detected, confidence {self.confidence:.2f})"
 
+    def explain(self) -> str:
+        """The evidence behind it, for the decisions: log ratios, Dutch positive."""
+        parts = ", ".join(f"{name} {value:+.2f}" for name, value in self.evidence.items()
+                          if value)
+        return f"language evidence (log ratio Dutch/English): {parts or 'none'}"
+
 
 def _get_identifier():
     """The py3langid identifier with raw log-probability scores, loaded once."""
