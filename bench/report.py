@@ -397,11 +397,14 @@ def render(results: dict) -> str:
 
 
 def render_keeping_eval(results: dict, dest: Path) -> str:
-    """``render(results)`` plus the `tolk eval` section already in ``dest``, if any."""
+    """``render(results)`` plus the sections other commands wrote into ``dest`` (`tolk eval`,
+    `bench/language_accuracy.py`), if any."""
     from index.evaluation import marked_section
+    from language_accuracy import marked_section as language_section
 
-    kept = marked_section(dest.read_text("utf-8")) if dest.exists() else ""
-    return render(results) + ("\n" + kept if kept else "")
+    text = dest.read_text("utf-8") if dest.exists() else ""
+    kept = [section for section in (marked_section(text), language_section(text)) if section]
+    return render(results) + "".join("\n" + section for section in kept)
 
 
 def main(argv) -> int:

@@ -14,6 +14,7 @@ from .cors import register_cors
 from .errors import ApiError, register_error_handlers
 from .headers import register_security_headers
 from .lexicon import load_lexicon
+from .languages import prepare_language_detection
 from .logs import configure as configure_logging, register_request_ids
 from .settings import load_settings
 
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     """
     app = Flask(__name__)
     settings = load_settings(config)
+    prepare_language_detection(settings)  # a wrong TOLK_DEFAULT_LANGUAGE stops the start
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
     app.json.ensure_ascii = False

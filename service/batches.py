@@ -70,8 +70,9 @@ def _flat(messages) -> dict:
 class ItemChecker:
     """Turns raw items into prepared documents or errors; remembers ids seen."""
 
-    def __init__(self):
+    def __init__(self, languages=None):
         self.schema = DocumentInSchema()
+        self.languages = languages  # LanguageOptions for prepare (default language, vocabulary)
         self.first: dict[str, int] = {}
 
     def refuse(self, item: Item, failure: int, errors: dict) -> Item:
@@ -101,7 +102,7 @@ class ItemChecker:
                 f"{raw.id!r} is also {where} {self.first[raw.id]}; send each id once"]})
         self.first[raw.id] = line if line is not None else index
         try:
-            item.document = prepare(raw)
+            item.document = prepare(raw, self.languages)
         except DocumentError as exc:
             return self.refuse(item, UNINDEXABLE, item_errors(exc))
         return item
@@ -150,9 +151,9 @@ def parse_line(line: bytes, number: int):
         return None, f"not valid JSON: {exc}"
 
 
-def ndjson_items(stream: IO[bytes], most: int) -> list[Item]:
+def ndjson_items(stream: IO[bytes], most: int, languages=None) -> list[Item]:
     """Check every line of an NDJSON body; 413 beyond ``most`` documents, 400 for none."""
-    checker = ItemChecker()
+    checker = ItemChecker(languages)
     items: list[Item] = []
     for number, line in ndjson_lines(stream):
         if len(items) >= most:
@@ -173,8 +174,8 @@ def ndjson_items(stream: IO[bytes], most: int) -> list[Item]:
     return items
 
 
-def json_items(records: list) -> list[Item]:
-    checker = ItemChecker()
+def json_items(records: list, languages=None) -> list[Item]:
+    checker = ItemChecker(languages)
     return [checker.check(record, i) for i, record in enumerate(records)]
 
 

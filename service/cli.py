@@ -18,6 +18,7 @@ from index.storage import (IndexReader, StoreError, current_generation, rebuild,
                            update)
 from index.search import SearchRequest, search
 
+from .languages import language_options
 from .logs import configure as configure_logging, event
 from .settings import SettingError, effective, load_settings
 from .lexicon import lexicon_builder, load_lexicon
@@ -34,8 +35,12 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def prepare_documents(paths, progress: bool = True):
-    """Read and clean documents; returns (documents, skipped)."""
+def prepare_documents(paths, progress: bool = True, languages=None, language: str = "auto"):
+    """Read and clean documents; returns (documents, skipped).
+
+    ``language`` "nl" or "en" is the language of every document that does not
+    give its own (a .jsonl line's ``language`` wins); "auto" detects it.
+    """
     docs, skipped = [], []
     items = read_paths(paths)
     bar = None
@@ -47,8 +52,10 @@ def prepare_documents(paths, progress: bool = True):
             if isinstance(item, Skipped):
                 skipped.append(item)
                 continue
+            if language in ("nl", "en") and not item.language:
+                item.language = language
             try:
-                docs.append(prepare(item))
+                docs.append(prepare(item, languages))
             except DocumentError as exc:
                 skipped.append(Skipped(item.origin, exc.message, item.id))
             if bar is not None:
@@ -84,7 +91,12 @@ def cmd_index(args, settings) -> int:
     for path in args.paths:
         if not Path(path).exists():
             return _fail(f"{path}: no such file or folder; give .txt/.jsonl files or folders")
-    docs, skipped = prepare_documents(args.paths, progress=not args.quiet)
+    try:
+        languages = language_options(settings, IndexReader(args.index_dir))
+    except ValueError as exc:
+        return _fail(str(exc))
+    docs, skipped = prepare_documents(args.paths, progress=not args.quiet, languages=languages,
+                                      language=args.language)
     if not docs and not skipped:
         return _fail("no .txt or .jsonl files found in " + ", ".join(args.paths))
     builder = lexicon_builder({**settings, "INDEX_DIR": args.index_dir})
@@ -120,16 +132,16 @@ def cmd_index(args, settings) -> int:
         mode = "rebuild, drop missing" if args.drop_missing else "rebuild"
     event(log, "indexing done", command="index", index_dir=str(args.index_dir),
           indexed=dict(report.added), skipped=len(skipped), seconds=round(report.seconds, 2))
-    _print_summary(args, report, mode, skipped, from_paths=len(docs))
+    _print_summary(args, report, mode, skipped, docs=docs)
     return 0 if docs or not skipped else 1
 
 
-def _print_summary(args, report, mode: str, skipped=(), from_paths: int = 0) -> None:
+def _print_summary(args, report, mode: str, skipped=(), docs=()) -> None:
     summary = {
         "index_dir": str(args.index_dir),
         "mode": mode,
         "indexed": dict(report.added),
-        "from_paths": from_paths,
+        "from_paths": len(docs),
         "carried_over": report.carried_over,
         "dropped": report.dropped,
         "kept_as_stored": [{"id": i, "reason": r} for i, r in report.kept_as_stored],
@@ -138,6 +150,11 @@ def _print_summary(args, report, mode: str, skipped=(), from_paths: int = 0) -> 
         "seconds": round(report.seconds, 2),
         "docs_per_second": round(sum(report.added.values()) / report.seconds, 1)
         if report.seconds else None,
+        "language_undecided": [d.id for d in docs
+                               if any("low confidence" in x or "DEFAULT_LANGUAGE;" in x
+                                      for x in d.decisions)],
+        "language_warnings": [{"id": d.id, "warning": x} for d in docs for x in d.decisions
+                              if x.startswith("warning: language")],
     }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -148,7 +165,7 @@ def _print_summary(args, report, mode: str, skipped=(), from_paths: int = 0) -> 
     if mode == "reindex":
         print(f"Prepared and indexed again: {report.carried_over} stored documents.")
     elif mode.startswith("rebuild"):
-        print(f"From the given files: {from_paths}; carried over from the index: "
+        print(f"From the given files: {len(docs)}; carried over from the index: "
               f"{report.carried_over}.")
         if report.dropped is None:
             print("Dropped: the documents not in PATHS (the old index could not be read to "
@@ -162,6 +179,14 @@ def _print_summary(args, report, mode: str, skipped=(), from_paths: int = 0) -> 
     if report.lexicon_pairs:
         pairs = ", ".join(f"{k}: {v}" for k, v in sorted(report.lexicon_pairs.items()))
         print(f"Cross-link lexicon: {pairs}.")
+    undecided = summary.get("language_undecided")
+    if undecided:
+        more = ", ..." if len(undecided) > 10 else ""
+        print(f"Language undecided for {len(undecided)} (too little text to tell Dutch from "
+              f"English; --language or TOLK_DEFAULT_LANGUAGE decides): "
+              f"{', '.join(undecided[:10])}{more}")
+    for item in summary.get("language_warnings", []):
+        print(f"  {item['id']}: {item['warning']}")
     if skipped:
         print(f"Skipped {len(skipped)}:")
         for s in skipped:
@@ -458,6 +483,9 @@ def build_parser(settings) -> argparse.ArgumentParser:
                    help="seconds to wait for another writer (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--language", choices=["nl", "en", "auto"], default="auto",
+                   help="language of documents that do not give one (default auto: detect; "
+                        "undecidable text goes to TOLK_DEFAULT_LANGUAGE if set)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("reindex", parents=[common],

@@ -30,6 +30,7 @@ from .api import reader
 from .auth import require_write_key
 from .batches import NDJSON_TYPES, Item, item_errors, json_items, ndjson_items, refusals
 from .errors import ApiError
+from .languages import language_options
 from .lexicon import lexicon_builder
 from .openapi import operation
 from .requestbody import json_body
@@ -54,9 +55,10 @@ def checked_id(doc_id: str) -> str:
 def prepare_all(raws: list[RawDocument]) -> list[Document]:
     """Clean and detect every document; one failure fails the batch (422, per item)."""
     docs, errors = [], {}
+    languages = language_options(current_app.config, reader())
     for i, raw in enumerate(raws):
         try:
-            docs.append(prepare(raw))
+            docs.append(prepare(raw, languages))
         except DocumentError as exc:
             errors[i] = item_errors(exc)
     if errors:
@@ -155,7 +157,8 @@ def post_documents():
                        "send the documents as JSON ('Content-Type: application/json') or as "
                        "NDJSON, one document a line ('Content-Type: application/x-ndjson')")
     if ndjson:
-        items = ndjson_items(request.stream, current_app.config["MAX_BATCH_DOCS"])
+        items = ndjson_items(request.stream, current_app.config["MAX_BATCH_DOCS"],
+                             language_options(current_app.config, reader()))
     else:
         body = json_body()
         if not skip:  # all or nothing, exactly as before on_error existed
@@ -169,7 +172,7 @@ def post_documents():
         if not isinstance(records, list) or not records or set(body) != {"documents"}:
             DocumentBatchSchema().load(body)  # raises the usual 400 for the envelope
             raise ApiError(400, "invalid_request", BATCH_SHAPE, {"_schema": [BATCH_SHAPE]})
-        items = json_items(records)
+        items = json_items(records, language_options(current_app.config, reader()))
     refused = [item for item in items if item.failure]
     if refused and (not skip or len(refused) == len(items)):
         invalid = [item for item in refused if item.failure == 400]
@@ -335,7 +338,7 @@ def put_document(doc_id):
                        {"id": ["must equal the id in the URL"]})
     raw = DocumentReplaceSchema().load({**body, "id": doc_id})
     try:
-        doc = prepare(raw)
+        doc = prepare(raw, language_options(current_app.config, reader()))
     except DocumentError as exc:
         raise ApiError(422, "invalid_document", f"{doc_id}: {exc.message}; nothing was stored",
                        exc.errors) from None
@@ -417,7 +420,7 @@ def _patched(doc_id: str, patch: dict, unless: RawDocument | None = None):
     if unless is not None and raw == unless:
         return raw, None
     try:
-        return raw, merge_patch(stored, patch)
+        return raw, merge_patch(stored, patch, language_options(current_app.config, reader()))
     except DocumentError as exc:
         raise ApiError(422, "invalid_document", f"{doc_id}: {exc.message}; nothing was changed",
                        exc.errors) from None

@@ -110,6 +110,9 @@ SETTINGS = [
     Setting("PARALLEL_DIR", "TOLK_PARALLEL_DIR", "",
             "Folder with aligned nld_Latn.devtest / eng_Latn.devtest files to learn "
             "cross-links from (empty: skip that lexicon source)."),
+    Setting("DEFAULT_LANGUAGE", "TOLK_DEFAULT_LANGUAGE", "",
+            "Language (nl or en) for documents too short or ambiguous to tell apart "
+            "(\"storm\", \"Putin.\"); empty: the better guess, flagged as low confidence."),
     Setting("LOCK_TIMEOUT", "TOLK_LOCK_TIMEOUT", 30.0,
             "Seconds a write waits for another writer before giving up.", float,
             min=0, max=3600),

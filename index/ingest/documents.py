@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from index.ingest.cleaning import clean_text
-from index.ingest.language import LanguageError, detect_language
+from index.ingest.language import (LanguageError, LanguageOptions, detect_language,
+                                   given_language_warning)
 
 # `(?!\n)` because Python's `$` also matches before a final newline ("abc\n" is no id);
 # the patterns stay valid ECMAScript, as the OpenAPI document publishes them.
@@ -198,12 +199,15 @@ def _read_file(path: Path) -> Iterator[RawDocument | Skipped]:
             yield Skipped(origin, f"{exc.message} ({details})", doc_id=exc.doc_id)
 
 
-def prepare(raw: RawDocument) -> Document:
+def prepare(raw: RawDocument, languages: LanguageOptions | None = None) -> Document:
     """Clean a raw document and decide its language, title and date.
 
-    Values the user gave (title, language, date) win over what is detected.
-    Raises DocumentError when the text is empty after cleaning or is in
-    neither Dutch nor English.
+    Values the user gave (title, language, date) win over what is detected; a
+    given language that a long text clearly contradicts adds a warning to the
+    decisions. ``languages`` carries the index vocabulary and the default
+    language for undecidable text (``TOLK_DEFAULT_LANGUAGE``).
+    Raises DocumentError when the text is empty after cleaning, has no words,
+    or is reliably in neither Dutch nor English.
     """
     cleaned = clean_text(raw.text)
     decisions = [f"dropped {d.reason}: {d.text[:60]!r}" for d in cleaned.dropped]
@@ -213,13 +217,16 @@ def prepare(raw: RawDocument) -> Document:
     if raw.language:
         language, confidence = raw.language, 1.0
         decisions.append(LANGUAGE_GIVEN.format(language))
+        warning = given_language_warning(cleaned.text, language, languages)
+        if warning:
+            decisions.append(warning)
     else:
         try:
-            detection = detect_language(cleaned.text)
+            detection = detect_language(cleaned.text, languages)
         except LanguageError as exc:
             raise DocumentError(str(exc), {"language": [str(exc)]}, doc_id=raw.id) from exc
         language, confidence = detection.language, detection.confidence
-        decisions.append(f"language {language} (detected, confidence {confidence:.2f})")
+        decisions += [detection.describe(), detection.explain()]
     title = raw.title or cleaned.title
     if raw.title:
         decisions.append(TITLE_GIVEN)

@@ -61,17 +61,18 @@ def _replace_decision(decisions: list[str], prefix: str, new: str | None) -> lis
     return out
 
 
-def merge_patch(stored: dict, patch: dict) -> Patched:
+def merge_patch(stored: dict, patch: dict, languages=None) -> Patched:
     """The document ``stored`` (its stored fields) with ``patch`` merged in.
 
     ``patch`` holds validated values for some of :data:`PATCHABLE`; ``None``
-    removes an optional value. Raises DocumentError like ``prepare``.
+    removes an optional value. Raises DocumentError like ``prepare``; ``languages``:
+    the ``LanguageOptions`` a new text is detected with.
     """
     raw = stored_raw(stored)
     for name, value in patch.items():
         setattr(raw, name, value)
     if "text" in patch and patch["text"] != stored.get("original"):
-        return Patched(prepare(raw), ["cleaning", "language"])
+        return Patched(prepare(raw, languages), ["cleaning", "language"])
 
     given = given_values(stored)
     decisions = list(stored.get("decisions") or [])

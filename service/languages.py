@@ -1,0 +1,47 @@
+"""Language options for ``prepare()``, from the settings and the current index.
+
+The API and ``tolk index`` both detect languages with the same evidence: the
+vocabulary of the index they write to (re-read only when the index has
+doubled, see ``index.ingest.language_evidence.index_vocabulary``) and
+``TOLK_DEFAULT_LANGUAGE`` for text too short to decide. One function builds
+those options so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.ingest.language import LANGUAGES, LanguageOptions, warm_up
+from index.ingest.language_evidence import default_freedict_dir, index_vocabulary
+
+
+def default_language(settings: dict) -> str | None:
+    """``TOLK_DEFAULT_LANGUAGE`` as "nl", "en" or None; ValueError for anything else."""
+    value = (settings.get("DEFAULT_LANGUAGE") or "").strip().lower()
+    if not value:
+        return None
+    if value not in LANGUAGES:
+        raise ValueError(f"TOLK_DEFAULT_LANGUAGE is {value!r}; set it to nl, en or leave it empty")
+    return value
+
+
+def language_options(settings: dict, reader=None) -> LanguageOptions:
+    """Options for detection: the index's vocabulary (if ``reader`` has one), the default."""
+    # The dictionaries' headwords are evidence even when FREEDICT_DIR is emptied to keep
+    # them out of the lexicon (as the write tests do): fall back to Debian's folder.
+    freedict = settings.get("FREEDICT_DIR")
+    freedict = str(freedict) if freedict and Path(freedict).exists() else default_freedict_dir()
+    return LanguageOptions(
+        vocabulary=index_vocabulary(reader) if reader is not None else None,
+        default=default_language(settings),
+        freedict_dir=freedict,
+    )
+
+
+def prepare_language_detection(settings: dict) -> None:
+    """Check ``TOLK_DEFAULT_LANGUAGE`` and load the model and word lists, once per process.
+
+    Called by ``create_app``: a gunicorn worker then answers its first write as fast as
+    its next one (loading them inside the first POST took 1.5 s or more).
+    """
+    warm_up(language_options(settings))
