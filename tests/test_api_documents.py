@@ -208,7 +208,8 @@ def test_patch_null_removes_and_falls_back_to_what_was_extracted(write_client):
                                       "language": None}).get_json()
     assert body["title"] == "Fietsbrug in Zwolle"  # the headline, as if never given
     assert body["url"] is None and body["source"] is None
-    assert body["language"] == "nl" and body["language_confidence"] < 1.0
+    assert body["language"] == "nl"
+    assert any(d.startswith("language nl (detected") for d in body["decisions"])
     assert sorted(body["reanalyzed"]) == ["cleaning", "language"]
     assert not any(d in body["decisions"] for d in ("title given", "language nl (given)"))
     stored = write_client.get("/api/documents/p2").get_json()

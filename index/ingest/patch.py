@@ -113,13 +113,15 @@ def merge_patch(stored: dict, patch: dict, languages=None) -> Patched:
             decision = f"language {doc.language} (given)"
         else:
             try:
-                detection = detect_language(doc.text)
+                detection = detect_language(doc.text, languages)
             except LanguageError as exc:
                 raise DocumentError(str(exc), {"language": [str(exc)]}, doc_id=doc.id) from exc
             doc.language = detection.language
             doc.language_confidence = round(detection.confidence, 4)
-            decision = (f"language {doc.language} (detected, confidence "
-                        f"{detection.confidence:.2f})")
+            decision = detection.describe()
             reanalyzed.append("language")
+        # (also drops the old "language evidence" line: it starts with "language ")
         doc.decisions = _replace_decision(doc.decisions, "language ", decision)
+        if not patch["language"]:
+            doc.decisions.append(detection.explain())
     return Patched(doc, reanalyzed)
