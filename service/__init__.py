@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from index import fields as declared_fields
 from index.storage import postingcache
 
 from index.search import resultcache
@@ -24,6 +25,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+
+    fields = declared_fields.load_fields(settings["FIELDS"], settings["FIELDS_FILE"])
+    declared_fields.configure(fields)  # FieldsError (a bad declaration) stops the start
+    app.extensions["tolk_fields"] = fields
 
     reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)

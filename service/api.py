@@ -41,15 +41,17 @@ def run_search(args: dict) -> dict:
     if not params["q"].strip():
         raise ApiError(400, "invalid_request", "the query is empty",
                        {"q": ["give a non-empty query"]})
-    return search(reader(), SearchRequest(**params))
+    return search(reader(), SearchRequest(**params), fields=current_app.extensions["tolk_fields"])
 
 
 @bp.get("/search")
 @operation(
     tag="search", summary="Search Dutch and English documents",
     description="Ranked hits from both languages with highlighted snippets, cross-links, "
-                "facets by language and month, and a \"did you mean\" suggestion when there "
-                "are few hits.",
+                "facets (by language and month, or the fields named in `facets`), and a "
+                "\"did you mean\" suggestion when there are few hits. `filter` restricts the "
+                "hits on declared fields (`source:NOS AND tags:oorlog`); `sort` orders by a "
+                "date or number field.",
     query=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 503))
 def search_endpoint():
     result = run_search(request.args.to_dict())

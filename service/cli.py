@@ -10,7 +10,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from index.fields import FieldsError, configure, load_fields
 from index.ingest.documents import DocumentError, Skipped, prepare, read_paths
+from index.search.filters import FilterError
 from index.search.query import QuerySyntaxError
 from index.storage import IndexReader, StoreError, rebuild, update
 from index.search import SearchRequest, search
@@ -103,20 +105,31 @@ def cmd_index(args, settings) -> int:
 def cmd_search(args, settings) -> int:
     reader = IndexReader(args.index_dir)
     reader.set_lexicon_loader(load_lexicon)
+    facets = tuple(n.strip() for n in args.facets.split(",") if n.strip()) \
+        if args.facets else None
     request = SearchRequest(q=args.query, lang=args.lang, limit=args.limit,
-                            crosslingual=not args.monolingual)
+                            crosslingual=not args.monolingual, filter=args.filter or None,
+                            facets=facets, facet_size=args.facet_size, sort=args.sort)
     try:
         result = search(reader, request)
     except QuerySyntaxError as exc:
         return _fail(f"query syntax: {exc}")
+    except FilterError as exc:
+        return _fail(f"--{'filter' if exc.param == 'filter' else exc.param}: {exc.message}")
     except StoreError as exc:
         return _fail(str(exc))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    facets = ", ".join(f"{k}: {v}" for k, v in result["facets"]["language"].items())
+    languages = ", ".join(f"{k}: {v}" for k, v in
+                          result["facets"].get("language", {}).items())
     print(f"{result['total']} hits for {args.query!r} (query language "
-          f"{result['query_language']}; {facets}) in {result['took_ms']} ms")
+          f"{result['query_language']}{'; ' + languages if languages else ''}) in "
+          f"{result['took_ms']} ms")
+    for name, counts in result["facets"].items():
+        if args.facets and name != "language":
+            values = ", ".join(f"{value} ({n})" for value, n in counts.items()) or "none"
+            print(f"  {name}: {values}")
     for rank, hit in enumerate(result["hits"], 1):
         links = ", ".join(f"{c['query']} <- {c['matched']} ({c['source']})"
                           for c in hit["crosslinks"])
@@ -264,6 +277,11 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["nl", "en", "any"], default="any")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--monolingual", action="store_true", help="no cross-language links")
+    p.add_argument("--filter", help='on declared fields, e.g. \'source:NOS AND tags:oorlog\'')
+    p.add_argument("--facets", help="facets to count, e.g. language,source,tags")
+    p.add_argument("--facet-size", type=int, default=10, help="values per facet (default 10)")
+    p.add_argument("--sort", default="relevance",
+                   help="relevance (default) or a date/number field: date, date:asc, ...")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
@@ -303,6 +321,10 @@ def main(argv=None) -> int:
     settings = load_settings()
     parser = build_parser(settings)
     args = parser.parse_args(argv)
+    try:
+        configure(load_fields(settings["FIELDS"], settings["FIELDS_FILE"]))
+    except FieldsError as exc:
+        return _fail(f"{exc} (fix TOLK_FIELDS / TOLK_FIELDS_FILE)")
     return args.func(args, settings)
 
 

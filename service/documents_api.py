@@ -17,6 +17,7 @@ from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from index.fields import stored_values
 from index.ingest.documents import Document, DocumentError, RawDocument, prepare, validate_id
 from index.storage import delete, update
 
@@ -178,6 +179,7 @@ def get_document(doc_id):
         "text": fields.get("body", ""),
         "original": fields.get("original", ""),
         "decisions": fields.get("decisions") or [],
+        "fields": stored_values(fields),
     }))
 
 

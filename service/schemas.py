@@ -6,10 +6,12 @@ Request schemas validate (``load``); response schemas shape what is sent
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, \
-    validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, post_dump, post_load, \
+    validate, validates_schema
 
+from index.fields import DATE_HELP as TIMESTAMP_HELP
 from index.ingest.documents import DATE_RE, ID_RE, MAX_TEXT_CHARS, DocumentError, raw_from_mapping
+from index.search.filters import MAX_FILTER_CHARS
 from index.storage import date_bounds
 
 LANGUAGES = ["nl", "en"]
@@ -26,6 +28,15 @@ def _date_field(description: str) -> fields.String:
 
 
 # -- search -------------------------------------------------------------------
+
+SORT_RE = r"^[a-z][a-z0-9_]{0,39}(:(asc|desc))?$(?!\n)"
+FACETS_RE = r"^ *[a-z][a-z0-9_]{0,39}( *, *[a-z][a-z0-9_]{0,39}){0,19} *,? *$(?!\n)"
+FILTER_HELP = ("only documents matching this filter on declared fields: field:value, "
+               "field:\"quoted value\", field:(a OR b), ranges for number and date fields "
+               "(priority:>=3, date:[2022-02-01 TO 2022-02-28], * for an open end), AND, OR, "
+               "NOT, parentheses. Keyword values ignore case and accents. Built-in fields: "
+               "id, language, date, month, source; declared by default: tags, section, "
+               "author; more with TOLK_FIELDS.")
 
 
 class SearchArgsSchema(Schema):
@@ -53,9 +64,26 @@ class SearchArgsSchema(Schema):
                             "undated documents are left out)")
     date_to = _date_field("only documents dated on or before this day/month (inclusive)")
     sort = fields.String(load_default="relevance",
-                         validate=validate.OneOf(["relevance", "date"]),
-                         metadata={"description": "relevance (best first) or date (newest "
-                                                  "first)"})
+                         validate=validate.Regexp(SORT_RE, error="use relevance or FIELD, "
+                                                  "FIELD:asc, FIELD:desc (a date or number "
+                                                  "field, e.g. date:asc)"),
+                         metadata={"description": "relevance (best first), or a date or number "
+                                                  "field, newest/largest first, with :asc for "
+                                                  "oldest/smallest first: date, date:asc, "
+                                                  "priority:desc. Documents without a value "
+                                                  "come last.", "example": "date:asc"})
+    filter = fields.String(validate=validate.Length(min=1, max=MAX_FILTER_CHARS),
+                           metadata={"description": FILTER_HELP,
+                                     "example": "source:NOS AND tags:oorlog"})
+    facets = fields.String(validate=validate.Regexp(FACETS_RE, error="a comma-separated list "
+                                                    "of field names, e.g. language,source,tags"),
+                           metadata={"description": "facets to count, comma-separated: "
+                                                    "language, month, source and keyword(s) "
+                                                    "fields (default: language,month)",
+                                     "example": "language,source,tags"})
+    facet_size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100),
+                                metadata={"description": "values per keyword facet, most "
+                                                         "frequent first"})
     typo = fields.Boolean(load_default=True,
                           metadata={"description": "also match words one or two typos away "
                                                    "from an unknown query word"})
@@ -65,6 +93,12 @@ class SearchArgsSchema(Schema):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and date_bounds(start)[0] > date_bounds(end)[1]:
             raise ValidationError(f"date_from {start} is after date_to {end}", "date_from")
+
+    @post_load
+    def _facet_names(self, data, **kwargs):
+        if "facets" in data:
+            data["facets"] = tuple(n.strip() for n in data["facets"].split(",") if n.strip())
+        return data
 
 
 class CrosslinkSchema(Schema):
@@ -80,6 +114,7 @@ class HitSchema(Schema):
     date = fields.String(allow_none=True, required=True,
                          metadata={"description": DATE_HELP})
     url = fields.String(allow_none=True, required=True)
+    source = fields.String(allow_none=True, required=True)
     score = fields.Float(required=True)
     snippet = fields.String(required=True,
                             metadata={"description": "HTML-escaped text, matches in <mark>"})
@@ -87,14 +122,36 @@ class HitSchema(Schema):
                              metadata={"description": "query words that matched this document "
                                                       "through a translation"})
 
+    @post_dump(pass_original=True)
+    def _declared_fields(self, data, original, **kwargs):
+        return with_declared_fields(data, original)
+
+
+def with_declared_fields(data: dict, original: dict) -> dict:
+    """Declared field values (tags, section, TOLK_FIELDS...) join a hit or document."""
+    for name, value in (original.get("fields") or {}).items():
+        data.setdefault(name, value)
+    return data
+
 
 class FacetsSchema(Schema):
-    language = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+    """Counts per value; keyword facets asked for in ``facets`` come as more keys."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    language = fields.Dict(keys=fields.String(), values=fields.Integer(),
                            metadata={"description": "matching documents per language (both "
                                                     "languages, whatever `lang` is)"})
-    month = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+    month = fields.Dict(keys=fields.String(), values=fields.Integer(),
                         metadata={"description": "matching documents of the requested "
                                                  "languages per month (YYYY-MM), newest first"})
+
+    @post_dump(pass_original=True)
+    def _keyword_facets(self, data, original, **kwargs):
+        for name, counts in original.items():
+            data.setdefault(name, counts)
+        return data
 
 
 class SearchResponseSchema(Schema):
@@ -145,7 +202,7 @@ class DocumentInSchema(Schema):
     """One document to index: the fields of a ``.jsonl`` input line."""
 
     class Meta:
-        unknown = RAISE
+        unknown = INCLUDE  # declared fields; raw_from_mapping refuses undeclared ones
 
     id = fields.String(required=True, validate=validate.Regexp(ID_RE, error=ID_HELP),
                        metadata={"description": ID_HELP, "example": "nos-2022-0217"})
@@ -157,10 +214,20 @@ class DocumentInSchema(Schema):
     language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES),
                              metadata={"description": "default: detected"})
     date = fields.String(allow_none=True,
-                         validate=validate.Regexp(DATE_RE, error=f"use {DATE_HELP}"),
-                         metadata={"description": f"{DATE_HELP}; default: found in the text"})
+                         metadata={"description": f"{TIMESTAMP_HELP}; the time is kept and "
+                                                  "sort=date orders by the instant; default: "
+                                                  "a date found in the text",
+                                   "example": "2022-02-24T05:30:00+02:00"})
     url = fields.String(allow_none=True)
-    source = fields.String(allow_none=True)
+    source = fields.String(allow_none=True, metadata={"description": "a keyword: filter and "
+                                                                     "facet with source"})
+    tags = fields.Raw(allow_none=True, metadata={"description": "declared by default (type "
+                                                                "keywords): a list of strings",
+                                                 "example": ["oorlog", "NAVO"]})
+    section = fields.Raw(allow_none=True, metadata={"description": "declared by default "
+                                                                      "(keyword)"})
+    author = fields.Raw(allow_none=True, metadata={"description": "declared by default "
+                                                                     "(keyword)"})
 
     @validates_schema(skip_on_field_errors=True)
     def _engine_rules(self, data, **kwargs):
@@ -219,6 +286,10 @@ class StoredDocumentSchema(DocumentResultSchema):
     text = fields.String(required=True, metadata={"description": "the cleaned, indexed text"})
     original = fields.String(required=True,
                              metadata={"description": "the text exactly as it was given"})
+
+    @post_dump(pass_original=True)
+    def _declared_fields(self, data, original, **kwargs):
+        return with_declared_fields(data, original)
 
 
 class DeletedSchema(Schema):

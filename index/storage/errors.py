@@ -13,3 +13,7 @@ class IndexLockedError(StoreError):
 
 class IndexMissingError(StoreError):
     """There is no index in the directory yet."""
+
+
+class FieldTypeError(StoreError):
+    """A field is declared with another type than the index holds it as."""
