@@ -10,7 +10,9 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, post_du
     validate, validates_schema
 
 from index.fields import DATE_HELP as TIMESTAMP_HELP
-from index.ingest.documents import DATE_RE, ID_RE, MAX_TEXT_CHARS, DocumentError, raw_from_mapping
+from index.fields import date_key
+from index.ingest.documents import DATE_RE, ID_RE, MAX_TEXT_CHARS, DocumentError, \
+    declared_fields, raw_from_mapping
 from index.search.filters import MAX_FILTER_CHARS
 from index.storage import date_bounds
 
@@ -198,6 +200,13 @@ class SuggestResponseSchema(Schema):
 # -- documents --------------------------------------------------------------------
 
 
+def _valid_date(value: str) -> None:
+    try:
+        date_key(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 class DocumentInSchema(Schema):
     """One document to index: the fields of a ``.jsonl`` input line."""
 
@@ -213,7 +222,7 @@ class DocumentInSchema(Schema):
                           metadata={"description": "default: the headline or first sentence"})
     language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES),
                              metadata={"description": "default: detected"})
-    date = fields.String(allow_none=True,
+    date = fields.String(allow_none=True, validate=_valid_date,
                          metadata={"description": f"{TIMESTAMP_HELP}; the time is kept and "
                                                   "sort=date orders by the instant; default: "
                                                   "a date found in the text",
@@ -228,6 +237,15 @@ class DocumentInSchema(Schema):
                                                                       "(keyword)"})
     author = fields.Raw(allow_none=True, metadata={"description": "declared by default "
                                                                      "(keyword)"})
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _declared(self, data, original, **kwargs):
+        if not isinstance(original, dict):
+            return
+        errors = declared_fields({k: v for k, v in original.items()
+                                  if k not in self.fields})[1]
+        if errors:
+            raise ValidationError(errors)
 
     @validates_schema(skip_on_field_errors=True)
     def _engine_rules(self, data, **kwargs):

@@ -102,6 +102,25 @@ def _encodable(value: str) -> bool:
     return True
 
 
+def declared_fields(record: dict, fields: Fields | None = None) -> tuple[dict, dict]:
+    """The declared fields of a record, validated: (values, errors per field name).
+
+    A field that is not declared is an error that says how to declare it.
+    """
+    fields = fields or active()
+    values, errors = {}, {}
+    for name in sorted(set(record) - {"id", "text", *OPTIONAL_FIELDS}):
+        field = fields.get(name)
+        if field is None or field.builtin:
+            errors[name] = [fields.undeclared_message(name)]
+        elif record[name] is not None:
+            try:
+                values[name] = field.parse(record[name])
+            except ValueError as exc:
+                errors[name] = [f"{field.type} field {name!r}: {exc}"]
+    return values, errors
+
+
 def raw_from_mapping(record: dict, origin: str = "", fields: Fields | None = None) -> RawDocument:
     """Validate a JSON object (from .jsonl or the API) into a RawDocument.
 
@@ -135,16 +154,8 @@ def raw_from_mapping(record: dict, origin: str = "", fields: Fields | None = Non
             date_key(record["date"])
         except ValueError as exc:
             errors["date"] = [str(exc)]
-    declared = {}
-    for name in sorted(set(record) - {"id", "text", *OPTIONAL_FIELDS}):
-        field = fields.get(name)
-        if field is None or field.builtin:
-            errors[name] = [fields.undeclared_message(name)]
-        elif record[name] is not None:
-            try:
-                declared[name] = field.parse(record[name])
-            except ValueError as exc:
-                errors[name] = [f"{field.type} field {name!r}: {exc}"]
+    declared, field_errors = declared_fields(record, fields)
+    errors.update(field_errors)
     if errors:
         raise DocumentError("invalid document", errors,
                             doc_id=doc_id if isinstance(doc_id, str) else None)
