@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, request
 
 from index.search import SearchRequest, search
+from index.search.filters import FilterError
 from index.search.suggest import complete
 
 from .errors import ApiError
@@ -31,7 +32,8 @@ def run_search(args: dict) -> dict:
 
     ``args`` are query parameters as strings (or already typed values);
     raises ``marshmallow.ValidationError``, ``ApiError`` or
-    ``index.search.query.QuerySyntaxError`` on bad input.
+    ``index.search.query.QuerySyntaxError`` on bad input (a filter, sort or facet
+    that cannot be used is an ``ApiError`` 400 ``invalid_filter``/``_sort``/``_facets``).
     """
     params = SearchArgsSchema().load(args)
     if len(params["q"]) > current_app.config["MAX_QUERY_CHARS"]:
@@ -41,7 +43,12 @@ def run_search(args: dict) -> dict:
     if not params["q"].strip():
         raise ApiError(400, "invalid_request", "the query is empty",
                        {"q": ["give a non-empty query"]})
-    return search(reader(), SearchRequest(**params), fields=current_app.extensions["tolk_fields"])
+    try:
+        return search(reader(), SearchRequest(**params),
+                      fields=current_app.extensions["tolk_fields"])
+    except FilterError as exc:
+        raise ApiError(400, f"invalid_{exc.param}", exc.message, {exc.param: [exc.message]}) \
+            from None
 
 
 @bp.get("/search")
