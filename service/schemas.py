@@ -125,7 +125,7 @@ class HitSchema(Schema):
                                                       "through a translation"})
 
     @post_dump(pass_original=True)
-    def _declared_fields(self, data, original, **kwargs):
+    def _add_declared_values(self, data, original, **kwargs):
         return with_declared_fields(data, original)
 
 
@@ -306,7 +306,7 @@ class StoredDocumentSchema(DocumentResultSchema):
                              metadata={"description": "the text exactly as it was given"})
 
     @post_dump(pass_original=True)
-    def _declared_fields(self, data, original, **kwargs):
+    def _add_declared_values(self, data, original, **kwargs):
         return with_declared_fields(data, original)
 
 
