@@ -234,7 +234,8 @@ def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
     }
 
 
-def _facets(names, language, month, counts, labels, size) -> dict:
+def _facets(names, language, month, counts, size, searchers) -> dict:
+    """The facets asked for; keyword values (indexed folded) shown as a document gave them."""
     out = {}
     for name in names:
         if name == "language":
@@ -242,7 +243,10 @@ def _facets(names, language, month, counts, labels, size) -> dict:
         elif name == "month":
             out[name] = dict(sorted(month.items(), reverse=True))  # every month, as before
         else:
-            out[name] = {labels[name][value]: n for value, n in _top(counts[name], size).items()}
+            out[name] = {}
+            for value, n in _top(counts[name], size).items():
+                labels = (keyword_facets.label(s, name, value) for s in searchers)
+                out[name][next((x for x in labels if x != value), value)] = n
     return out
 
 
@@ -306,7 +310,6 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
     language_facet = {lang: 0 for lang in LANGUAGES}
     month_facet: dict[str, int] = {}
     counts: dict[str, dict] = {name: {} for name in keyword_names}
-    labels: dict[str, dict] = {name: {} for name in keyword_names}
     candidates = []
     for lang in LANGUAGES:
         q = queries[lang]
@@ -328,8 +331,6 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         for name, values in found.facets.items():
             for value, count in values.items():
                 counts[name][value] = counts[name].get(value, 0) + count
-                if value not in labels[name]:
-                    labels[name][value] = keyword_facets.label(searcher, name, value)
         candidates.extend((score, lang, docnum) for score, docnum in found.top)
     if sort is not None:
         values = {lang: _column(searchers[lang], sort[0]) for lang in wanted}
@@ -347,8 +348,8 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         "query_language": query_language,
         "total": total,
         "hits": [_hit(fields, score, compilers[lang]) for score, lang, fields in page],
-        "facets": _facets(facet_names, language_facet, month_facet, counts, labels,
-                          request.facet_size),
+        "facets": _facets(facet_names, language_facet, month_facet, counts,
+                          request.facet_size, [searchers[lang] for lang in wanted]),
         "suggestion": suggestion,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }
