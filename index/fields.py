@@ -101,6 +101,15 @@ class Field:
         raise AssertionError(self.type)
 
 
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def keyword_fold(value: str) -> str:
+    """How keyword values are compared: case, accents, invisible characters and runs of
+    spaces do not count (``"NOS\u200b  Nieuws"`` equals ``"nos nieuws"``)."""
+    return " ".join(fold(value.translate(INVISIBLE)).split())
+
+
 def _keyword(value) -> str:
     if not isinstance(value, str):
         raise ValueError("must be a string")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.analysis import fold
+from index.fields import keyword_fold
 
 
 def _entries(searcher, name: str):
@@ -67,6 +67,6 @@ def label(searcher, name: str, value: str) -> str:
     stored = searcher.stored_fields(docnum)
     given = stored.get(name) if name == "source" else (stored.get("fields") or {}).get(name)
     for item in given if isinstance(given, list) else [given]:
-        if isinstance(item, str) and fold(item) == value:
+        if isinstance(item, str) and keyword_fold(item) == value:
             return item
     return value

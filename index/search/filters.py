@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from whoosh import query as wq
 
 from index.analysis import LANGUAGES, analyze, fold
-from index.fields import Field, Fields, active, date_range, number_key, parse_number
+from index.fields import (Field, Fields, active, date_range, keyword_fold, number_key,
+                          parse_number)
 
 MAX_FILTER_CHARS = 4000
 MAX_DEPTH = 16
@@ -302,8 +303,12 @@ def _compile(node, language, schema):
     if field.name == "date":
         return _builtin_date(node)
     if field.type in ("keyword", "keywords"):
-        value = node.value if field.name in ("id", "month") else fold(node.value)
-        return wq.Term(field.name, value)
+        if field.name in ("id", "month"):
+            return wq.Term(field.name, node.value)
+        if field.name == "source":  # indexes written before sources were folded: as given
+            return wq.Or([wq.Term("source", keyword_fold(node.value)),
+                          wq.Term("source", node.value)])
+        return wq.Term(field.name, keyword_fold(node.value))
     if field.type == "text":
         terms = analyze(language, node.value)
         if not terms:

@@ -13,8 +13,8 @@ import re
 
 from whoosh.fields import ID, IDLIST, STORED, TEXT, Schema
 
-from index.analysis import analyzer_for, fold, spelling_analyzer
-from index.fields import Field, Fields, active, date_key, number_key
+from index.analysis import analyzer_for, spelling_analyzer
+from index.fields import Field, Fields, active, date_key, keyword_fold, number_key
 from index.ingest.documents import Document
 
 VALUE_SEPARATOR = "\x1f"  # between the values of a keywords field (control chars are refused)
@@ -62,9 +62,9 @@ def field_type(field: Field, language: str):
 def index_value(field: Field, value):
     """What Whoosh indexes for a declared field's value (see the module docstring)."""
     if field.type == "keyword":
-        return fold(value)
+        return keyword_fold(value)
     if field.type == "keywords":
-        return VALUE_SEPARATOR.join(fold(v) for v in value)
+        return VALUE_SEPARATOR.join(keyword_fold(v) for v in value)
     if field.type == "number":
         return number_key(value)
     if field.type == "date":
@@ -87,7 +87,7 @@ def document_fields(doc: Document, fields: Fields | None = None) -> dict:
         "month": (doc.date or "")[:7],
         "spell": doc.title + "\n" + doc.text,
         "url": doc.url,
-        "source": fold(doc.source or ""),
+        "source": keyword_fold(doc.source or ""),
         "_stored_source": doc.source or "",
         "original": doc.original,
         "language_confidence": doc.language_confidence,
