@@ -233,3 +233,17 @@ def test_random_filters_agree_with_a_python_model(reader):
     for _ in range(60):
         text, test = build(3)
         assert ids(reader, text) == sorted(d.id for d in DOCS if test(d)), text
+
+
+@pytest.mark.parametrize("q", ["kabinet OR cabinet", "(kabinet OR cabinet) -begroting",
+                               '"steun aan" OR "support for"'])
+@pytest.mark.parametrize("text", ["NOT source:nos", "tags:oorlog OR priority:>=3",
+                                  "date:[2022-02-24 TO *] AND NOT desk:buitenland"])
+def test_search_with_a_filter_finds_what_the_filter_and_the_query_both_match(reader, q, text):
+    from index.search import SearchRequest, search
+
+    everything = search(reader, SearchRequest(q=q, limit=50), lexicon=None, fields=FIELDS)
+    found = search(reader, SearchRequest(q=q, limit=50, filter=text), lexicon=None,
+                   fields=FIELDS)
+    expected = {h["id"] for h in everything["hits"]} & set(ids(reader, text))
+    assert {h["id"] for h in found["hits"]} == expected and found["total"] == len(expected)

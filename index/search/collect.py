@@ -67,7 +67,8 @@ def collect(searcher, query, limit: int | None, allow=None, months: bool = False
             facet_fields=()) -> Collected:
     """Run ``query`` on ``searcher``; keep the ``limit`` best (all if None).
 
-    ``allow``: a set of global document numbers a hit must be in (a filter).
+    ``allow``: a set of global document numbers a hit must be in, or a NumPy bool
+    mask by document number (a filter).
     ``sort``: (column, descending): order by a sortable column (documents without a
     value last), then score; ``by_date`` is ``(date_start, True)``, newest first.
     ``facet_fields``: keyword fields to count the matched documents' values of.
@@ -85,11 +86,15 @@ def collect(searcher, query, limit: int | None, allow=None, months: bool = False
     matched: list = []
     total = 0
     keep_all = limit is None or sort is not None
+    if isinstance(allow, np.ndarray):
+        allowed = allow.__getitem__  # a mask
+    elif allow is not None:
+        allowed = allow.__contains__
     for sub, offset in searcher.leaf_searchers():
         matcher = query.matcher(sub, context)
         while matcher.is_active():
             docnum = matcher.id() + offset
-            if allow is None or docnum in allow:
+            if allow is None or allowed(docnum):
                 total += 1
                 if facet_fields:
                     matched.append(docnum)
@@ -135,7 +140,9 @@ def _column_codes(searcher, name: str):
 
 def _collect_vectorized(searcher, query, limit, allow, months, sort, facet_fields) -> Collected:
     scores, mask = vectorscore.score_all(searcher, query)
-    if allow is not None:
+    if isinstance(allow, np.ndarray):
+        mask &= allow[:len(mask)]
+    elif allow is not None:
         allowed = np.zeros(len(mask), dtype=bool)
         if allow:
             allowed[np.fromiter(allow, dtype=np.int64, count=len(allow))] = True

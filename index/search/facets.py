@@ -63,10 +63,11 @@ def label(searcher, name: str, value: str) -> str:
     _, _, _, first, code_of = _entries(searcher, name)
     if value not in code_of:
         return value
-    docnum = first[code_of[value]]
-    stored = searcher.stored_fields(docnum)
-    given = stored.get(name) if name == "source" else (stored.get("fields") or {}).get(name)
-    for item in given if isinstance(given, list) else [given]:
-        if isinstance(item, str) and keyword_fold(item) == value:
-            return item
-    return value
+    labels = searcher.__dict__.setdefault("_tolk_facet_labels", {})
+    key = (name, value)
+    if key not in labels:
+        stored = searcher.stored_fields(first[code_of[value]])
+        given = stored.get(name) if name == "source" else (stored.get("fields") or {}).get(name)
+        labels[key] = next((item for item in (given if isinstance(given, list) else [given])
+                            if isinstance(item, str) and keyword_fold(item) == value), value)
+    return labels[key]

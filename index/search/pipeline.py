@@ -25,7 +25,8 @@ from index.analysis import LANGUAGES, analyze, fold, is_stopword
 from index.fields import Fields, active as active_fields, stored_values
 from index.search import facets as keyword_facets
 from index.search.collect import DATE_COLUMN, _column, collect, sort_key
-from index.search.filters import FilterError, compile_filter, date_filter, parse_filter
+from index.search.filters import (FilterError, date_filter, filter_mask, parse_filter,
+                                  query_mask)
 from index.search.expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
 from index.search.highlight import find_matches, snippet
 from index.search.resultcache import cache_for, index_state, request_key
@@ -316,12 +317,10 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         if q is None:
             continue
         searcher = searchers[lang]
-        clauses = [c for c in (dates, filter_tree and compile_filter(
-            filter_tree, language=lang, schema=searcher.schema)) if c is not None]
-        allow = None
-        if clauses:
-            allow = set(searcher.docs_for_query(clauses[0] if len(clauses) == 1
-                                                else wq.And(clauses)))
+        allow = query_mask(searcher, dates) if dates is not None else None
+        if filter_tree is not None:
+            matched = filter_mask(searcher, filter_tree, lang)
+            allow = matched if allow is None else allow & matched
         found = collect(searcher, q, depth if lang in wanted else 0, allow=allow,
                         months=lang in wanted and "month" in facet_names, sort=sort,
                         facet_fields=keyword_names if lang in wanted else ())
