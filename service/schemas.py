@@ -114,7 +114,7 @@ class HitSchema(Schema):
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     title = fields.String(required=True)
     date = fields.String(allow_none=True, required=True,
-                         metadata={"description": DATE_HELP})
+                         metadata={"description": "as given: " + TIMESTAMP_HELP})
     url = fields.String(allow_none=True, required=True)
     source = fields.String(allow_none=True, required=True)
     score = fields.Float(required=True)

@@ -405,3 +405,18 @@ def test_fields_over_http(fields_server):
     status, body = http(port, "POST", "/api/documents", {"documents": [
         {"id": "h-2", "text": "Het kabinet valt.", "newsroom": "x"}]})
     assert status == 400 and "newsroom" in body["message"] and "TOLK_FIELDS" in body["message"]
+
+
+def test_facets_follow_writes_and_deletes(fclient):
+    auth = {"Authorization": "Bearer k"}
+    before = search(fclient, facets="source,tags")["facets"]
+    assert fclient.put("/api/documents/w-1", headers=auth, json={
+        "language": "en", "source": "AP", "tags": ["war", "Aid"],
+        "text": "Ukraine receives aid from the AP member states, officials said."}
+    ).status_code == 200
+    after = search(fclient, facets="source,tags")["facets"]
+    assert after["source"]["AP"] == 1 and after["tags"]["war"] == before["tags"]["war"] + 1
+    assert fclient.delete("/api/documents/f-en-1", headers=auth).status_code == 200
+    gone = search(fclient, facets="source,tags", facet_size=100)["facets"]
+    assert "BBC News" not in gone["source"] and gone["tags"]["war"] == before["tags"]["war"]
+    assert "NATO" not in gone["tags"]

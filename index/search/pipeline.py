@@ -15,6 +15,7 @@ One function, :func:`search`, serves the CLI, the JSON API and the page.
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from dataclasses import dataclass
@@ -199,7 +200,14 @@ def resolve_facets(names, fields: Fields) -> tuple:
 
 
 def _top(counts: dict, size: int) -> dict:
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:size])
+    """The ``size`` most frequent values, ties by value (without sorting them all)."""
+    if len(counts) > size:
+        kth = heapq.nlargest(size, counts.values())[-1]
+        items = [(-n, value) for value, n in counts.items() if n >= kth]
+    else:
+        items = [(-n, value) for value, n in counts.items()]
+    items.sort()
+    return {value: -n for n, value in items[:size]}
 
 
 def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
@@ -328,8 +336,13 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         for month, count in found.months.items():
             month_facet[month] = month_facet.get(month, 0) + count
         for name, values in found.facets.items():
+            merged = counts[name]
+            if not merged:
+                counts[name] = values
+                continue
+            get = merged.get
             for value, count in values.items():
-                counts[name][value] = counts[name].get(value, 0) + count
+                merged[value] = get(value, 0) + count
         candidates.extend((score, lang, docnum) for score, docnum in found.top)
     if sort is not None:
         values = {lang: _column(searchers[lang], sort[0]) for lang in wanted}
