@@ -26,7 +26,7 @@ from index.fields import configure, load_fields  # noqa: E402
 from index.ingest.documents import Document  # noqa: E402
 from index.search import SearchRequest, search  # noqa: E402
 from index.search import resultcache  # noqa: E402
-from index.storage import IndexReader, rebuild  # noqa: E402
+from index.storage import IndexReader, rebuild, update  # noqa: E402
 
 WORDS = {
     "nl": "kabinet begroting defensie oorlog troepen grens steun minister regering economie "
@@ -98,6 +98,12 @@ def main() -> None:
                 ms = base if name == "plain" else timed(reader, fields, args.runs, **extra)
                 print(f"| {size:,} | {name} | {ms:.1f} | {ms / base:.2f} |")
             print(f"| {size:,} | first search with facets (builds the arrays) | {first:.1f} | |")
+            update(root, make_docs(1, seed=size)[:1])  # a write: one new small segment
+            started = time.perf_counter()
+            search(reader, SearchRequest(q="oorlog", facets=("source", "tags")), lexicon=None,
+                   fields=fields)
+            print(f"| {size:,} | first search with facets after a one-document write | "
+                  f"{(time.perf_counter() - started) * 1000:.1f} | |")
             reader.close()
 
 
