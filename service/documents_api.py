@@ -138,7 +138,7 @@ def _reject_duplicates(raws: list[RawDocument]) -> None:
                 "any document is invalid (400) or cannot be indexed (422), `errors.documents` "
                 "maps item index to messages and nothing is stored.",
     body=DocumentBatchSchema, response=BatchResultSchema,
-    errors=(400, 413, 415, 422, 503))
+    errors=(400, 409, 413, 415, 422, 503))
 @require_write_key
 def post_documents():
     body = json_body()
@@ -189,7 +189,7 @@ def get_document(doc_id):
     description="Body: one document; `id` may be left out, and if given must equal the id in "
                 "the URL. The stored document is replaced as a whole.",
     body=DocumentReplaceSchema, response=DocumentResultSchema,
-    errors=(400, 413, 415, 422, 503))
+    errors=(400, 409, 413, 415, 422, 503))
 @require_write_key
 def put_document(doc_id):
     checked_id(doc_id)

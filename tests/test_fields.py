@@ -297,7 +297,10 @@ def test_a_field_no_longer_declared_stays_stored_but_is_not_filterable(fields_in
     client = app.test_client()
     body = assert_error(client.get("/api/search?q=x&filter=desk:buitenland"), 400,
                         "invalid_filter")
-    assert "desk" in body["message"] and "TOLK_FIELDS" in body["message"]
+    assert "'desk' is stored in this index but no longer declared" in body["message"]
+    assert "desk:keyword to TOLK_FIELDS" in body["message"]
+    body = assert_error(client.get("/api/search?q=x&facets=desk"), 400, "invalid_facets")
+    assert "no longer declared" in body["message"]
     assert client.get("/api/documents/f-nl-1").get_json()["desk"] == "Buitenland"
 
 

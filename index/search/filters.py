@@ -37,7 +37,9 @@ STOP = set(" \t\r\n()[]")
 class FilterError(ValueError):
     """A filter that cannot be used; ``message`` says where and what to do."""
 
-    def __init__(self, message: str, position: int | None = None, param: str = "filter"):
+    def __init__(self, message: str, position: int | None = None, param: str = "filter",
+                 field: str | None = None):
+        self.field = field  # an undeclared field the message is about
         if position is not None:
             message = f"{message} (at position {position})"
         super().__init__(message)
@@ -164,7 +166,7 @@ class _Parser:
         field = self.fields.get(name.lower())
         if field is None:
             raise FilterError(self.fields.undeclared_message(name) + "; filterable fields: "
-                              + ", ".join(self.fields.names()), position)
+                              + ", ".join(self.fields.names()), position, field=name)
         self.conditions += 1
         if self.conditions > MAX_CONDITIONS:
             raise FilterError(f"more than {MAX_CONDITIONS} conditions", position)

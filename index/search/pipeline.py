@@ -179,7 +179,7 @@ def resolve_sort(sort: str, fields: Fields) -> tuple[str, bool] | None:
         raise FilterError(f"cannot sort by {name!r}: use relevance or one of "
                           + ", ".join(f + "[:asc|:desc]" for f in fields.names("sort"))
                           + (f"; {fields.undeclared_message(name)}" if field is None else ""),
-                          param="sort")
+                          param="sort", field=name if field is None else None)
     if direction not in ("asc", "desc"):
         raise FilterError(f"sort direction {direction!r}: use {name}:asc or {name}:desc",
                           param="sort")
@@ -195,7 +195,8 @@ def resolve_facets(names, fields: Fields) -> tuple:
         if field is None or not field.facet:
             raise FilterError(f"no facet {name!r}: use " + ", ".join(fields.names("facet"))
                               + (f"; {fields.undeclared_message(name)}" if field is None
-                                 else ""), param="facets")
+                                 else ""), param="facets",
+                              field=name if field is None else None)
     return tuple(dict.fromkeys(names))
 
 
@@ -275,8 +276,17 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX,
     started = time.perf_counter()
     node = parse_query(request.q)
     fields = fields or active_fields()
-    plan = (parse_filter(request.filter, fields) if request.filter else None,
-            resolve_sort(request.sort, fields), resolve_facets(request.facets, fields))
+    try:
+        plan = (parse_filter(request.filter, fields) if request.filter else None,
+                resolve_sort(request.sort, fields), resolve_facets(request.facets, fields))
+    except FilterError as exc:
+        recorded = reader.meta().get("fields", {}) if exc.field else {}
+        if exc.field in recorded:
+            raise FilterError(
+                f"field {exc.field!r} is stored in this index but no longer declared; add "
+                f"{exc.field}:{recorded[exc.field]} to TOLK_FIELDS (or TOLK_FIELDS_FILE) to "
+                "filter, facet or sort on it", exc.position, exc.param, exc.field) from None
+        raise
     searchers = reader.searchers()
     cache = key = None
     if lexicon is _FROM_INDEX:
