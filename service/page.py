@@ -78,10 +78,10 @@ class PageState:
                              for s in self.sources)
         return f"source:({quoted})"
 
-    def search_args(self) -> dict:
+    def search_args(self, with_sources: bool = True) -> dict:
         args = {"q": self.q, "lang": self.lang, "limit": PER_PAGE,
                 "offset": (self.page - 1) * PER_PAGE, **self.extra, "facets": PAGE_FACETS}
-        sources = self.source_filter()
+        sources = self.source_filter() if with_sources else None
         if sources:
             given = self.extra.get("filter")
             args["filter"] = f"({given}) AND {sources}" if given else sources
@@ -165,6 +165,20 @@ def _language_counts(result: dict) -> dict:
     return {"any": counts["nl"] + counts["en"], **counts}
 
 
+def _source_facet(result: dict, state: PageState) -> dict:
+    """The result whose source facet the checkboxes show: with sources checked, the
+    same search without them, so the other sources stay to be added (counts as in
+    Elasticsearch's and Meilisearch's disjunctive facets)."""
+    if not state.sources:
+        return result
+    args = {**state.search_args(with_sources=False), "limit": 1, "offset": 0,
+            "facets": "source"}
+    try:
+        return run_search(args)
+    except (ValidationError, QuerySyntaxError, ApiError):
+        return result
+
+
 def _source_options(result: dict, state: PageState) -> list[tuple[str, int | None, bool]]:
     """(source, hits or None, checked) for the source checkboxes; empty: no sources."""
     facet = result.get("facets", {}).get("source", {})
@@ -237,7 +251,7 @@ def index():
             "last_page": last_page,
             "pages": _page_numbers(state.page, last_page) if total > PER_PAGE else [],
             "lang_counts": _language_counts(result),
-            "sources": _source_options(result, state),
+            "sources": _source_options(_source_facet(result, state), state),
         }
 
     html = render_template("search.html", state=state, result=result, view=view,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -328,6 +329,7 @@ def test_page_shows_source_checkboxes_that_filter(fields_index):
     assert 'data-id="f-en-1"' in filtered and 'data-id="f-nl-3"' in filtered
     assert 'data-id="f-nl-1"' not in filtered
     assert 'value="BBC News" checked' in filtered
+    assert re.search(r'name="source" value="NOS"\s*>', filtered)  # unchecked, still offered
 
 
 def test_page_shows_a_bad_filter_inline(fields_index):
