@@ -65,10 +65,6 @@ class Field:
     help: str = ""
     builtin: bool = False  # stored by Tolk itself (not in Document.fields)
 
-    @property
-    def filterable(self) -> bool:
-        return True
-
     def parse(self, value):
         """The value to store for a document, or raise ValueError saying what to send."""
         if self.type == "keyword":
@@ -340,7 +336,8 @@ def active() -> Fields:
     return _active
 
 
-def stored_values(stored: dict, fields: Fields | None = None) -> dict:
-    """The declared (non built-in) field values of a stored document, as given."""
+def stored_values(stored: dict) -> dict:
+    """The declared (non built-in) field values of a stored document, as given; also
+    those of fields no longer declared (they stay stored until rewritten)."""
     values = stored.get("fields") or {}
     return {name: value for name, value in values.items() if value not in (None, "", [])}
