@@ -329,6 +329,9 @@ def test_page_shows_source_checkboxes_that_filter(fields_index):
     assert 'data-id="f-en-1"' in filtered and 'data-id="f-nl-3"' in filtered
     assert 'data-id="f-nl-1"' not in filtered
     assert 'value="BBC News" checked' in filtered
+    nos = client.get("/?ui=en&q=Oekraine&source=NOS").get_data(as_text=True)
+    assert ('<time datetime="2022-02-24T05:30:00+02:00">February 24, 2022 05:30 UTC+02:00'
+            '</time>') in nos
     assert re.search(r'name="source" value="NOS"\s*>', filtered)  # unchecked, still offered
 
 
