@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from index import fields as declared_fields
 from index.storage import postingcache
 
 from index.search import resultcache
@@ -33,6 +34,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])
+
+    fields = declared_fields.load_fields(settings["FIELDS"], settings["FIELDS_FILE"])
+    declared_fields.configure(fields)  # FieldsError (a bad declaration) stops the start
+    app.extensions["tolk_fields"] = fields
 
     reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)

@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from index.observe import recording_phases
 from index.search import SearchRequest, search
+from index.search.filters import FilterError
 from index.search.suggest import complete
 from index.storage import StoreError
 
@@ -36,7 +37,8 @@ def run_search(args: dict) -> dict:
 
     ``args`` are query parameters as strings (or already typed values);
     raises ``marshmallow.ValidationError``, ``ApiError`` or
-    ``index.search.query.QuerySyntaxError`` on bad input.
+    ``index.search.query.QuerySyntaxError`` on bad input (a filter, sort or facet
+    that cannot be used is an ``ApiError`` 400 ``invalid_filter``/``_sort``/``_facets``).
     """
     params = SearchArgsSchema().load(args)
     if len(params["q"]) > current_app.config["MAX_QUERY_CHARS"]:
@@ -47,8 +49,13 @@ def run_search(args: dict) -> dict:
         raise ApiError(400, "invalid_request", "the query is empty",
                        {"q": ["give a non-empty query"]})
     paging = params.pop("paging", None)
-    with recording_phases() as timings:
-        result = search(reader(), SearchRequest(**params))
+    try:
+        with recording_phases() as timings:
+            result = search(reader(), SearchRequest(**params),
+                            fields=current_app.extensions["tolk_fields"])
+    except FilterError as exc:
+        raise ApiError(400, f"invalid_{exc.param}", exc.message, {exc.param: [exc.message]}) \
+            from None
     observe_search(timings, result)
     if paging is not None:  # asked for by page: say where in the pages this is
         result = {**result, **paging,
@@ -60,8 +67,10 @@ def run_search(args: dict) -> dict:
 @operation(
     tag="search", summary="Search Dutch and English documents",
     description="Ranked hits from both languages with highlighted snippets, cross-links, "
-                "facets by language and month, and a \"did you mean\" suggestion when there "
-                "are few hits.",
+                "facets (by language and month, or the fields named in `facets`), and a "
+                "\"did you mean\" suggestion when there are few hits. `filter` restricts the "
+                "hits on declared fields (`source:NOS AND tags:oorlog`); `sort` orders by a "
+                "date or number field.",
     query=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 503))
 def search_endpoint():
     result = run_search(request.args.to_dict())

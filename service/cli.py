@@ -12,7 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from index.fields import FieldsError, configure, load_fields
 from index.ingest.documents import DocumentError, Skipped, prepare, read_paths
+from index.search.filters import FilterError
 from index.search.query import QuerySyntaxError
 from index.storage import (IndexReader, StoreError, current_generation, rebuild, reindex,
                            update)
@@ -216,12 +218,17 @@ def cmd_reindex(args, settings) -> int:
 def cmd_search(args, settings) -> int:
     reader = IndexReader(args.index_dir)
     reader.set_lexicon_loader(load_lexicon)
+    facets = tuple(n.strip() for n in args.facets.split(",") if n.strip()) \
+        if args.facets else None
     request = SearchRequest(q=args.query, lang=args.lang, limit=args.limit,
-                            crosslingual=not args.monolingual)
+                            crosslingual=not args.monolingual, filter=args.filter or None,
+                            facets=facets, facet_size=args.facet_size, sort=args.sort)
     try:
         result = search(reader, request)
     except QuerySyntaxError as exc:
         return _fail(f"query syntax: {exc}")
+    except FilterError as exc:
+        return _fail(f"--{'filter' if exc.param == 'filter' else exc.param}: {exc.message}")
     except StoreError as exc:
         return _fail(str(exc))
     status = reader.status()
@@ -231,9 +238,15 @@ def cmd_search(args, settings) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    facets = ", ".join(f"{k}: {v}" for k, v in result["facets"]["language"].items())
+    languages = ", ".join(f"{k}: {v}" for k, v in
+                          result["facets"].get("language", {}).items())
     print(f"{result['total']} hits for {args.query!r} (query language "
-          f"{result['query_language']}; {facets}) in {result['took_ms']} ms")
+          f"{result['query_language']}{'; ' + languages if languages else ''}) in "
+          f"{result['took_ms']} ms")
+    for name, counts in result["facets"].items():
+        if args.facets and name != "language":
+            values = ", ".join(f"{value} ({n})" for value, n in counts.items()) or "none"
+            print(f"  {name}: {values}")
     for rank, hit in enumerate(result["hits"], 1):
         links = ", ".join(f"{c['query']} <- {c['matched']} ({c['source']})"
                           for c in hit["crosslinks"])
@@ -502,6 +515,11 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["nl", "en", "any"], default="any")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--monolingual", action="store_true", help="no cross-language links")
+    p.add_argument("--filter", help='on declared fields, e.g. \'source:NOS AND tags:oorlog\'')
+    p.add_argument("--facets", help="facets to count, e.g. language,source,tags")
+    p.add_argument("--facet-size", type=int, default=10, help="values per facet (default 10)")
+    p.add_argument("--sort", default="relevance",
+                   help="relevance (default) or a date/number field: date, date:asc, ...")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
@@ -583,6 +601,10 @@ def main(argv=None) -> int:
     if getattr(args, "quiet", False):
         logging.getLogger("tolk").setLevel(logging.WARNING)
     index_dir = getattr(args, "index_dir", None) or settings["INDEX_DIR"]
+    try:
+        configure(load_fields(settings["FIELDS"], settings["FIELDS_FILE"]))
+    except FieldsError as exc:
+        return _fail(f"{exc} (fix TOLK_FIELDS / TOLK_FIELDS_FILE)")
     try:
         return args.func(args, settings)
     except KeyboardInterrupt:

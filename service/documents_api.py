@@ -20,6 +20,7 @@ import binascii
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
+from index.fields import stored_values
 from index.analysis import LANGUAGES
 from index.ingest.documents import ID_RE, Document, DocumentError, RawDocument, prepare, \
     validate_id
@@ -146,7 +147,7 @@ def _stored_items(docs: list[Document]) -> list[Item]:
     query=BatchArgsSchema, body=DocumentBatchSchema, response=BatchResultSchema,
     body_types={"application/x-ndjson": {"type": "string",
                                          "description": "one document (JSON object) a line"}},
-    errors=(400, 413, 415, 422, 503, 507))
+    errors=(400, 409, 413, 415, 422, 503, 507))
 @require_write_key
 def post_documents():
     args = BatchArgsSchema().load(request.args.to_dict())
@@ -314,6 +315,7 @@ def get_document(doc_id):
         "text": fields.get("body", ""),
         "original": fields.get("original", ""),
         "decisions": fields.get("decisions") or [],
+        "fields": stored_values(fields),
     }))
 
 
@@ -323,7 +325,7 @@ def get_document(doc_id):
     description="Body: one document; `id` may be left out, and if given must equal the id in "
                 "the URL. The stored document is replaced as a whole.",
     body=DocumentReplaceSchema, response=DocumentResultSchema,
-    errors=(400, 413, 415, 422, 503, 507))
+    errors=(400, 409, 413, 415, 422, 503, 507))
 @require_write_key
 def put_document(doc_id):
     checked_id(doc_id)
@@ -370,7 +372,7 @@ def delete_document(doc_id):
                 "type `application/json` or `application/merge-patch+json`.",
     body=DocumentPatchSchema, response=PatchedDocumentSchema,
     body_types={"application/merge-patch+json": DocumentPatchSchema},
-    errors=(400, 404, 413, 415, 422, 503, 507))
+    errors=(400, 404, 409, 413, 415, 422, 503, 507))
 @require_write_key
 def patch_document(doc_id):
     checked_id(doc_id)

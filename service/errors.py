@@ -14,9 +14,10 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from index.ingest.documents import DocumentError
+from index.search.filters import FilterError
 from index.search.query import QuerySyntaxError
 from index.storage import IndexLockedError, IndexMissingError, StoreError
-from index.storage.errors import CorruptIndexError, IndexUnavailableError
+from index.storage.errors import CorruptIndexError, FieldTypeError, IndexUnavailableError
 
 log = logging.getLogger("tolk")
 
@@ -62,15 +63,37 @@ def _from_http_exception(exc: HTTPException) -> ApiError:
     return ApiError(exc.code or 500, code, exc.description or exc.name, headers=headers)
 
 
+def _first_problem(messages) -> str:
+    """``: documents.0.desk: unknown field ...`` -- the first message, with its path."""
+    path = []
+    for _ in range(10):
+        if isinstance(messages, dict) and messages:
+            key = next(iter(messages))
+            path.append(str(key))
+            messages = messages[key]
+        elif isinstance(messages, list) and messages:
+            messages = messages[0]
+        else:
+            break
+    if not isinstance(messages, str):
+        return ""
+    return f": {'.'.join(path)}: {messages}" if path else f": {messages}"
+
+
 def _from_exception(exc: Exception) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, ValidationError):
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return ApiError(400, "invalid_request", "the request has invalid parameters", messages)
+        return ApiError(400, "invalid_request",
+                        "the request has invalid parameters" + _first_problem(messages), messages)
     if isinstance(exc, QuerySyntaxError):
         return ApiError(400, "query_syntax", f"query syntax error: {exc}",
                         {"q": [str(exc)]})
+    if isinstance(exc, FilterError):
+        return ApiError(400, f"invalid_{exc.param}", exc.message, {exc.param: [exc.message]})
+    if isinstance(exc, FieldTypeError):
+        return ApiError(409, "field_type_conflict", str(exc))
     if isinstance(exc, DocumentError):
         return ApiError(422, "invalid_document", exc.message, exc.errors)
     if isinstance(exc, IndexLockedError):

@@ -33,6 +33,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_button": "Search",
         "filters": "Search options",
         "filter_language": "Language of the articles",
+        "filter_source": "Source",
         "lang_any": "Both",
         "lang_nl": "Dutch",
         "lang_en": "English",
@@ -104,6 +105,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_button": "Zoeken",
         "filters": "Zoekopties",
         "filter_language": "Taal van de artikelen",
+        "filter_source": "Bron",
         "lang_any": "Beide",
         "lang_nl": "Nederlands",
         "lang_en": "Engels",
@@ -217,7 +219,8 @@ class Translator:
         return format_decimal(n, locale=self.language)
 
     def date(self, value: str | None) -> str:
-        """``2022-02-10`` -> "10 February 2022"; ``2022-02`` -> "February 2022"."""
+        """``2022-02-10`` -> "10 February 2022"; ``2022-02`` -> "February 2022";
+        ``2022-02-24T05:30:00+02:00`` -> "24 February 2022 05:30 UTC+02:00" (nl order)."""
         if not value:
             return ""
         from datetime import date
@@ -225,6 +228,15 @@ class Translator:
         from babel.dates import format_date
 
         try:
+            if "T" in value:  # a timestamp: the day and time as given, with its offset
+                from datetime import datetime
+
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                text = format_date(moment.date(), format="long", locale=self.language)
+                offset = moment.strftime("%z")
+                zone = "" if not offset else " UTC" if offset == "+0000" else \
+                    f" UTC{offset[:3]}:{offset[3:]}"
+                return f"{text} {moment:%H:%M}{zone}"
             parts = [int(p) for p in value.split("-")]
             if len(parts) == 3:
                 return format_date(date(*parts), format="long", locale=self.language)

@@ -7,10 +7,12 @@ error, an invalid filter value, a too long query) inline with status 400.
 
 URL parameters mirror the API where they can: ``q``, ``lang`` (nl|en|any),
 ``crosslingual`` (true|false; the form sends a hidden ``false`` followed by
-the checkbox's ``true``, so the last value wins), ``date_from``, ``date_to``
-and ``sort`` are passed through; ``page`` (1-based, 10 hits a page) becomes
-``offset``; ``ui`` (nl|en) picks the interface language and is remembered in a
-cookie.
+the checkbox's ``true``, so the last value wins), ``date_from``, ``date_to``,
+``sort`` and ``filter`` are passed through; ``source`` (repeatable: the source
+checkboxes, shown when the results have sources) becomes a filter
+``source:("A" OR "B")``, joined to ``filter`` with AND; ``page`` (1-based, 10 hits
+a page) becomes ``offset``; ``ui`` (nl|en) picks the interface language and is
+remembered in a cookie.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ bp = Blueprint("page", __name__)
 PER_PAGE = 10
 MAX_OFFSET = 10_000  # the API's largest offset
 LANG_FILTERS = ("any", "nl", "en")
-PASS_THROUGH = ("date_from", "date_to", "sort")  # API filters without a control on the page
+PASS_THROUGH = ("date_from", "date_to", "sort", "filter")  # API filters without a control
+PAGE_FACETS = "language,month,source"
+MAX_SOURCES = 20  # source checkboxes honoured from one URL
 TRUE_WORDS = {"true", "1", "on", "yes", "y", "t"}
 
 @dataclass
@@ -47,6 +51,7 @@ class PageState:
     page: int = 1
     page_raw: str | None = None
     extra: dict = field(default_factory=dict)  # pass-through API filters
+    sources: list = field(default_factory=list)  # checked source checkboxes
 
     @classmethod
     def from_args(cls, args) -> "PageState":
@@ -62,11 +67,24 @@ class PageState:
             except ValueError:
                 state.page = 0  # reported as an invalid page below
         state.extra = {k: args[k] for k in PASS_THROUGH if args.get(k)}
+        state.sources = list(dict.fromkeys(s.strip() for s in args.getlist("source")
+                                           if s.strip()))[:MAX_SOURCES]
         return state
 
-    def search_args(self) -> dict:
+    def source_filter(self) -> str | None:
+        if not self.sources:
+            return None
+        quoted = " OR ".join('"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                             for s in self.sources)
+        return f"source:({quoted})"
+
+    def search_args(self, with_sources: bool = True) -> dict:
         args = {"q": self.q, "lang": self.lang, "limit": PER_PAGE,
-                "offset": (self.page - 1) * PER_PAGE, **self.extra}
+                "offset": (self.page - 1) * PER_PAGE, **self.extra, "facets": PAGE_FACETS}
+        sources = self.source_filter() if with_sources else None
+        if sources:
+            given = self.extra.get("filter")
+            args["filter"] = f"({given}) AND {sources}" if given else sources
         if self.crosslingual_raw is not None:
             args["crosslingual"] = self.crosslingual_raw
         return args
@@ -74,7 +92,7 @@ class PageState:
     def url(self, **changes) -> str:
         """The page URL for this state with ``changes``; defaults are left out."""
         values = {"q": self.q, "lang": self.lang, "crosslingual": self.crosslingual,
-                  "page": self.page, **self.extra}
+                  "page": self.page, "source": self.sources, **self.extra}
         values.update(changes)
         params = {}
         if values.get("q"):
@@ -88,6 +106,8 @@ class PageState:
         for key in PASS_THROUGH:
             if values.get(key):
                 params[key] = values[key]
+        if values.get("source"):
+            params["source"] = values["source"]
         return url_for("page.index", **params)
 
 
@@ -143,6 +163,29 @@ def _language_counts(result: dict) -> dict:
     facet = result.get("facets", {}).get("language", {})
     counts = {code: int(facet.get(code, 0)) for code in ("nl", "en")}
     return {"any": counts["nl"] + counts["en"], **counts}
+
+
+def _source_facet(result: dict, state: PageState) -> dict:
+    """The result whose source facet the checkboxes show: with sources checked, the
+    same search without them, so the other sources stay to be added (counts as in
+    Elasticsearch's and Meilisearch's disjunctive facets)."""
+    if not state.sources:
+        return result
+    args = {**state.search_args(with_sources=False), "limit": 1, "offset": 0,
+            "facets": "source"}
+    try:
+        return run_search(args)
+    except (ValidationError, QuerySyntaxError, ApiError):
+        return result
+
+
+def _source_options(result: dict, state: PageState) -> list[tuple[str, int | None, bool]]:
+    """(source, hits or None, checked) for the source checkboxes; empty: no sources."""
+    facet = result.get("facets", {}).get("source", {})
+    options = [(name, count, name in state.sources) for name, count in facet.items()]
+    shown = {name.casefold() for name in facet}
+    options += [(name, None, True) for name in state.sources if name.casefold() not in shown]
+    return options
 
 
 SUGGEST_PATH = "/api/suggest"
@@ -208,6 +251,7 @@ def index():
             "last_page": last_page,
             "pages": _page_numbers(state.page, last_page) if total > PER_PAGE else [],
             "lang_counts": _language_counts(result),
+            "sources": _source_options(_source_facet(result, state), state),
         }
 
     html = render_template("search.html", state=state, result=result, view=view,

@@ -6,10 +6,14 @@ Request schemas validate (``load``); response schemas shape what is sent
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, \
-    validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, post_dump, post_load, \
+    pre_load, validate, validates_schema
 
-from index.ingest.documents import DATE_RE, ID_RE, MAX_TEXT_CHARS, DocumentError, raw_from_mapping
+from index.fields import DATE_HELP as TIMESTAMP_HELP
+from index.fields import date_key
+from index.ingest.documents import DATE_RE, ID_RE, MAX_TEXT_CHARS, DocumentError, \
+    declared_fields, raw_from_mapping
+from index.search.filters import MAX_FILTER_CHARS
 from index.storage import date_bounds
 
 LANGUAGES = ["nl", "en"]
@@ -27,6 +31,15 @@ def _date_field(description: str) -> fields.String:
 
 
 # -- search -------------------------------------------------------------------
+
+SORT_RE = r"^[a-z][a-z0-9_]{0,39}(:(asc|desc))?$(?!\n)"
+FACETS_RE = r"^ *[a-z][a-z0-9_]{0,39}( *, *[a-z][a-z0-9_]{0,39}){0,19} *,? *$(?!\n)"
+FILTER_HELP = ("only documents matching this filter on declared fields: field:value, "
+               "field:\"quoted value\", field:(a OR b), ranges for number and date fields "
+               "(priority:>=3, date:[2022-02-01 TO 2022-02-28], * for an open end), AND, OR, "
+               "NOT, parentheses. Keyword values ignore case and accents. Built-in fields: "
+               "id, language, date, month, source; declared by default: tags, section, "
+               "author; more with TOLK_FIELDS.")
 
 
 class SearchArgsSchema(Schema):
@@ -54,9 +67,26 @@ class SearchArgsSchema(Schema):
                             "undated documents are left out)")
     date_to = _date_field("only documents dated on or before this day/month (inclusive)")
     sort = fields.String(load_default="relevance",
-                         validate=validate.OneOf(["relevance", "date"]),
-                         metadata={"description": "relevance (best first) or date (newest "
-                                                  "first)"})
+                         validate=validate.Regexp(SORT_RE, error="use relevance or FIELD, "
+                                                  "FIELD:asc, FIELD:desc (a date or number "
+                                                  "field, e.g. date:asc)"),
+                         metadata={"description": "relevance (best first), or a date or number "
+                                                  "field, newest/largest first, with :asc for "
+                                                  "oldest/smallest first: date, date:asc, "
+                                                  "priority:desc. Documents without a value "
+                                                  "come last.", "example": "date:asc"})
+    filter = fields.String(validate=validate.Length(min=1, max=MAX_FILTER_CHARS),
+                           metadata={"description": FILTER_HELP,
+                                     "example": "source:NOS AND tags:oorlog"})
+    facets = fields.String(validate=validate.Regexp(FACETS_RE, error="a comma-separated list "
+                                                    "of field names, e.g. language,source,tags"),
+                           metadata={"description": "facets to count, comma-separated: "
+                                                    "language, month, source and keyword(s) "
+                                                    "fields (default: language,month)",
+                                     "example": "language,source,tags"})
+    facet_size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100),
+                                metadata={"description": "values per keyword facet, most "
+                                                         "frequent first"})
     typo = fields.Boolean(load_default=True,
                           metadata={"description": "also match words one or two typos away "
                                                    "from an unknown query word"})
@@ -104,6 +134,12 @@ class SearchArgsSchema(Schema):
             data["paging"] = {"page": page, "hits_per_page": per_page}
         return data
 
+    @post_load
+    def _facet_names(self, data, **kwargs):
+        if "facets" in data:
+            data["facets"] = tuple(n.strip() for n in data["facets"].split(",") if n.strip())
+        return data
+
 
 class CrosslinkSchema(Schema):
     query = fields.String(required=True, metadata={"description": "the query word"})
@@ -116,8 +152,9 @@ class HitSchema(Schema):
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     title = fields.String(required=True)
     date = fields.String(allow_none=True, required=True,
-                         metadata={"description": DATE_HELP})
+                         metadata={"description": "as given: " + TIMESTAMP_HELP})
     url = fields.String(allow_none=True, required=True)
+    source = fields.String(allow_none=True, required=True)
     score = fields.Float(required=True)
     snippet = fields.String(required=True,
                             metadata={"description": "HTML-escaped text, matches in <mark>"})
@@ -125,14 +162,36 @@ class HitSchema(Schema):
                              metadata={"description": "query words that matched this document "
                                                       "through a translation"})
 
+    @post_dump(pass_original=True)
+    def _add_declared_values(self, data, original, **kwargs):
+        return with_declared_fields(data, original)
+
+
+def with_declared_fields(data: dict, original: dict) -> dict:
+    """Declared field values (tags, section, TOLK_FIELDS...) join a hit or document."""
+    for name, value in (original.get("fields") or {}).items():
+        data.setdefault(name, value)
+    return data
+
 
 class FacetsSchema(Schema):
-    language = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+    """Counts per value; keyword facets asked for in ``facets`` come as more keys."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    language = fields.Dict(keys=fields.String(), values=fields.Integer(),
                            metadata={"description": "matching documents per language (both "
                                                     "languages, whatever `lang` is)"})
-    month = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+    month = fields.Dict(keys=fields.String(), values=fields.Integer(),
                         metadata={"description": "matching documents of the requested "
                                                  "languages per month (YYYY-MM), newest first"})
+
+    @post_dump(pass_original=True)
+    def _keyword_facets(self, data, original, **kwargs):
+        for name, counts in original.items():
+            data.setdefault(name, counts)
+        return data
 
 
 class SearchResponseSchema(Schema):
@@ -184,11 +243,18 @@ class SuggestResponseSchema(Schema):
 # -- documents --------------------------------------------------------------------
 
 
+def _valid_date(value: str) -> None:
+    try:
+        date_key(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 class DocumentInSchema(Schema):
     """One document to index: the fields of a ``.jsonl`` input line."""
 
     class Meta:
-        unknown = RAISE
+        unknown = INCLUDE  # declared fields; raw_from_mapping refuses undeclared ones
 
     id = fields.String(required=True, validate=validate.Regexp(ID_RE, error=ID_HELP),
                        metadata={"description": ID_HELP, "example": "nos-2022-0217"})
@@ -199,11 +265,30 @@ class DocumentInSchema(Schema):
                           metadata={"description": "default: the headline or first sentence"})
     language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES),
                              metadata={"description": "default: detected"})
-    date = fields.String(allow_none=True,
-                         validate=validate.Regexp(DATE_RE, error=f"use {DATE_HELP}"),
-                         metadata={"description": f"{DATE_HELP}; default: found in the text"})
+    date = fields.String(allow_none=True, validate=_valid_date,
+                         metadata={"description": f"{TIMESTAMP_HELP}; the time is kept and "
+                                                  "sort=date orders by the instant; default: "
+                                                  "a date found in the text",
+                                   "example": "2022-02-24T05:30:00+02:00"})
     url = fields.String(allow_none=True)
-    source = fields.String(allow_none=True)
+    source = fields.String(allow_none=True, metadata={"description": "a keyword: filter and "
+                                                                     "facet with source"})
+    tags = fields.Raw(allow_none=True, metadata={"description": "declared by default (type "
+                                                                "keywords): a list of strings",
+                                                 "example": ["oorlog", "NAVO"]})
+    section = fields.Raw(allow_none=True, metadata={"description": "declared by default "
+                                                                      "(keyword)"})
+    author = fields.Raw(allow_none=True, metadata={"description": "declared by default "
+                                                                     "(keyword)"})
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _declared(self, data, original, **kwargs):
+        if not isinstance(original, dict):
+            return
+        errors = declared_fields({k: v for k, v in original.items()
+                                  if k not in self.fields})[1]
+        if errors:
+            raise ValidationError(errors)
 
     @validates_schema(skip_on_field_errors=True)
     def _engine_rules(self, data, **kwargs):
@@ -295,6 +380,10 @@ class StoredDocumentSchema(DocumentResultSchema):
     text = fields.String(required=True, metadata={"description": "the cleaned, indexed text"})
     original = fields.String(required=True,
                              metadata={"description": "the text exactly as it was given"})
+
+    @post_dump(pass_original=True)
+    def _add_declared_values(self, data, original, **kwargs):
+        return with_declared_fields(data, original)
 
 
 class DeletedSchema(Schema):

@@ -126,6 +126,13 @@ SETTINGS = [
     Setting("RESULT_CACHE", "TOLK_RESULT_CACHE", 512,
             "Search results cached per worker process (0: off); any write or rebuild "
             "changes the cache key, so a cached result is never stale.", int, min=0),
+    Setting("FIELDS", "TOLK_FIELDS", "",
+            "Your own document fields, name:type separated by commas, e.g. "
+            "desk:keyword,priority:number,embargo:date,summary:text (types: keyword, "
+            "keywords, date, number, text). tags, section and author are declared already."),
+    Setting("FIELDS_FILE", "TOLK_FIELDS_FILE", "",
+            "A JSON or TOML file declaring fields: [{\"name\", \"type\", \"facet\", "
+            "\"sort\", \"help\"}, ...] (read with TOLK_FIELDS)."),
     Setting("POSTING_CACHE_MB", "TOLK_POSTING_CACHE_MB", 64.0,
             "Megabytes of decoded posting lists cached per worker process (0: off).", float,
             min=0),

@@ -110,10 +110,11 @@ def test_openapi_describes_parameters_bodies_errors_and_security(spec):
     search = spec["paths"]["/api/search"]["get"]
     params = {p["name"]: p for p in search["parameters"]}
     assert {"q", "lang", "crosslingual", "date_from", "date_to", "sort", "limit", "offset",
-            "typo", "page", "hits_per_page"} == set(params)
+            "typo", "page", "hits_per_page", "filter", "facets", "facet_size"} == set(params)
     assert params["q"]["required"] is True
     assert params["limit"]["schema"]["maximum"] == 100
-    assert params["sort"]["schema"]["enum"] == ["relevance", "date"]
+    assert re.match(params["sort"]["schema"]["pattern"], "date:asc")
+    assert not re.match(params["sort"]["schema"]["pattern"], "date:up")
     assert search["responses"]["400"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"}
     schemas = spec["components"]["schemas"]

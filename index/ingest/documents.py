@@ -2,7 +2,8 @@
 
 Input is ``.txt`` files (one document each, id = file name without the
 extension) and ``.jsonl`` files (one JSON object a line with ``id`` and
-``text``, optional ``title``, ``language``, ``date``, ``url``, ``source``).
+``text``, optional ``title``, ``language``, ``date``, ``url``, ``source`` and any
+field declared in ``index.fields``, such as ``tags``).
 ``prepare`` turns one raw record into a :class:`Document`; the original text
 is kept unchanged next to the cleaned text.
 """
@@ -16,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from index.fields import Fields, active, date_key
 from index.ingest.cleaning import clean_text
 from index.ingest.language import (LanguageError, LanguageOptions, detect_language,
                                    given_language_warning)
@@ -55,6 +57,7 @@ class RawDocument:
     url: str | None = None
     source: str | None = None
     origin: str = ""  # where it came from: "path" or "path:line"
+    fields: dict = field(default_factory=dict)  # declared fields (index.fields), validated
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Document:
     url: str | None = None
     source: str | None = None
     decisions: list[str] = field(default_factory=list)  # what cleaning/detection decided
+    fields: dict = field(default_factory=dict)  # declared fields (index.fields)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -104,8 +108,31 @@ def _encodable(value: str) -> bool:
     return True
 
 
-def raw_from_mapping(record: dict, origin: str = "") -> RawDocument:
-    """Validate a JSON object (from .jsonl or the API) into a RawDocument."""
+def declared_fields(record: dict, fields: Fields | None = None) -> tuple[dict, dict]:
+    """The declared fields of a record, validated: (values, errors per field name).
+
+    A field that is not declared is an error that says how to declare it.
+    """
+    fields = fields or active()
+    values, errors = {}, {}
+    for name in sorted(set(record) - {"id", "text", *OPTIONAL_FIELDS}):
+        field = fields.get(name)
+        if field is None or field.builtin:
+            errors[name] = [fields.undeclared_message(name)]
+        elif record[name] is not None:
+            try:
+                values[name] = field.parse(record[name])
+            except ValueError as exc:
+                errors[name] = [f"{field.type} field {name!r}: {exc}"]
+    return values, errors
+
+
+def raw_from_mapping(record: dict, origin: str = "", fields: Fields | None = None) -> RawDocument:
+    """Validate a JSON object (from .jsonl or the API) into a RawDocument.
+
+    ``fields``: the declared fields (default: the process's, ``index.fields.active``).
+    """
+    fields = fields or active()
     if not isinstance(record, dict):
         raise DocumentError("a document must be a JSON object", {"_schema": ["not an object"]})
     errors: dict[str, list[str]] = {}
@@ -128,16 +155,18 @@ def raw_from_mapping(record: dict, origin: str = "") -> RawDocument:
             errors[name] = ["contains an unpaired UTF-16 surrogate (\\ud800-\\udfff)"]
     if isinstance(record.get("language"), str) and record["language"] not in ("nl", "en"):
         errors["language"] = ["must be 'nl' or 'en'"]
-    if isinstance(record.get("date"), str) and not DATE_RE.match(record["date"]):
-        errors["date"] = ["must be YYYY-MM-DD or YYYY-MM"]
-    unknown = sorted(set(record) - {"id", "text", *OPTIONAL_FIELDS})
-    if unknown:
-        errors.update({name: ["unknown field"] for name in unknown})
+    if isinstance(record.get("date"), str):
+        try:
+            date_key(record["date"])
+        except ValueError as exc:
+            errors["date"] = [str(exc)]
+    declared, field_errors = declared_fields(record, fields)
+    errors.update(field_errors)
     if errors:
         raise DocumentError("invalid document", errors,
                             doc_id=doc_id if isinstance(doc_id, str) else None)
     return RawDocument(
-        id=doc_id, text=text, origin=origin,
+        id=doc_id, text=text, origin=origin, fields=declared,
         **{name: record.get(name) for name in OPTIONAL_FIELDS},
     )
 
@@ -240,7 +269,7 @@ def prepare(raw: RawDocument, languages: LanguageOptions | None = None) -> Docum
     return Document(
         id=raw.id, language=language, language_confidence=round(confidence, 4),
         title=title or "", text=cleaned.text, original=raw.text, date=date,
-        url=raw.url, source=raw.source, decisions=decisions,
+        url=raw.url, source=raw.source, decisions=decisions, fields=dict(raw.fields),
     )
 
 

@@ -1,4 +1,4 @@
-"""Collecting hits: the top-k by score, the exact total and the month facet in one pass.
+"""Collecting hits: the top-k by score (or a column), the exact total and facets in one pass.
 
 Whoosh's own collectors keep every hit once a facet is asked for and spend
 most of a query's time in per-document bookkeeping. Tolk's synonym-set
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.scoring import vectorscore
+from index.search import facets as keyword_facets
 
 MONTH_COLUMN = "month"
 DATE_COLUMN = "date_start"
@@ -26,6 +27,7 @@ class Collected:
     total: int = 0
     top: list = field(default_factory=list)  # [(score, docnum)], best first
     months: dict = field(default_factory=dict)
+    facets: dict = field(default_factory=dict)  # field -> {folded value: count}
 
 
 def _column(searcher, name: str) -> list:
@@ -43,29 +45,59 @@ def _column(searcher, name: str) -> list:
     return cache[name]
 
 
+def sort_key(value: str, score: float, docnum: int, descending: bool) -> tuple:
+    """Order by a column value (documents without one last), then score, then docnum."""
+    if descending:
+        return (value == "", _Reverse(value), -score, docnum)
+    return (value == "", value, -score, docnum)
+
+
+class _Reverse(str):
+    __slots__ = ()
+
+    def __lt__(self, other):
+        return str.__gt__(self, other)
+
+    def __gt__(self, other):
+        return str.__lt__(self, other)
+
+
 def collect(searcher, query, limit: int | None, allow=None, months: bool = False,
-            by_date: bool = False) -> Collected:
+            by_date: bool = False, sort: tuple[str, bool] | None = None,
+            facet_fields=()) -> Collected:
     """Run ``query`` on ``searcher``; keep the ``limit`` best (all if None).
 
-    ``allow``: a set of global document numbers a hit must be in (a filter).
-    ``by_date``: order by ``date_start`` (newest first), then score.
+    ``allow``: a set of global document numbers a hit must be in, or a NumPy bool
+    mask by document number (a filter).
+    ``sort``: (column, descending): order by a sortable column (documents without a
+    value last), then score; ``by_date`` is ``(date_start, True)``, newest first.
+    ``facet_fields``: keyword fields to count the matched documents' values of.
     """
+    if by_date and sort is None:
+        sort = (DATE_COLUMN, True)
     if vectorscore.supports(query, searcher.weighting):
-        return _collect_vectorized(searcher, query, limit, allow, months, by_date)
+        return _collect_vectorized(searcher, query, limit, allow, months, sort, facet_fields)
     context = searcher.context()
     month_of = _column(searcher, MONTH_COLUMN) if months else None
-    date_of = _column(searcher, DATE_COLUMN) if by_date else None
+    value_of = _column(searcher, sort[0]) if sort else None
     counts: dict[str, int] = {}
     heap: list = []
     hits: list = []
+    matched: list = []
     total = 0
-    keep_all = limit is None or by_date
+    keep_all = limit is None or sort is not None
+    if isinstance(allow, np.ndarray):
+        allowed = allow.__getitem__  # a mask
+    elif allow is not None:
+        allowed = allow.__contains__
     for sub, offset in searcher.leaf_searchers():
         matcher = query.matcher(sub, context)
         while matcher.is_active():
             docnum = matcher.id() + offset
-            if allow is None or docnum in allow:
+            if allow is None or allowed(docnum):
                 total += 1
+                if facet_fields:
+                    matched.append(docnum)
                 score = matcher.score()
                 if keep_all:
                     hits.append((score, docnum))
@@ -79,14 +111,19 @@ def collect(searcher, query, limit: int | None, allow=None, months: bool = False
                         counts[month] = counts.get(month, 0) + 1
             matcher.next()
     if keep_all:
-        if by_date:
-            hits.sort(key=lambda h: (date_of[h[1]] or "0000", h[0], -h[1]), reverse=True)
+        if sort is not None:
+            hits.sort(key=lambda h: sort_key(value_of[h[1]], h[0], h[1], sort[1]))
         else:
             hits.sort(key=lambda h: (h[0], -h[1]), reverse=True)
         top = hits if limit is None else hits[:limit]
     else:
         top = [(score, -neg) for score, neg in sorted(heap, reverse=True)]
-    return Collected(total, top, counts)
+    facets = {}
+    if facet_fields:
+        mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+        mask[np.asarray(matched, dtype=np.int64)] = True
+        facets = {name: keyword_facets.count(searcher, name, mask) for name in facet_fields}
+    return Collected(total, top, counts, facets)
 
 
 def _column_codes(searcher, name: str):
@@ -101,9 +138,11 @@ def _column_codes(searcher, name: str):
     return cache[name]
 
 
-def _collect_vectorized(searcher, query, limit, allow, months, by_date) -> Collected:
+def _collect_vectorized(searcher, query, limit, allow, months, sort, facet_fields) -> Collected:
     scores, mask = vectorscore.score_all(searcher, query)
-    if allow is not None:
+    if isinstance(allow, np.ndarray):
+        mask &= allow[:len(mask)]
+    elif allow is not None:
         allowed = np.zeros(len(mask), dtype=bool)
         if allow:
             allowed[np.fromiter(allow, dtype=np.int64, count=len(allow))] = True
@@ -115,10 +154,19 @@ def _collect_vectorized(searcher, query, limit, allow, months, by_date) -> Colle
         for code, count in enumerate(np.bincount(codes[docnums], minlength=len(labels))):
             if count and labels[code]:
                 counts[labels[code]] = int(count)
+    facets = {name: keyword_facets.count(searcher, name, mask) for name in facet_fields}
     hit_scores = scores[docnums]
-    if by_date:
-        codes, _ = _column_codes(searcher, DATE_COLUMN)  # labels sorted: codes order by date
-        order = np.lexsort((docnums, -hit_scores, -codes[docnums]))
+    if sort is not None:
+        codes, labels = _column_codes(searcher, sort[0])  # labels sorted: codes keep order
+        hit_codes = codes[docnums]
+        missing = bool(labels) and labels[0] == ""  # code 0: no value; always last
+        if sort[1]:
+            key = -hit_codes
+            if missing:
+                key = np.where(hit_codes == 0, 1, key)
+        else:
+            key = np.where(hit_codes == 0, len(labels), hit_codes) if missing else hit_codes
+        order = np.lexsort((docnums, -hit_scores, key))
     elif limit is not None and limit < len(docnums):
         if limit == 0:
             order = np.empty(0, dtype=np.int64)
@@ -132,4 +180,4 @@ def _collect_vectorized(searcher, query, limit, allow, months, by_date) -> Colle
     if limit is not None:
         order = order[:limit]
     top = [(float(hit_scores[i]), int(docnums[i])) for i in order]
-    return Collected(int(len(docnums)), top, counts)
+    return Collected(int(len(docnums)), top, counts, facets)

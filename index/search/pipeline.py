@@ -7,12 +7,15 @@ One function, :func:`search`, serves the CLI, the JSON API and the page.
    (``index.search.expansion``, scored by ``index.scoring.synonyms``).
 3. Each synonym set gets an IDF computed over both indexes together, so the
    BM25 scores of the Dutch and the English index are on one scale.
-4. Both indexes are searched, hits merged by score (or date), and each hit
-   gets a highlighted snippet and the cross-links that matched it.
+4. Both indexes are searched (``filter`` on declared fields, ``index.search.filters``,
+   restricts the documents), hits merged by score (or a date/number field), and each
+   hit gets a highlighted snippet and the cross-links that matched it. Facets:
+   language and month by default, or the keyword fields asked for.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from dataclasses import dataclass
@@ -21,13 +24,16 @@ from whoosh import query as wq
 
 from index.analysis import LANGUAGES, analyze, fold, is_stopword
 from index.observe import mark
-from index.search.collect import DATE_COLUMN, _column, collect
+from index.fields import Fields, active as active_fields, stored_values
+from index.search import facets as keyword_facets
+from index.search.collect import DATE_COLUMN, _column, collect, sort_key
+from index.search.filters import (FilterError, date_filter, filter_mask, parse_filter,
+                                  query_mask)
 from index.search.expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
 from index.search.highlight import find_matches, snippet
 from index.search.resultcache import cache_for, index_state, request_key
 from index.search.query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
 from index.scoring.bm25 import idf
-from index.storage import date_bounds
 from index.search.suggest import did_you_mean
 from index.scoring.synonyms import SynonymQuery
 
@@ -46,8 +52,11 @@ class SearchRequest:
     crosslingual: bool = True
     date_from: str | None = None  # YYYY-MM-DD or YYYY-MM, inclusive
     date_to: str | None = None
-    sort: str = "relevance"  # or "date" (newest first)
+    sort: str = "relevance"  # or FIELD[:asc|desc] for a date/number field ("date": newest first)
     typo: bool = True
+    filter: str | None = None  # on declared fields: source:NOS AND tags:oorlog
+    facets: tuple | None = None  # field names; None: language and month
+    facet_size: int = 10  # values per facet (most frequent first)
 
 
 class _Compiler:
@@ -160,14 +169,47 @@ def _set_global_idf(compilers, searchers) -> None:
             leaf.idf = idf(doc_freqs[leaf.key], max(total_docs, 1))
 
 
-def _date_filter(date_from: str | None, date_to: str | None):
-    """Documents whose date overlaps [date_from, date_to]; undated ones never match."""
-    clauses = []
-    if date_to:
-        clauses.append(wq.TermRange("date_start", None, date_bounds(date_to)[1]))
-    if date_from:
-        clauses.append(wq.TermRange("date_end", date_bounds(date_from)[0], None))
-    return wq.And(clauses) if clauses else None
+def resolve_sort(sort: str, fields: Fields) -> tuple[str, bool] | None:
+    """``relevance`` -> None; ``FIELD[:asc|desc]`` -> (column, descending); FilterError."""
+    if sort in ("", "relevance"):
+        return None
+    name, _, direction = sort.partition(":")
+    direction = direction or "desc"
+    field = fields.get(name)
+    if field is None or not field.sort:
+        raise FilterError(f"cannot sort by {name!r}: use relevance or one of "
+                          + ", ".join(f + "[:asc|:desc]" for f in fields.names("sort"))
+                          + (f"; {fields.undeclared_message(name)}" if field is None else ""),
+                          param="sort", field=name if field is None else None)
+    if direction not in ("asc", "desc"):
+        raise FilterError(f"sort direction {direction!r}: use {name}:asc or {name}:desc",
+                          param="sort")
+    return (DATE_COLUMN if name == "date" else name), direction == "desc"
+
+
+def resolve_facets(names, fields: Fields) -> tuple:
+    """The facets asked for, validated (FilterError names the wrong one)."""
+    if names is None:
+        return ("language", "month")
+    for name in names:
+        field = fields.get(name)
+        if field is None or not field.facet:
+            raise FilterError(f"no facet {name!r}: use " + ", ".join(fields.names("facet"))
+                              + (f"; {fields.undeclared_message(name)}" if field is None
+                                 else ""), param="facets",
+                              field=name if field is None else None)
+    return tuple(dict.fromkeys(names))
+
+
+def _top(counts: dict, size: int) -> dict:
+    """The ``size`` most frequent values, ties by value (without sorting them all)."""
+    if len(counts) > size:
+        kth = heapq.nlargest(size, counts.values())[-1]
+        items = [(-n, value) for value, n in counts.items() if n >= kth]
+    else:
+        items = [(-n, value) for value, n in counts.items()]
+    items.sort()
+    return {value: -n for n, value in items[:size]}
 
 
 def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
@@ -195,24 +237,57 @@ def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
         "title": fields.get("title", ""),
         "date": fields.get("date") or None,
         "url": fields.get("url"),
+        "source": fields.get("source") or None,
+        "fields": stored_values(fields),
         "score": round(float(score), 4),
         "snippet": snippet(fields.get("body", ""), body_matches),
         "crosslinks": crosslinks,
     }
 
 
+def _facets(names, language, month, counts, size, searchers) -> dict:
+    """The facets asked for; keyword values (indexed folded) shown as a document gave them."""
+    out = {}
+    for name in names:
+        if name == "language":
+            out[name] = language
+        elif name == "month":
+            out[name] = dict(sorted(month.items(), reverse=True))  # every month, as before
+        else:
+            out[name] = {}
+            for value, n in _top(counts[name], size).items():
+                labels = (keyword_facets.label(s, name, value) for s in searchers)
+                out[name][next((x for x in labels if x != value), value)] = n
+    return out
+
+
 _FROM_INDEX = object()
 
 
-def search(reader, request: SearchRequest, lexicon=_FROM_INDEX) -> dict:
+def search(reader, request: SearchRequest, lexicon=_FROM_INDEX,
+           fields: Fields | None = None) -> dict:
     """Search both language indexes of ``reader`` (an ``IndexReader``).
 
     ``lexicon`` overrides the cross-link lexicon stored with the index (the
     evaluation uses this to test lexicons learned without the test queries).
-    Raises ``QuerySyntaxError`` for a query that cannot be parsed.
+    ``fields``: the declared fields (default: the process's).
+    Raises ``QuerySyntaxError`` for a query that cannot be parsed, ``FilterError``
+    for a filter, sort or facet that cannot be used.
     """
     started = time.perf_counter()
     node = parse_query(request.q)
+    fields = fields or active_fields()
+    try:
+        plan = (parse_filter(request.filter, fields) if request.filter else None,
+                resolve_sort(request.sort, fields), resolve_facets(request.facets, fields))
+    except FilterError as exc:
+        recorded = reader.meta().get("fields", {}) if exc.field else {}
+        if exc.field in recorded:
+            raise FilterError(
+                f"field {exc.field!r} is stored in this index but no longer declared; add "
+                f"{exc.field}:{recorded[exc.field]} to TOLK_FIELDS (or TOLK_FIELDS_FILE) to "
+                "filter, facet or sort on it", exc.position, exc.param, exc.field) from None
+        raise
     searchers = reader.searchers()
     mark("parse")
     cache = key = None
@@ -229,13 +304,15 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX) -> dict:
             mark("cache")
             cached["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
             return cached
-    result = _search(node, searchers, request, lexicon, started)
+    result = _search(node, searchers, request, lexicon, started, plan)
     if key is not None:
         cache.put(key, result)
     return result
 
 
-def _search(node, searchers: dict, request: SearchRequest, lexicon, started: float) -> dict:
+def _search(node, searchers: dict, request: SearchRequest, lexicon, started: float,
+            plan: tuple) -> dict:
+    filter_tree, sort, facet_names = plan
     query_language = detect_query_language(node, searchers)
     compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual)
                  for lang in LANGUAGES}
@@ -251,25 +328,39 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
 
     wanted = LANGUAGES if request.lang == "any" else (request.lang,)
     depth = request.offset + request.limit
-    date_filter = _date_filter(request.date_from, request.date_to)
+    dates = date_filter(request.date_from, request.date_to)
+    keyword_names = tuple(n for n in facet_names if n not in ("language", "month"))
     language_facet = {lang: 0 for lang in LANGUAGES}
     month_facet: dict[str, int] = {}
+    counts: dict[str, dict] = {name: {} for name in keyword_names}
     candidates = []
     for lang in LANGUAGES:
         q = queries[lang]
         if q is None:
             continue
         searcher = searchers[lang]
-        allow = set(searcher.docs_for_query(date_filter)) if date_filter is not None else None
+        allow = query_mask(searcher, dates) if dates is not None else None
+        if filter_tree is not None:
+            matched = filter_mask(searcher, filter_tree, lang)
+            allow = matched if allow is None else allow & matched
         found = collect(searcher, q, depth if lang in wanted else 0, allow=allow,
-                        months=lang in wanted, by_date=request.sort == "date")
+                        months=lang in wanted and "month" in facet_names, sort=sort,
+                        facet_fields=keyword_names if lang in wanted else ())
         language_facet[lang] = found.total
         for month, count in found.months.items():
             month_facet[month] = month_facet.get(month, 0) + count
+        for name, values in found.facets.items():
+            merged = counts[name]
+            if not merged:
+                counts[name] = values
+                continue
+            get = merged.get
+            for value, count in values.items():
+                merged[value] = get(value, 0) + count
         candidates.extend((score, lang, docnum) for score, docnum in found.top)
-    if request.sort == "date":
-        dates = {lang: _column(searchers[lang], DATE_COLUMN) for lang in wanted}
-        candidates.sort(key=lambda c: (dates[c[1]][c[2]] or "0000", c[0]), reverse=True)
+    if sort is not None:
+        values = {lang: _column(searchers[lang], sort[0]) for lang in wanted}
+        candidates.sort(key=lambda c: sort_key(values[c[1]][c[2]], c[0], 0, sort[1]))
     else:
         candidates.sort(key=lambda c: c[0], reverse=True)
     page = [(score, lang, searchers[lang].stored_fields(docnum))
@@ -286,8 +377,8 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         "query_language": query_language,
         "total": total,
         "hits": hits,
-        "facets": {"language": language_facet,
-                   "month": dict(sorted(month_facet.items(), reverse=True))},
+        "facets": _facets(facet_names, language_facet, month_facet, counts,
+                          request.facet_size, [searchers[lang] for lang in wanted]),
         "suggestion": suggestion,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }

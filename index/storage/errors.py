@@ -21,3 +21,7 @@ class CorruptIndexError(StoreError):
 
 class IndexUnavailableError(StoreError):
     """No generation in the directory can be opened; the message lists why for each."""
+
+
+class FieldTypeError(StoreError):
+    """A field is declared with another type than the index holds it as."""

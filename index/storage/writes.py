@@ -20,15 +20,17 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
 from index.analysis import LANGUAGES
+from index.fields import active as active_fields
 from index.ingest.documents import Document
 from index.ingest.names import name_candidates
 from index.storage.carryover import reprepare, stored_counts, stored_fields, stored_ids
 from index.storage.commit import locked_write, publish, roll_back_to_commit_point, switch_to
-from index.storage.errors import IndexLockedError, IndexMissingError, StoreError
+from index.storage.errors import (FieldTypeError, IndexLockedError, IndexMissingError,
+                                  StoreError)
 from index.storage.generations import (LEXICON_CORPUS_FILE, LEXICON_FILE, META_FILE,
                                        current_generation, new_generation, read_meta, write_json)
 from index.storage.lock import DEFAULT_LOCK_TIMEOUT, write_lock
-from index.storage.schema import document_fields, make_schema
+from index.storage.schema import document_fields, field_type, make_schema
 from index.storage.writers import PendingMpWriter, PendingWriter, parallel_procs
 
 
@@ -123,6 +125,7 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
                 writers[lang] = _new_writer(ix, procs=(procs or {}).get(lang, 0), limitmb=128)
             else:
                 writers[lang] = _new_writer(ix, timeout=DEFAULT_LOCK_TIMEOUT)
+                _add_declared_fields(writers[lang], lang)
         for doc in docs:
             fields = document_fields(doc)
             if replace:
@@ -138,6 +141,20 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
             if progress:
                 progress(doc)
         return _commit_all(writers)
+
+
+def _add_declared_fields(writer, language: str) -> None:
+    """Fields declared since the index was built join its schema (old documents lack
+    them until they are written again, e.g. by a rebuild)."""
+    for declared in active_fields().extra:
+        if declared.name not in writer.schema:
+            writer.add_field(declared.name, field_type(declared, language))
+
+
+def _check_field_types(meta: dict) -> None:
+    problems = active_fields().check_index(meta.get("fields"))
+    if problems:
+        raise FieldTypeError("; ".join(problems))
 
 
 def rebuild(root: str | Path, docs: Iterable[Document], *,
@@ -260,6 +277,9 @@ def _finish_generation(generation: Path, names: dict, lexicon_builder, report: I
         "created": read_meta(generation).get("created", now),
         "updated": now,
         "names": {lang: dict(counter) for lang, counter in names.items()},
+        # Declared fields and their types when last written (an index keeps a field
+        # whose declaration was removed; its values stay stored).
+        "fields": {**read_meta(generation).get("fields", {}), **active_fields().types()},
     }
     if _incremental(lexicon_builder):
         static = lexicon_builder.write_static(generation / LEXICON_FILE)
@@ -346,6 +366,7 @@ def update_computed(root: str | Path, compute: Callable[[], Iterable[Document]],
         roll_back_to_commit_point(generation)
         indexes = {lang: whoosh_index.open_dir(str(generation / lang)) for lang in LANGUAGES}
         meta = read_meta(generation)
+        _check_field_types(meta)
         tocs = _write_documents(indexes, docs, replace=True, progress=progress, report=report,
                                 names=None, batch=False)
         if report.added:
