@@ -447,3 +447,17 @@ def test_write_uses_the_full_lexicon_builder(writable_index):
     # a cross-lingual search still links Dutch and English after the write
     ids = search_ids(client, "brug")
     assert "lex-1" in ids
+
+
+@pytest.mark.parametrize("change", [{"source": "NOS"}, {"text": NL_TEXT + " Nog een zin."}],
+                         ids=["metadata", "text"])
+def test_patch_keeps_declared_fields(write_client, change):
+    """A PATCH of other fields keeps the document's tags and section (and their filters)."""
+    assert post(write_client, [{"id": "p9", "text": NL_TEXT, "tags": ["brug", "Zwolle"],
+                                "section": "regio"}]).status_code == 200
+    assert patch(write_client, "p9", change).status_code == 200
+    after = write_client.get("/api/documents/p9").get_json()
+    assert (after["tags"], after["section"]) == (["brug", "Zwolle"], "regio")
+    found = write_client.get("/api/search", query_string={
+        "q": "Zwolle", "filter": "tags:brug AND section:regio"}).get_json()
+    assert [hit["id"] for hit in found["hits"]] == ["p9"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.ingest.cleaning import clean_text
+from index.fields import stored_values
 from index.ingest.documents import Document, DocumentError, RawDocument, prepare
 from index.ingest.language import LanguageError, detect_language
 
@@ -43,7 +44,7 @@ def stored_raw(stored: dict) -> RawDocument:
     """The raw document as it was given, from a document's stored fields."""
     return RawDocument(id=stored["id"], text=stored.get("original", ""),
                        url=stored.get("url"), source=stored.get("source") or None,
-                       **given_values(stored))
+                       fields=stored_values(stored), **given_values(stored))
 
 
 def _replace_decision(decisions: list[str], prefix: str, new: str | None) -> list[str]:
@@ -80,7 +81,8 @@ def merge_patch(stored: dict, patch: dict, languages=None) -> Patched:
         id=stored["id"], language=stored["language"],
         language_confidence=stored.get("language_confidence") or 1.0,
         title=stored.get("title", ""), text=stored.get("body", ""), original=raw.text,
-        date=stored.get("date") or None, url=raw.url, source=raw.source, decisions=decisions)
+        date=stored.get("date") or None, url=raw.url, source=raw.source, decisions=decisions,
+        fields=dict(raw.fields))
     reanalyzed: list[str] = []
     cleaned = None
 
