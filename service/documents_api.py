@@ -21,6 +21,7 @@ from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
 from index.fields import stored_values
+from index.search.filters import matching_ids
 from index.analysis import LANGUAGES
 from index.ingest.documents import ID_RE, Document, DocumentError, RawDocument, prepare, \
     validate_id
@@ -226,7 +227,8 @@ def listed(fields: dict) -> dict:
     description="Documents ordered by id, `limit` a page. Pass `next_cursor` of the answer as "
                 "`cursor` for the next page (null: last page). The cursor holds the last id "
                 "seen, so documents added or deleted between pages never make others repeat "
-                "or go missing. `ids` lists only those documents (unknown ids are left out).",
+                "or go missing. `ids` lists only those documents (unknown ids are left out); "
+                "`filter` only the documents it matches (the filter syntax of /api/search).",
     query=DocumentListArgsSchema, response=DocumentListSchema, errors=(400, 503))
 def list_documents():
     args = DocumentListArgsSchema().load(request.args.to_dict())
@@ -234,6 +236,10 @@ def list_documents():
     languages = LANGUAGES if args["lang"] == "any" else [args["lang"]]
     ids = split_ids(args["ids"], 1000) if "ids" in args else None
     index = reader()
+    if "filter" in args:  # the ids the filter matches (and of those given, if any)
+        matched = {doc_id for doc_id, _ in matching_ids(index, args["filter"],
+                                                        current_app.extensions["tolk_fields"])}
+        ids = sorted(matched if ids is None else matched & set(ids))
     page = index.list_documents(after, args["limit"] + 1, languages=languages, ids=ids)
     more = len(page) > args["limit"]
     page = page[:args["limit"]]
@@ -249,20 +255,31 @@ def list_documents():
     }))
 
 
+def _filtered_ids(text: str) -> list[str]:
+    """Every stored id the filter matches (400 for a bad filter)."""
+    return [doc_id for doc_id, _ in matching_ids(reader(), text,
+                                                 current_app.extensions["tolk_fields"])]
+
+
 def _ids_to_delete() -> list[str]:
-    """Ids from ``?ids=a,b`` or a JSON body ``{"ids": [...]}`` (one of the two)."""
+    """Ids from ``?ids=a,b``, ``?filter=...`` or a JSON body ``{"ids": [...]}`` or
+    ``{"filter": "..."}`` (one of them)."""
     args = DeleteManyArgsSchema().load(request.args.to_dict())
     most = current_app.config["MAX_BATCH_DOCS"]
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
-    if "ids" in args and has_body:
+    if len(args) > 1 or (args and has_body):
         raise ApiError(400, "invalid_request",
-                       "give the ids either in the query (?ids=a,b) or in the body, not both",
-                       {"ids": ["in the query or the body, not both"]})
+                       "say which documents to delete in one way: ?ids=a,b, ?filter=..., or a "
+                       'body {"ids": [...]} or {"filter": "..."}',
+                       {"ids": ["ids or a filter, in the query or the body: one of them"]})
     if "ids" in args:
         return split_ids(args["ids"], most)
+    if "filter" in args:
+        return _filtered_ids(args["filter"])
     if not has_body:
         raise ApiError(400, "invalid_request",
-                       'say which documents to delete: ?ids=a,b or a body {"ids": ["a", "b"]}',
+                       'say which documents to delete: ?ids=a,b, ?filter=... or a body '
+                       '{"ids": ["a", "b"]}',
                        {"ids": ["required"]})
     body = json_body()
     if isinstance(body, dict) and isinstance(body.get("ids"), list) and len(body["ids"]) > most:
@@ -272,15 +289,18 @@ def _ids_to_delete() -> list[str]:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", 'the body must be {"ids": ["a", "b"]}',
                        {"_schema": ['send {"ids": [...]}']})
-    return DeleteManyBodySchema().load(body)["ids"]
+    loaded = DeleteManyBodySchema().load(body)
+    return loaded["ids"] if "ids" in loaded else _filtered_ids(loaded["filter"])
 
 
 @bp.delete("")
 @operation(
-    tag="documents", summary="Delete documents by id",
+    tag="documents", summary="Delete documents by id or by filter",
     description='Ids in the query (`?ids=a,b`) or in a JSON body `{"ids": ["a", "b"]}`, at '
-                "most TOLK_MAX_BATCH_DOCS. Answers how many were deleted and which ids were "
-                "not stored (not an error).",
+                "most TOLK_MAX_BATCH_DOCS; or every document a filter matches (`?filter=...` "
+                'or `{"filter": "..."}`, the filter syntax of /api/search; documents written '
+                "while the delete runs are not included). Answers how many were deleted and "
+                "which ids were not stored (not an error).",
     query=DeleteManyArgsSchema, body=DeleteManyBodySchema, body_required=False,
     response=DeletedManySchema, errors=(400, 413, 415, 503, 507))
 @require_write_key

@@ -423,6 +423,9 @@ class DocumentListArgsSchema(Schema):
     ids = _ids_field("only these ids (comma-separated, at most 1000)")
     lang = fields.String(load_default="any", validate=validate.OneOf(["nl", "en", "any"]),
                          metadata={"description": "only documents in this language"})
+    filter = fields.String(validate=validate.Length(min=1, max=MAX_FILTER_CHARS),
+                           metadata={"description": "only documents this filter matches "
+                                                    "(the filter syntax of /api/search)"})
 
 
 class ListedDocumentSchema(Schema):
@@ -455,6 +458,10 @@ class DeleteManyArgsSchema(Schema):
         unknown = RAISE
 
     ids = _ids_field("ids to delete (comma-separated), instead of a body")
+    filter = fields.String(validate=validate.Length(min=1, max=MAX_FILTER_CHARS),
+                           metadata={"description": "delete every document this filter matches "
+                                                    "(the filter syntax of /api/search), "
+                                                    "instead of ids"})
 
 
 class DeleteManyBodySchema(Schema):
@@ -464,8 +471,16 @@ class DeleteManyBodySchema(Schema):
         unknown = RAISE
 
     ids = fields.List(fields.String(validate=validate.Regexp(ID_RE, error=ID_HELP)),
-                      required=True, validate=validate.Length(min=1),
+                      validate=validate.Length(min=1),
                       metadata={"description": "ids to delete"})
+    filter = fields.String(validate=validate.Length(min=1, max=MAX_FILTER_CHARS),
+                           metadata={"description": "delete every document this filter "
+                                                    "matches, instead of ids"})
+
+    @validates_schema
+    def _ids_or_filter(self, data, **kwargs):
+        if ("ids" in data) == ("filter" in data):
+            raise ValidationError("give either ids or a filter", "ids")
 
 
 class DeletedManySchema(Schema):

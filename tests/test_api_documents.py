@@ -461,3 +461,66 @@ def test_patch_keeps_declared_fields(write_client, change):
     found = write_client.get("/api/search", query_string={
         "q": "Zwolle", "filter": "tags:brug AND section:regio"}).get_json()
     assert [hit["id"] for hit in found["hits"]] == ["p9"]
+
+
+# -- filters on the documents API -----------------------------------------------------------
+
+
+def _tagged(client):
+    docs = [{"id": f"f{i}", "text": NL_TEXT, "tags": ["brug"] if i % 2 else ["weg"],
+             "source": "NOS" if i < 3 else "RTV"} for i in range(6)]
+    assert post(client, docs).status_code == 200
+
+
+def test_list_documents_by_filter(write_client):
+    _tagged(write_client)
+    body = write_client.get("/api/documents", query_string={
+        "filter": "tags:brug AND source:NOS", "limit": 1}).get_json()
+    assert body["total"] == 1 and [d["id"] for d in body["documents"]] == ["f1"]
+    body = write_client.get("/api/documents", query_string={"filter": "tags:brug",
+                                                              "limit": 2}).get_json()
+    assert body["total"] == 3 and [d["id"] for d in body["documents"]] == ["f1", "f3"]
+    after = write_client.get("/api/documents", query_string={
+        "filter": "tags:brug", "limit": 2, "cursor": body["next_cursor"]}).get_json()
+    assert [d["id"] for d in after["documents"]] == ["f5"] and after["next_cursor"] is None
+    both = write_client.get("/api/documents", query_string={
+        "filter": "tags:brug", "ids": "f1,f2,f5"}).get_json()
+    assert [d["id"] for d in both["documents"]] == ["f1", "f5"]
+
+
+@pytest.mark.parametrize("where", ["query", "body"])
+def test_delete_documents_by_filter(write_client, where):
+    _tagged(write_client)
+    if where == "query":
+        response = write_client.delete("/api/documents", headers=AUTH,
+                                       query_string={"filter": "source:RTV AND NOT tags:brug"})
+    else:
+        response = write_client.delete("/api/documents", headers=AUTH,
+                                       json={"filter": "source:RTV AND NOT tags:brug"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["ids"] == ["f4"]
+    left = write_client.get("/api/documents", query_string={"filter": "source:RTV"}).get_json()
+    assert [d["id"] for d in left["documents"]] == ["f3", "f5"]
+
+
+@pytest.mark.parametrize("query, payload, status", [
+    ({"filter": "nosuchfield:x"}, None, 400),
+    ({"filter": "tags:(a OR"}, None, 400),
+    ({"filter": "tags:a", "ids": "f1"}, None, 400),
+    ({"filter": "tags:a"}, {"ids": ["f1"]}, 400),
+    ({}, {"ids": ["f1"], "filter": "tags:a"}, 400),
+    ({}, {"filter": ""}, 400),
+])
+def test_bad_filter_deletes(write_client, query, payload, status):
+    _tagged(write_client)
+    response = write_client.delete("/api/documents", headers=AUTH, query_string=query,
+                                   json=payload)
+    assert_error(response, status)
+    assert write_client.get("/api/documents", query_string={"limit": 100}).get_json()[
+        "total"] == 5 + 6
+
+
+def test_list_with_a_bad_filter_is_400(write_client):
+    response = write_client.get("/api/documents", query_string={"filter": "desk:x"})
+    assert_error(response, 400)
+    assert "TOLK_FIELDS" in response.get_json()["message"]
