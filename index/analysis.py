@@ -4,6 +4,9 @@ The pipeline follows Whoosh's own layout, a tokenizer followed by filters:
 
     NewsTokenizer -> NormalizeFilter -> StopFilter -> StemFilter
 
+* ``NewsTokenizer`` first applies :func:`index.normalize.normalize_text` (NFC,
+  invisibles such as a zero-width joiner or soft hyphen removed), the same
+  normalization queries get, so ``Poe\u200dtin`` is one word, ``poetin``.
 * ``NewsTokenizer`` knows Dutch and English surface forms: ``foto's`` -> foto,
   ``Putin's`` -> putin, hyphenated words give the whole word *and* its parts
   (``Wit-Rusland`` -> witrusland, wit, rusland), and numbers lose their
@@ -30,7 +33,13 @@ import Stemmer
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
+from index.normalize import normalize_text
+
 LANGUAGES = ("nl", "en")
+
+# Words longer than this are not kept in the per-process stem and term caches:
+# a document of long unique "words" must not fill memory.
+CACHED_WORD_CHARS = 64
 
 # Snowball algorithm per language. One choice for index and query time;
 # changing it means a full reindex (`tolk index --rebuild`).
@@ -119,6 +128,9 @@ class NewsTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
+        # Character offsets (chars=True) refer to the normalized value; stored
+        # document text is already normalized by cleaning, so for it they are the same.
+        value = normalize_text(value)
         pos = start_pos
         for match in _TOKEN_RE.finditer(value):
             raw = match.group()
@@ -272,7 +284,7 @@ class StemFilter(Filter):
             if self._stemmer is None:
                 self._stemmer = Stemmer.Stemmer(self.algorithm)
             stem = self._stemmer.stemWord(word)
-        if len(self._cache) < 200_000:
+        if len(self._cache) < 200_000 and len(word) <= CACHED_WORD_CHARS:
             self._cache[word] = stem
         return stem
 
@@ -307,10 +319,18 @@ def analyze(language: str, text: str, mode: str = "query") -> list[str]:
     return [t.text for t in analyzer_for(language)(text, mode=mode)]
 
 
-@lru_cache(maxsize=200_000)
 def word_terms(language: str, raw: str) -> frozenset:
     """The index terms one raw token of text yields (a hyphenated word: whole and parts)."""
+    if len(raw) > CACHED_WORD_CHARS:
+        return _word_terms(language, raw)
+    return _cached_word_terms(language, raw)
+
+
+def _word_terms(language: str, raw: str) -> frozenset:
     return frozenset(t.text for t in analyzer_for(language)(raw, mode="index"))
+
+
+_cached_word_terms = lru_cache(maxsize=200_000)(_word_terms)
 
 
 def iter_words(text: str):

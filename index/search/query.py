@@ -12,12 +12,20 @@ Syntax (like Elasticsearch's ``query_string``, kept small):
 
 Lowercase ``and``/``or``/``not`` are ordinary words. A syntax error raises
 :class:`QuerySyntaxError` with a message that says what is wrong and where.
+
+Words and phrases are normalized like documents (:func:`index.normalize.normalize_text`:
+NFC, invisibles removed) after lexing, so ``Oekrai\u0308ne`` is ``Oekraïne`` and
+``Poe\u200btin`` is ``Poetin``, while positions still point into the string
+the user typed (``did you mean`` rewrites that string). The lexer makes one
+left-to-right pass; the parser's recursion is bounded by MAX_DEPTH.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from index.normalize import normalize_text
 
 FIELDS = ("title", "body")
 FIELD_ALIASES = {"title": "title", "body": "body", "text": "body"}
@@ -90,6 +98,7 @@ class _Tok:
     kind: str
     text: str
     pos: int
+    end: int  # offset after the token in the query as typed
 
 
 def _lex(query: str) -> list[_Tok]:
@@ -102,12 +111,16 @@ def _lex(query: str) -> list[_Tok]:
             end = query.find('"', pos + 1)
             if end < 0:
                 raise QuerySyntaxError("unclosed quote: add the closing \"", pos)
-            tokens.append(_Tok("phrase", query[pos + 1:end], pos))
+            tokens.append(_Tok("phrase", normalize_text(query[pos + 1:end]), pos, end + 1))
             pos = end + 1
             continue
-        if kind != "space":
+        if kind == "word":
+            text = normalize_text(match.group())
+            if text:  # a word of invisible characters only is no word
+                tokens.append(_Tok(kind, text, pos, match.end()))
+        elif kind != "space":
             text = match.group(kind) if kind == "field" else match.group()
-            tokens.append(_Tok(kind, text, pos))
+            tokens.append(_Tok(kind, text, pos, match.end()))
         pos = match.end()
     return tokens
 
@@ -205,6 +218,9 @@ class _Parser:
             self.depth -= 1
             return node
         if tok.kind == "field":
+            if fieldname is not None:
+                raise QuerySyntaxError("a field prefix takes a word or a phrase, not another "
+                                       "field prefix", tok.pos)
             name = FIELD_ALIASES.get(tok.text.lower())
             if name is None:
                 raise QuerySyntaxError(
@@ -214,10 +230,10 @@ class _Parser:
             words = tok.text.split()
             if not words:
                 raise QuerySyntaxError("empty phrase", tok.pos)
-            return Phrase(words, tok.text, fieldname, tok.pos, tok.pos + len(tok.text) + 2)
+            return Phrase(words, tok.text, fieldname, tok.pos, tok.end)
         if tok.kind == "prefix":
             raise QuerySyntaxError(f"{tok.text!r} cannot follow another operator", tok.pos)
-        return Word(tok.text, fieldname, tok.pos, tok.pos + len(tok.text))
+        return Word(tok.text, fieldname, tok.pos, tok.end)
 
 
 def parse_query(query: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 
 from index.analysis import LANGUAGES, fold
+from index.normalize import normalize_text
 from index.search.expansion import allowed_typos
 from index.search.query import iter_words
 
@@ -21,7 +22,7 @@ def complete(searchers: dict, prefix: str, limit: int = 10, lang: str = "any") -
 
     Returns ``[{"text": word, "languages": [...], "count": documents}]``.
     """
-    key = fold(prefix.strip())
+    key = fold(normalize_text(prefix).strip())  # the same normalization as documents
     if not key:
         return []
     counts: dict[str, int] = {}
