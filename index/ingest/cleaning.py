@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Callable
+
+from index.normalize import normalize_text
 
 __all__ = ["CleanedText", "Dropped", "clean_text", "parse_date_line"]
 
@@ -47,6 +49,7 @@ SHINGLE = 6  # words per shingle when looking for repeated text
 # A comment header with fewer words of text before it is a comment count or
 # link next to the headline: only that line is dropped, not the rest.
 COMMENT_SECTION_MIN_WORDS_BEFORE = 30
+COMMENT_LOOKAHEAD_LINES = 20  # lines read after a bare "Reacties" for a second marker
 
 
 @dataclass
@@ -72,18 +75,20 @@ class CleanedText:
 # 1. Normalization
 
 _ODD_SPACES_RE = re.compile(r"[\t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_INVISIBLE_RE = re.compile(r"[\u200b\u200c\u2060\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f]")
 _MULTI_SPACE_RE = re.compile(r" {2,}")
 # Characters that are not content when a line holds nothing else.
 _BULLETS = "•·‣▪▫■□●○◦*-–—|_=~"
 
 
 def normalize(text: str) -> str:
-    """NFC, Unix line endings, one plain space for any run of spaces, no invisibles."""
-    text = unicodedata.normalize("NFC", text)
+    """Unix line endings, no invisibles, NFC, one plain space for any run of spaces.
+
+    Invisibles and NFC are :func:`index.normalize.normalize_text`, the one
+    normalization that queries get too.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n").replace("\x85", "\n")
-    text = _INVISIBLE_RE.sub("", text)
+    text = normalize_text(text)
     text = _ODD_SPACES_RE.sub(" ", text)
     return _MULTI_SPACE_RE.sub(" ", text)
 
@@ -127,7 +132,7 @@ _DATE_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 _DATE_HEADER_RE = re.compile(
-    r"^\s*(?:date|datum)\s*[:=]?\s*(?P<date>\d{4}-\d{2}(?:-\d{2})?)(?=\s|$)", re.IGNORECASE)
+    r"^\s*(?:date|datum)\s*(?:[:=]\s*)?(?P<date>\d{4}-\d{2}(?:-\d{2})?)(?=\s|$)", re.IGNORECASE)
 
 
 def _iso(year: str, month: int | str, day: str | None) -> str | None:
@@ -376,7 +381,10 @@ def _comment_header_at(lines: list[str], i: int) -> bool:
     if _COMMENT_STRONG_RE.match(line):
         return True
     if _COMMENT_WEAK_RE.match(line):
-        following = [x.strip() for x in lines[i + 1:] if x.strip()][:3]
+        # The next three non-blank lines, looking at no more than a few: a weak header
+        # on every line must not make this quadratic.
+        nearby = (x.strip() for x in islice(lines, i + 1, i + 1 + COMMENT_LOOKAHEAD_LINES))
+        following = list(islice((x for x in nearby if x), 3))
         return any(_COMMENT_STRONG_RE.match(x) or _BULLET_START_RE.match(x) for x in following)
     return False
 
@@ -522,8 +530,9 @@ def first_sentence(paragraph: str) -> str:
     """The first sentence of a paragraph (abbreviations like ``mr.`` do not end it)."""
     text = " ".join(paragraph.split())
     for match in _SENTENCE_END_RE.finditer(text):
-        before = text[:match.start()].rsplit(" ", 1)[-1].lower()
-        if text[match.start()] == "." and (before in _ABBREVIATIONS or len(before) == 1):
+        start = match.start()
+        before = text[text.rfind(" ", 0, start) + 1:start].lower()  # the word before, not a copy of all
+        if text[start] == "." and (before in _ABBREVIATIONS or len(before) == 1):
             continue
         return text[:match.end()]
     return text
@@ -596,17 +605,20 @@ def clean_text(text: str) -> CleanedText:
 
     # 3. Comment section: from its header to the end.  Before any body text
     #    (a comment count next to the headline) only the header line goes.
-    i = 1
-    while i < len(lines):
+    #    One pass, counting words as it goes (no re-count or list deletion per header).
+    before = entries[:1]
+    words_before = len(_words(lines[0])) if lines else 0
+    for i in range(1, len(lines)):
         if _comment_header_at(lines, i):
-            if sum(len(_words(line)) for line in lines[:i]) < COMMENT_SECTION_MIN_WORDS_BEFORE:
+            if words_before < COMMENT_SECTION_MIN_WORDS_BEFORE:
                 dropped.append((entries[i][1], Dropped("comment link", lines[i])))
-                del entries[i], lines[i]
                 continue
             dropped.append((entries[i][1], Dropped("comment section", "\n".join(lines[i:]))))
-            entries, lines = entries[:i], lines[:i]
             break
-        i += 1
+        before.append(entries[i])
+        if words_before < COMMENT_SECTION_MIN_WORDS_BEFORE:
+            words_before += len(_words(lines[i]))
+    entries = before
 
     # 4. Line rules.
     kept: list[tuple[int, int, str]] = []
@@ -633,14 +645,15 @@ def clean_text(text: str) -> CleanedText:
         kept = kept[1:]
 
     # Rebuild paragraphs as (line number of their first line, text).
-    paragraphs: list[tuple[int, str]] = []
+    groups: list[tuple[int, list[str]]] = []  # joined once: no repeated string concatenation
     last_block = None
     for block, n, line in kept:
         if block == last_block:
-            paragraphs[-1] = (paragraphs[-1][0], paragraphs[-1][1] + "\n" + line)
+            groups[-1][1].append(line)
         else:
-            paragraphs.append((n, line))
+            groups.append((n, [line]))
         last_block = block
+    paragraphs = [(n, "\n".join(group)) for n, group in groups]
 
     # 7. Repeated paragraphs.
     paragraphs = _drop_repeated(paragraphs, dropped)
