@@ -3,6 +3,16 @@
 The text is re-analyzed with its language's analyzer, so a match is exactly
 a token whose index term is one of the query's terms (``troepen`` is marked
 for the term ``troep``). Output is HTML-escaped text with ``<mark>``.
+
+Work per hit is bounded whatever the document size: the text is read in
+chunks of CHUNK_CHARS, and reading stops at the first chunk that holds a
+match (plus one fragment's worth after it, so a window can span the cut).
+A text of one chunk or less (nearly every news article) is read whole, as
+before, and gets the best window over all its matches. Like Elasticsearch's
+``index.highlight.max_analyzed_offset``, nothing beyond MAX_ANALYZED_CHARS is
+read: a document whose first match lies further on gets its opening lines
+as the snippet, unmarked. Re-tokenizing whole 2 M-character documents made a
+search take seconds.
 """
 
 from __future__ import annotations
@@ -14,7 +24,11 @@ import re
 from index.analysis import _TOKEN_RE, PLAIN_TOKEN_PATTERN, word_terms
 
 FRAGMENT_CHARS = 240
+CHUNK_CHARS = 20_000  # text read per step; a text this long or shorter is read whole
+MAX_ANALYZED_CHARS = 200_000  # nothing beyond this offset is read for matches
+_BOUNDARY_SEARCH = 1_000  # how far to look for a space to cut a chunk between tokens
 _PLAIN_TOKEN_RE = re.compile(PLAIN_TOKEN_PATTERN, _TOKEN_RE.flags)
+_SPACE_RE = re.compile(r"\s")
 
 
 @dataclass
@@ -25,23 +39,55 @@ class TokenMatch:
     end: int
 
 
-def find_matches(language: str, text: str, terms) -> list[TokenMatch]:
-    """Tokens of ``text`` whose index terms include one of ``terms``."""
-    if not terms:
-        return []
-    matched = {}  # each distinct token of the text analyzed once
-    for raw in set(_PLAIN_TOKEN_RE.findall(text)):
+def _cut(text: str, pos: int) -> int:
+    """An offset at or shortly after ``pos`` that lies between tokens (a space)."""
+    if pos >= len(text):
+        return len(text)
+    space = _SPACE_RE.search(text, pos, pos + _BOUNDARY_SEARCH)
+    return space.start() if space else pos
+
+
+def _scan(language: str, text: str, terms, start: int, end: int) -> list[TokenMatch]:
+    """Matches among the tokens of ``text[start:end]`` (offsets into ``text``)."""
+    matched = {}  # each distinct token analyzed once
+    for raw in set(_PLAIN_TOKEN_RE.findall(text, start, end)):
         hit = word_terms(language, raw) & terms
         if hit:
             matched[raw] = min(hit)
     if not matched:
         return []
     found = []
-    for match in _TOKEN_RE.finditer(text):
+    for match in _TOKEN_RE.finditer(text, start, end):
         raw = match.group()
         if raw in matched:
             found.append(TokenMatch(matched[raw], raw, match.start(), match.end()))
     return found
+
+
+def find_matches(language: str, text: str, terms,
+                 max_chars: int = MAX_ANALYZED_CHARS) -> list[TokenMatch]:
+    """Tokens of ``text`` whose index terms include one of ``terms``.
+
+    All of them for a text up to CHUNK_CHARS; for a longer one, those of the
+    first chunk that has any (and of the fragment after it), within the first
+    ``max_chars`` characters.
+    """
+    if not terms:
+        return []
+    limit = min(len(text), max_chars)
+    if limit < len(text):
+        limit = _cut(text, limit)
+    start = 0
+    while start < limit:
+        end = limit if limit - start <= CHUNK_CHARS else _cut(text, start + CHUNK_CHARS)
+        found = _scan(language, text, terms, start, end)
+        if found:
+            if end < limit:  # the fragment after the cut, so a window can span it
+                found += _scan(language, text, terms, end,
+                               min(limit, _cut(text, end + FRAGMENT_CHARS)))
+            return found
+        start = end
+    return []
 
 
 def _best_window(text: str, matches: list[TokenMatch], size: int) -> tuple[int, int]:
@@ -59,7 +105,11 @@ def _best_window(text: str, matches: list[TokenMatch], size: int) -> tuple[int, 
     start = matches[best].start
     # Start at a sentence or word boundary shortly before the first match.
     lead = text.rfind(". ", max(0, start - 80), start)
-    start = lead + 2 if lead >= 0 else max(0, text.rfind(" ", 0, max(0, start - 30)) + 1)
+    if lead >= 0:
+        start = lead + 2
+    else:  # a space before (start - 30), looking back a fragment at most
+        space = text.rfind(" ", max(0, start - 30 - size), max(0, start - 30))
+        start = space + 1 if space >= 0 or start <= 30 + size else start - 30
     end = min(len(text), start + size)
     if end < len(text):
         space = text.rfind(" ", start, end)
