@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from index.analysis import analyze, iter_words, word_terms
-from index.search.highlight import CHUNK_CHARS, MAX_ANALYZED_CHARS, find_matches, snippet
+from index.search.highlight import (CHUNK_CHARS, MAX_ANALYZED_CHARS, WHOLE_TEXT_CHARS,
+                                    find_matches, snippet)
 from conftest import SEEDS
 
 AUTH = {"Authorization": "Bearer test-key"}
@@ -34,7 +35,7 @@ def _cpu(function, *args) -> float:
 
 def test_a_news_sized_text_gets_every_match():
     text = next(SEEDS.glob("000_*.txt")).read_text("utf-8")
-    assert len(text) <= CHUNK_CHARS
+    assert len(text) <= WHOLE_TEXT_CHARS
     terms = _terms("Poetin troepen Oekraïne")
     expected = [(raw, start) for raw, start, _ in iter_words(text)
                 if word_terms("nl", raw) & terms]
@@ -53,8 +54,8 @@ def test_a_match_deep_in_a_long_text_is_found_and_marked():
 
 
 def test_a_window_may_span_the_chunk_cut():
-    cut_region = CHUNK_CHARS - 20
-    text = _filler(cut_region) + " Poetin en troepen " + _filler(30_000)
+    cut_region = 3 * CHUNK_CHARS - 20
+    text = _filler(cut_region) + " Poetin en troepen " + _filler(WHOLE_TEXT_CHARS)
     found = find_matches("nl", text, _terms("Poetin troepen"))
     assert {m.surface for m in found} == {"Poetin", "troepen"}
 
