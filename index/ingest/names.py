@@ -24,6 +24,8 @@ from index.ingest.documents import Document
 # paragraph's first or the gap before it holds a sentence break.
 _TOKEN_SPLIT_RE = re.compile("(" + PLAIN_TOKEN_PATTERN + ")", _TOKEN_RE.flags)
 _SENTENCE_BREAK_RE = re.compile("[.!?:\u201c\"]")
+# A longer "word" is no name (a run of capitals, a glued URL): it would only bloat the lexicon.
+MAX_NAME_CHARS = 64
 
 
 def name_candidates(doc: Document) -> Counter:
@@ -35,6 +37,7 @@ def name_candidates(doc: Document) -> Counter:
         # item is a token and the item before it is its gap.
         for i in range(3, len(parts), 2):
             token = parts[i]
-            if token[0].isupper() and not _SENTENCE_BREAK_RE.search(parts[i - 1]):
+            if (token[0].isupper() and len(token) <= MAX_NAME_CHARS
+                    and not _SENTENCE_BREAK_RE.search(parts[i - 1])):
                 names[_strip_apostrophe(token)] += 1
     return names

@@ -4,11 +4,11 @@ The text is re-analyzed with its language's analyzer, so a match is exactly
 a token whose index term is one of the query's terms (``troepen`` is marked
 for the term ``troep``). Output is HTML-escaped text with ``<mark>``.
 
-Work per hit is bounded whatever the document size: the text is read in
-chunks of CHUNK_CHARS, and reading stops at the first chunk that holds a
-match (plus one fragment's worth after it, so a window can span the cut).
-A text of one chunk or less (nearly every news article) is read whole, as
-before, and gets the best window over all its matches. Like Elasticsearch's
+Work per hit is bounded whatever the document size. A text of up to
+WHOLE_TEXT_CHARS (nearly every news article) is read whole, as before, and
+gets the best window over all its matches. A longer one is read in chunks
+of CHUNK_CHARS, and reading stops at the first chunk that holds a match
+(plus one fragment's worth after it, so a window can span the cut). Like Elasticsearch's
 ``index.highlight.max_analyzed_offset``, nothing beyond MAX_ANALYZED_CHARS is
 read: a document whose first match lies further on gets its opening lines
 as the snippet, unmarked. Re-tokenizing whole 2 M-character documents made a
@@ -24,7 +24,8 @@ import re
 from index.analysis import _TOKEN_RE, PLAIN_TOKEN_PATTERN, word_terms
 
 FRAGMENT_CHARS = 240
-CHUNK_CHARS = 20_000  # text read per step; a text this long or shorter is read whole
+WHOLE_TEXT_CHARS = 20_000  # a text this long or shorter is read whole
+CHUNK_CHARS = 5_000  # text read per step in a longer one
 MAX_ANALYZED_CHARS = 200_000  # nothing beyond this offset is read for matches
 _BOUNDARY_SEARCH = 1_000  # how far to look for a space to cut a chunk between tokens
 _PLAIN_TOKEN_RE = re.compile(PLAIN_TOKEN_PATTERN, _TOKEN_RE.flags)
@@ -68,12 +69,14 @@ def find_matches(language: str, text: str, terms,
                  max_chars: int = MAX_ANALYZED_CHARS) -> list[TokenMatch]:
     """Tokens of ``text`` whose index terms include one of ``terms``.
 
-    All of them for a text up to CHUNK_CHARS; for a longer one, those of the
+    All of them for a text up to WHOLE_TEXT_CHARS; for a longer one, those of the
     first chunk that has any (and of the fragment after it), within the first
     ``max_chars`` characters.
     """
     if not terms:
         return []
+    if len(text) <= WHOLE_TEXT_CHARS:
+        return _scan(language, text, terms, 0, len(text))
     limit = min(len(text), max_chars)
     if limit < len(text):
         limit = _cut(text, limit)

@@ -1,0 +1,93 @@
+"""Highlighting: the same snippets on news-sized texts, bounded work on huge ones."""
+
+from __future__ import annotations
+
+import time
+
+from index.analysis import analyze, iter_words, word_terms
+from index.search.highlight import (CHUNK_CHARS, MAX_ANALYZED_CHARS, WHOLE_TEXT_CHARS,
+                                    find_matches, snippet)
+from conftest import SEEDS
+
+AUTH = {"Authorization": "Bearer test-key"}
+FILLER = ("Het kabinet bespreekt op dag {} de begroting voor defensie en de steun aan de regio. "
+          "De minister wil meer geld voor onderwijs, zorg en wegen in het hele land.\n\n")
+
+
+def _terms(text: str) -> frozenset:
+    return frozenset(analyze("nl", text))
+
+
+def _filler(chars: int) -> str:
+    """News-like paragraphs, each with its own number (cleaning drops repeated paragraphs)."""
+    text = "".join(FILLER.format(n) for n in range(chars // (len(FILLER) - 2) + 1))
+    return text[:chars]
+
+
+def _cpu(function, *args) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.thread_time()
+        function(*args)
+        best = min(best, time.thread_time() - started)
+    return best
+
+
+def test_a_news_sized_text_gets_every_match():
+    text = next(SEEDS.glob("000_*.txt")).read_text("utf-8")
+    assert len(text) <= WHOLE_TEXT_CHARS
+    terms = _terms("Poetin troepen Oekraïne")
+    expected = [(raw, start) for raw, start, _ in iter_words(text)
+                if word_terms("nl", raw) & terms]
+    found = find_matches("nl", text, terms)
+    assert [(m.surface, m.start) for m in found] == expected
+    assert len(expected) > 5
+
+
+def test_a_match_deep_in_a_long_text_is_found_and_marked():
+    text = _filler(150_000) + " Poetin sprak over troepen. " + _filler(50_000)
+    found = find_matches("nl", text, _terms("Poetin troepen"))
+    assert {m.surface for m in found} == {"Poetin", "troepen"}
+    html = snippet(text, found)
+    assert "<mark>Poetin</mark>" in html and "<mark>troepen</mark>" in html
+    assert html.startswith("… ")
+
+
+def test_a_window_may_span_the_chunk_cut():
+    cut_region = 3 * CHUNK_CHARS - 20
+    text = _filler(cut_region) + " Poetin en troepen " + _filler(WHOLE_TEXT_CHARS)
+    found = find_matches("nl", text, _terms("Poetin troepen"))
+    assert {m.surface for m in found} == {"Poetin", "troepen"}
+
+
+def test_nothing_is_read_beyond_the_analyzed_limit():
+    text = _filler(MAX_ANALYZED_CHARS + 10_000) + " Poetin "
+    assert find_matches("nl", text, _terms("Poetin")) == []
+    html = snippet(text, [])
+    assert html.startswith("Het kabinet") and "<mark>" not in html
+
+
+def test_work_per_hit_does_not_grow_with_the_document():
+    terms = _terms("minister Poetin")  # "minister" early on; "Poetin" nowhere
+    for query in (terms, _terms("Poetin")):
+        small = _cpu(lambda t: snippet(t, find_matches("nl", t, query)), _filler(400_000))
+        large = _cpu(lambda t: snippet(t, find_matches("nl", t, query)), _filler(2_000_000))
+        assert large <= 3 * max(small, 1e-4), (query, small, large)
+
+
+def test_a_2_mb_document_posted_through_the_api_is_stored_and_searchable(write_client):
+    text = _filler(1_999_000) + " De xylofoonfabriek sloot de deuren."
+    assert len(text) <= 2_000_000
+    response = write_client.post("/api/documents", headers=AUTH,
+                                 json={"documents": [{"id": "big", "text": text,
+                                                      "language": "nl"}]})
+    assert response.status_code == 200, response.get_json()
+    stored = write_client.get("/api/documents/big").get_json()
+    assert stored["original"] == text
+    assert len(stored["text"]) > 1_900_000  # cleaning kept it: a big document, not a small one
+    for q, marked in (("begroting", True), ("xylofoonfabriek", False)):
+        body = write_client.get("/api/search", query_string={"q": q}).get_json()
+        hits = {hit["id"]: hit for hit in body["hits"]}
+        assert "big" in hits, q
+        # A match within the analyzed part is marked; one at the very end is found, unmarked.
+        assert ("<mark>" in hits["big"]["snippet"]) is marked
