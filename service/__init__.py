@@ -1,23 +1,27 @@
-"""Tolk's HTTP service: a thin Flask layer over the ``index`` engine."""
+"""Tolk's HTTP service: a thin Flask layer over the ``index`` engine.
+
+Flask and the search code are imported inside ``create_app``: the ``tolk``
+command (``service.cli``) lives in this package, and ``tolk index one.txt``
+should not pay for loading the web layer (about a third of a second).
+"""
 
 from __future__ import annotations
 
-from flask import Flask
-
-from index.storage import postingcache
-
-from index.search import resultcache
-from index.storage import IndexReader
-
-from .cors import register_cors
-from .errors import register_error_handlers
-from .headers import register_security_headers
-from .lexicon import load_lexicon
 from .settings import load_settings
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None):
     """Application factory; ``config`` overrides settings read from the environment."""
+    from flask import Flask
+
+    from index.search import resultcache
+    from index.storage import IndexReader, postingcache
+
+    from .cors import register_cors
+    from .errors import register_error_handlers
+    from .headers import register_security_headers
+    from .lexicon import load_lexicon
+
     app = Flask(__name__)
     settings = load_settings(config)
     app.config.update(settings)

@@ -11,10 +11,8 @@ import tempfile
 from pathlib import Path
 
 from index.ingest.documents import DocumentError, Skipped, prepare, read_paths
-from index.search.query import QuerySyntaxError
 from index.storage import (IndexReader, StoreError, current_generation, rebuild, reindex,
                            update)
-from index.search import SearchRequest, search
 
 from .settings import load_settings
 from .lexicon import lexicon_builder, load_lexicon
@@ -172,6 +170,10 @@ def cmd_reindex(args, settings) -> int:
 
 
 def cmd_search(args, settings) -> int:
+    # Imported here: `tolk index` does not need the search code (a quarter second to load).
+    from index.search import SearchRequest, search
+    from index.search.query import QuerySyntaxError
+
     reader = IndexReader(args.index_dir)
     reader.set_lexicon_loader(load_lexicon)
     request = SearchRequest(q=args.query, lang=args.lang, limit=args.limit,
