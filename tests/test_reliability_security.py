@@ -127,10 +127,11 @@ def test_ids_named_like_index_files_are_just_ids(sec_client, writable_index, doc
     assert got.status_code == 200 and got.json["original"] == NL
     assert os.readlink(writable_index / "current") == link
     assert (writable_index / "write.lock").stat().st_size == 0
-    assert {p.name for p in writable_index.iterdir()} == {"current", "generations", "write.lock"}
+    assert {p.name for p in writable_index.iterdir()} == {"cache", "current", "generations",
+                                                          "write.lock"}
     generation = writable_index / link
     assert sorted(p.name for p in generation.iterdir()) == [
-        "commit.json", "en", "lexicon.json", "meta.json", "nl"]
+        "commit.json", "en", "lexicon-corpus.json", "lexicon.json", "meta.json", "nl"]
     assert sec_client.delete(f"/api/documents/{doc_id}", headers=AUTH).status_code == 200
 
 
