@@ -1,31 +1,35 @@
-"""Tolk's HTTP service: a thin Flask layer over the ``index`` engine."""
+"""Tolk's HTTP service: a thin Flask layer over the ``index`` engine.
+
+The web layer (Flask, the search code, metrics) is imported inside ``create_app``:
+the ``tolk`` CLI imports this package for its settings and lexicon helpers and
+should not pay for loading the web layer (``tolk index one.txt`` stays fast).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, request
-
-from index import fields as declared_fields
-from index.storage import postingcache
-
-from index.search import resultcache
-from index.storage import IndexReader
-
-from .auth import reads_protected, register_read_protection
-from .cors import register_cors
-from .errors import ApiError, register_error_handlers
-from .headers import register_security_headers
-from .lexicon import load_lexicon
-from .languages import prepare_language_detection
-from .logs import configure as configure_logging, register_request_ids
 from .settings import load_settings
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None):
     """Application factory; ``config`` overrides settings read from the environment.
 
     Raises ``service.settings.SettingError`` (one line naming the variable) for a
     setting it does not accept.
     """
+    from flask import Flask
+
+    from index import fields as declared_fields
+    from index.search import resultcache
+    from index.storage import IndexReader, postingcache
+
+    from .auth import register_read_protection
+    from .cors import register_cors
+    from .errors import register_error_handlers
+    from .headers import register_security_headers
+    from .languages import prepare_language_detection
+    from .lexicon import load_lexicon
+    from .logs import configure as configure_logging, register_request_ids
+
     app = Flask(__name__)
     settings = load_settings(config)
     prepare_language_detection(settings)  # a wrong TOLK_DEFAULT_LANGUAGE stops the start
@@ -62,13 +66,20 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def page_enabled(app: Flask) -> bool:
+
+def page_enabled(app) -> bool:
     """TOLK_PAGE: on, off, or auto (on unless read keys protect the corpus)."""
+    from .auth import reads_protected
+
     mode = app.config.get("PAGE", "auto")
     return mode == "on" or (mode == "auto" and not reads_protected())
 
 
-def register_page_switch(app: Flask) -> None:
+def register_page_switch(app) -> None:
+    from flask import request
+
+    from .errors import ApiError
+
     @app.before_request
     def page_switch():
         if request.blueprint == "page" and not page_enabled(app):

@@ -14,11 +14,8 @@ from pathlib import Path
 
 from index.fields import FieldsError, configure, load_fields
 from index.ingest.documents import DocumentError, Skipped, prepare, read_paths
-from index.search.filters import FilterError
-from index.search.query import QuerySyntaxError
 from index.storage import (IndexReader, StoreError, current_generation, rebuild, reindex,
                            update)
-from index.search import SearchRequest, search
 
 from .languages import language_options
 from .logs import configure as configure_logging, event
@@ -216,6 +213,11 @@ def cmd_reindex(args, settings) -> int:
 
 
 def cmd_search(args, settings) -> int:
+    # Imported here: `tolk index` does not need the search code (a quarter second to load).
+    from index.search import SearchRequest, search
+    from index.search.filters import FilterError
+    from index.search.query import QuerySyntaxError
+
     reader = IndexReader(args.index_dir)
     reader.set_lexicon_loader(load_lexicon)
     facets = tuple(n.strip() for n in args.facets.split(",") if n.strip()) \

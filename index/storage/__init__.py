@@ -29,6 +29,7 @@ documents prepared again for a rebuild), ``reader`` (``IndexReader``), ``writers
 ``postingcache`` (NumPy decoding).
 """
 
+import index.storage.bufferfile  # noqa: F401 - no copy of each segment file on open
 from index.storage.commit import COMMIT_FILE, WHOOSH_INDEX_NAME, read_commit_point
 from index.storage.errors import IndexLockedError, IndexMissingError, StoreError
 from index.storage.generations import (CURRENT, GENERATIONS, LEXICON_FILE, META_FILE,
