@@ -404,7 +404,13 @@ def render_keeping_eval(results: dict, dest: Path) -> str:
 
     text = dest.read_text("utf-8") if dest.exists() else ""
     kept = [section for section in (marked_section(text), language_section(text)) if section]
+    kept += [m.group(0) + "\n" for m in _KEPT_RE.finditer(text)]
     return render(results) + "".join("\n" + section for section in kept)
+
+
+# Sections written by hand (or by another bench script) between
+# `<!-- kept: NAME begin ... -->` and `<!-- kept: NAME end -->`: kept as they are.
+_KEPT_RE = re.compile(r"<!-- kept: ([\w-]+) begin[^>]*-->\n.*?<!-- kept: \1 end -->", re.S)
 
 
 def main(argv) -> int:

@@ -124,16 +124,20 @@ def _cpu_time(stage, text: str, budget: float) -> float:
     previous = signal.signal(signal.SIGPROF, _on_budget)
     gc.disable()
     try:
-        signal.setitimer(signal.ITIMER_PROF, budget)
-        started = time.thread_time()
-        stage(text)
-        return time.thread_time() - started
+        try:
+            signal.setitimer(signal.ITIMER_PROF, budget)
+            started = time.thread_time()
+            stage(text)
+            elapsed = time.thread_time() - started
+        finally:
+            # The timer may fire up to here (even inside this call): caught below.
+            signal.setitimer(signal.ITIMER_PROF, 0)
     except _OverBudget:
-        return float("inf")
+        elapsed = float("inf")
     finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
         gc.enable()
+    return elapsed
 
 
 def _ratio(stage, small_text: str, large_text: str) -> tuple[float, float, float]:

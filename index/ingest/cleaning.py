@@ -383,7 +383,8 @@ def _comment_header_at(lines: list[str], i: int) -> bool:
     if _COMMENT_WEAK_RE.match(line):
         # The next three non-blank lines, looking at no more than a few: a weak header
         # on every line must not make this quadratic.
-        nearby = (x.strip() for x in islice(lines, i + 1, i + 1 + COMMENT_LOOKAHEAD_LINES))
+        # (a list slice, not islice: islice walks the list from its start, O(i) per call)
+        nearby = (x.strip() for x in lines[i + 1:i + 1 + COMMENT_LOOKAHEAD_LINES])
         following = list(islice((x for x in nearby if x), 3))
         return any(_COMMENT_STRONG_RE.match(x) or _BULLET_START_RE.match(x) for x in following)
     return False
