@@ -339,6 +339,21 @@ def get_document(doc_id):
     }))
 
 
+def _object_body_for(doc_id: str, what: str) -> dict:
+    """The JSON object body of a PUT or PATCH of ``doc_id``; 400 if it is not one, or if
+    it names another id."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request", f"the body must be one JSON object ({what})",
+                       {"_schema": ["send one JSON object"]})
+    if "id" in body and body["id"] != doc_id:
+        raise ApiError(400, "id_mismatch",
+                       f"the id in the body ({body['id']!r}) is not the id in the URL "
+                       f"({doc_id!r}); leave it out or make them equal",
+                       {"id": ["must equal the id in the URL"]})
+    return body
+
+
 @bp.put("/<doc_id>")
 @operation(
     tag="documents", summary="Add or replace one document",
@@ -349,15 +364,7 @@ def get_document(doc_id):
 @require_write_key
 def put_document(doc_id):
     checked_id(doc_id)
-    body = json_body()
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_request", "the body must be one JSON object (a document)",
-                       {"_schema": ["send one JSON object"]})
-    if "id" in body and body["id"] != doc_id:
-        raise ApiError(400, "id_mismatch",
-                       f"the id in the body ({body['id']!r}) is not the id in the URL "
-                       f"({doc_id!r}); leave it out or make them equal",
-                       {"id": ["must equal the id in the URL"]})
+    body = _object_body_for(doc_id, "a document")
     raw = DocumentReplaceSchema().load({**body, "id": doc_id})
     try:
         doc = prepare(raw, language_options(current_app.config, reader()))
@@ -396,16 +403,7 @@ def delete_document(doc_id):
 @require_write_key
 def patch_document(doc_id):
     checked_id(doc_id)
-    body = json_body()
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_request",
-                       "the body must be one JSON object with the fields to change",
-                       {"_schema": ["send one JSON object"]})
-    if "id" in body and body["id"] != doc_id:
-        raise ApiError(400, "id_mismatch",
-                       f"the id in the body ({body['id']!r}) is not the id in the URL "
-                       f"({doc_id!r}); leave it out or make them equal",
-                       {"id": ["must equal the id in the URL"]})
+    body = _object_body_for(doc_id, "the fields to change")
     patch = DocumentPatchSchema().load(body)
     patch.pop("id", None)
     seen, patched = _patched(doc_id, patch)  # the slow part (a new text), outside the lock
