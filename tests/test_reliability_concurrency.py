@@ -90,11 +90,10 @@ def test_a_waiting_write_gets_503_index_busy_only_after_the_lock_timeout(writabl
     assert response.headers["Retry-After"] and set(response.json) == {
         "code", "status", "message", "errors"}
     assert waited >= 1.5
-    # Reads do not wait for the write lock.
+    # Reads do not wait for the write lock: answered while it is held (a read that waited
+    # for it would only get it after this block, or answer 503 after LOCK_TIMEOUT).
     with write_lock(writable_index):
-        started = time.monotonic()
         assert client.get("/api/search?q=Poetin").status_code == 200
-        assert time.monotonic() - started < 1.0
     assert client.post("/api/documents", json=doc,
                        headers={"Authorization": "Bearer k"}).status_code == 200
 

@@ -159,8 +159,11 @@ def test_two_index_processes_at_once_both_finish(tmp_path):
             f'{{"id": "two{i}", "text": "This is English text number {i}.", '
             f'"language": "en"}}\n')
     index_dir = tmp_path / "index"
+    # A lock timeout well above one run's length (the first builds the lexicon cache): the
+    # test is that they take turns, not how fast.
     procs = [subprocess.Popen([sys.executable, "-m", "service.cli", "index", "--quiet",
-                               "--index-dir", str(index_dir), str(tmp_path / name)],
+                               "--lock-timeout", "110", "--index-dir", str(index_dir),
+                               str(tmp_path / name)],
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
              for name in ("one", "two")]
