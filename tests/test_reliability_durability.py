@@ -257,9 +257,8 @@ def test_a_failed_commit_releases_whoosh_locks_and_the_next_write_works(tmp_path
     # or Hypothesis may: the lock must be released anyway, not when the writer is freed.
     assert failure.traceback
     assert stored_ids(root) == {"base-nl", "base-en"}  # nothing of the failed batch
-    started = time.monotonic()
+    # The lock was released: the next write gets it (a kept lock: IndexLockedError after 5 s).
     update(root, [make_doc("y-nl", "nl"), make_doc("y-en", "en")], lock_timeout=5)
-    assert time.monotonic() - started < 5
     assert stored_ids(root) == {"base-nl", "base-en", "y-nl", "y-en"}
 
 
