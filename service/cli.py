@@ -44,8 +44,7 @@ def prepare_documents(paths, progress: bool = True, languages=None, language: st
     items = read_paths(paths)
     bar = None
     if progress:
-        from tqdm import tqdm
-        bar = tqdm(desc="cleaning", unit="doc", file=sys.stderr, leave=False)
+        bar = _tqdm()(desc="cleaning", unit="doc", file=sys.stderr, leave=False)
     try:
         for item in items:
             if isinstance(item, Skipped):
@@ -76,11 +75,24 @@ def _stored_total(index_dir) -> int:
         return 0
 
 
+def _tqdm():
+    """tqdm without its monitor thread.
+
+    The monitor is a second thread, and a process with more than one thread does
+    not fork the per-language writer processes (``parallel_procs``: a fork can
+    copy a lock another thread holds), so with progress bars on, a big rebuild
+    ran on one core.
+    """
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0
+    return tqdm
+
+
 def _progress_bar(args, total: int | None, desc: str = "indexing"):
     if args.quiet:
         return None
-    from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit="doc", file=sys.stderr)
+    return _tqdm()(total=total, desc=desc, unit="doc", file=sys.stderr)
 
 
 def cmd_index(args, settings) -> int:

@@ -1,8 +1,14 @@
 """The ``tolk`` command line, run in process through the ``runner`` fixture."""
 
 import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 from conftest import SEEDS
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_index_prints_a_summary_per_language_and_skips_with_reasons(runner, tmp_path):
@@ -99,3 +105,28 @@ def test_eval_on_the_seeds_writes_its_section_into_benchmarks(runner, tmp_path):
     assert text.startswith("# Benchmarks\n\nspeed tables\n")
     assert text.count("## Retrieval quality (`tolk eval`)") == 1
     assert f"| cross-linked | {cross['ndcg@5']:.3f} |" in text
+
+
+def test_progress_bars_leave_the_parallel_writers_on():
+    """With bars on (no --quiet) a big rebuild may still fork its per-language writers.
+
+    tqdm's monitor thread made ``parallel_procs`` return 0 whenever a bar existed, so
+    `tolk index --rebuild` ran on one core unless --quiet was given. Run in a fresh
+    process: pytest's own threads would hide the difference.
+    """
+    script = textwrap.dedent("""
+        import argparse, os, time
+        from service import cli
+        from index.storage.writers import parallel_procs
+        bar = cli._progress_bar(argparse.Namespace(quiet=False), 10)
+        bar.update()
+        time.sleep(0.3)
+        cpus = len(os.sched_getaffinity(0))
+        print(cpus, parallel_procs(10**6))
+        bar.close()
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    cpus, procs = map(int, out.stdout.split())
+    assert procs > 0 if cpus >= 2 else procs == 0
