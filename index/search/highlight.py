@@ -164,6 +164,11 @@ def snippet(text: str, matches: list[TokenMatch], size: int = FRAGMENT_CHARS,
     if skip:
         matches = [m for m in matches if m.start >= skip]
     start, end = _best_window(text, matches, size, skip)
+    if skip and start != skip and all(m.end <= skip + size for m in matches
+                                      if start <= m.start < end):
+        start, end = _best_window(text, [], size, skip)  # the matches fit from the start
+        if end < len(text):
+            end = max(text.rfind(" ", start, end), start + 1)
     start = max(start, skip)
     parts = []
     pos = start
