@@ -84,6 +84,8 @@ def test_document_page_shows_title_metadata_text_and_original(web):
     text = doc.find("section", class_="doc-text")[0]
     assert text[1]["lang"] == "en"
     assert "exchange of prisoners" in text[2]
+    assert text[2].startswith("Diplomats")  # the text's copy of the title is not repeated
+    assert {"Desk", "Tags"} <= {d[2] for d in doc.find("dt")}  # declared fields, labelled
     assert doc.find("a", href="https://example.com/ceasefire", rel="noopener noreferrer")
     details = doc.find("details", class_="doc-original-details")
     assert details and "Diplomats from both sides" in details[0][2]

@@ -20,7 +20,7 @@ from html import escape
 from index.analysis import LANGUAGES
 from index.search.expansion import OWN, TYPO, add_typo_terms
 from index.search.highlight import (CHUNK_CHARS, MAX_ANALYZED_CHARS, TokenMatch, _cut,
-                                    _scan, clean_surface)
+                                    _scan, clean_surface, title_end)
 from index.search.pipeline import _Compiler, detect_query_language
 from index.search.query import parse_query
 
@@ -31,7 +31,8 @@ class DocumentView:
 
     fields: dict
     title_html: str
-    paragraphs: list[str]  # HTML-escaped paragraphs of the cleaned text, with <mark>
+    paragraphs: list[str]  # HTML-escaped paragraphs of the cleaned text (without a
+    # leading copy of the title), with <mark>
     matches: int = 0  # marked tokens in title and text
     marked_chars: int = 0  # text[:marked_chars] was read for matches
     crosslinks: list[dict] = field(default_factory=list)
@@ -115,12 +116,14 @@ def highlight_document(reader, doc_id: str, q: str | None = None, *,
         return None
     language = fields["language"]
     title, text = fields.get("title", ""), fields.get("body", "")
+    skip = title_end(text, title)  # the heading shows the title: the text starts after it
+    shown = text[skip:]
     if not q or not q.strip():
         return DocumentView(fields, escape(title, quote=False),
-                            _paragraphs(escape(text, quote=False)), marked_chars=len(text))
+                            _paragraphs(escape(shown, quote=False)), marked_chars=len(text))
     terms, compiler, query_language = query_terms(reader, q, language, crosslingual, typo)
     title_matches, _ = all_matches(language, title, terms)
-    body_matches, marked = all_matches(language, text, terms, max_chars)
+    body_matches, marked = all_matches(language, shown, terms, max_chars)
     surfaces = {m.term: clean_surface(language, m.surface, m.term)
                 for m in title_matches + body_matches}
     crosslinks, seen = [], set()
@@ -133,7 +136,8 @@ def highlight_document(reader, doc_id: str, q: str | None = None, *,
             crosslinks.append({"query": expansion.word.text, "matched": surfaces[term],
                                "source": source})
     return DocumentView(fields, marked_html(title, title_matches),
-                        _paragraphs(marked_html(text, body_matches)),
-                        matches=len(title_matches) + len(body_matches), marked_chars=marked,
+                        _paragraphs(marked_html(shown, body_matches)),
+                        matches=len(title_matches) + len(body_matches),
+                        marked_chars=skip + marked,
                         crosslinks=crosslinks, query_language=query_language)
 
