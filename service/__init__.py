@@ -83,7 +83,7 @@ def register_page_switch(app) -> None:
 
     @app.before_request
     def page_switch():
-        if request.blueprint == "page" and not page_enabled(app):
+        if request.blueprint in ("page", "docpage") and not page_enabled(app):
             raise ApiError(404, "not_found",
                            "the search page is off on this server (TOLK_PAGE, or reads "
                            "protected by TOLK_READ_KEYS); use the API with a key")

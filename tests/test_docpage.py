@@ -228,3 +228,13 @@ def test_snippet_with_skip_has_no_leading_ellipsis():
 ])
 def test_clean_surface(surface, term, language, expected):
     assert clean_surface(language, surface, term) == expected
+
+
+def test_document_page_is_off_with_the_search_page(doc_index):
+    """Reads protected by keys (TOLK_PAGE=auto) or TOLK_PAGE=off: no document without a key."""
+    for config in ({"READ_KEYS": "reader-key-123456"}, {"PAGE": "off"}):
+        app = create_app({"INDEX_DIR": str(doc_index), "FIELDS": DECLARED, **config})
+        response = app.test_client().get("/doc/d-title")
+        assert response.status_code == 404
+        assert "Ceasefire" not in response.get_data(as_text=True)
+        assert "TOLK_PAGE" in response.get_data(as_text=True)
