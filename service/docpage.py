@@ -19,7 +19,7 @@ from index.search.document import highlight_document
 from index.search.query import QuerySyntaxError
 
 from .api import reader
-from .i18n import Translator, ui_language
+from .i18n import COOKIE, COOKIE_MAX_AGE, ui_choice_from_args
 from .page import TRUE_WORDS
 
 bp = Blueprint("docpage", __name__)
@@ -36,7 +36,6 @@ def search_args(args) -> dict:
 
 @bp.get("/doc/<path:doc_id>")
 def show(doc_id):
-    t = Translator(ui_language())
     back = search_args(request.args)
     back_url = url_for("page.index", **back) if back.get("q") else None
     q = request.args.get("q", "").strip()
@@ -55,7 +54,7 @@ def show(doc_id):
         pass
     if view is None:
         html = render_template("document.html", doc=None, doc_id=doc_id, back_url=back_url)
-        return make_response(html, 404)
+        return _with_ui_cookie(make_response(html, 404))
     fields = view.fields
     original = fields.get("original", "")
     show_original = request.args.get("view") == "original"
@@ -69,4 +68,14 @@ def show(doc_id):
         source_url=url if url.startswith(("http://", "https://")) else None,
         declared=[(k, v) for k, v in stored_values(fields).items() if k != "source"],
         )
-    return make_response(html, 200)
+    return _with_ui_cookie(make_response(html, 200))
+
+
+def _with_ui_cookie(response):
+    """Remember ``?ui=`` as the search page does; the page varies with the language."""
+    chosen = ui_choice_from_args()
+    if chosen:
+        response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax",
+                            httponly=True, secure=request.is_secure)
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response

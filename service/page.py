@@ -205,10 +205,10 @@ def interface_text():
     ui = ui_language()
     switch = []
     for code in UI_LANGUAGES:
-        if request.endpoint == "page.index":
+        if request.endpoint in ("page.index", "docpage.show"):  # stay on this page
             args = request.args.to_dict(flat=False)
             args["ui"] = [code]
-            href = url_for("page.index", **args)
+            href = url_for(request.endpoint, **(request.view_args or {}), **args)
         else:
             href = url_for("page.index", ui=code)
         label = {"nl": "Nederlands", "en": "English"}[code]

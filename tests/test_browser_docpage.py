@@ -19,8 +19,8 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import SEEDS, build_index
-from test_browser import (CHROMIUM, DESKTOP, OUTPUT, PHONE, ROOT, _free_port, _no_horizontal_scroll,
-                          _open, _status, browser, require_chromium)  # noqa: F401 (fixtures)
+from test_browser import (OUTPUT, PHONE, ROOT, _free_port, _no_horizontal_scroll, _open,
+                          _status, browser, require_chromium)  # noqa: F401 (fixtures)
 from test_docpage import DECLARED, DOCS
 
 pytestmark = pytest.mark.xdist_group("browser")

@@ -15,9 +15,8 @@ import pytest
 from conftest import SEEDS, build_index
 from index.search.document import highlight_document
 from index.search.highlight import MAX_ANALYZED_CHARS, clean_surface, snippet, title_end
-from index.storage import IndexReader
 from service import create_app
-from test_page import Doc, get, hit_ids
+from test_page import get, hit_ids
 
 DECLARED = "desk:keyword"
 FILLER = "The harvest report continues with figures about grain and weather. "
@@ -113,6 +112,13 @@ def test_document_page_marks_what_a_typo_search_found(web):
     assert [m[2] for m in doc.find("mark")] == ["Poetin", "Poetin"]
 
 
+def test_interface_switch_stays_on_the_document(web):
+    response, doc = get(web, "/doc/d-nl?q=Putin&ui=nl")
+    assert doc.find("a", hreflang="en")[0][1]["href"] == "/doc/d-nl?q=Putin&ui=en"
+    assert doc.find("a", class_="doc-back")[0][2].endswith("Terug naar de resultaten")
+    assert "tolk_ui=nl" in response.headers.get("Set-Cookie", "")
+
+
 def test_unknown_or_invalid_id_is_a_404_page(web):
     for path in ("/doc/no-such-doc?q=Putin", "/doc/..%2Fetc", "/doc/" + "x" * 300):
         response, doc = get(web, path, lang="nl")
@@ -130,8 +136,9 @@ def test_bad_or_too_long_query_still_shows_the_document(web):
         assert "spokesman said" in doc.find("section", class_="doc-text")[0][2]
 
 
-def test_document_markup_is_text(web):
+def test_query_markup_is_text_on_the_document_page(web):
     _, doc = get(web, "/doc/d-poss?q=%3Cscript%3E")
+    assert "“<script>”" in doc.text_of_class("doc-query")[0]  # shown as text
     assert "<script>" not in web.get("/doc/d-poss?q=%3Cscript%3E").get_data(as_text=True)
 
 
