@@ -55,13 +55,14 @@ def create_app(config: dict | None = None):
     register_page_switch(app)
     register_cors(app)
     register_security_headers(app)
-    from . import api, documents_api, health, metrics, page
+    from . import api, docpage, documents_api, health, metrics, page
 
     metrics.register_request_metrics(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(documents_api.bp)
     app.register_blueprint(page.bp)
+    app.register_blueprint(docpage.bp)
     app.register_blueprint(metrics.bp)
     return app
 
@@ -82,7 +83,7 @@ def register_page_switch(app) -> None:
 
     @app.before_request
     def page_switch():
-        if request.blueprint == "page" and not page_enabled(app):
+        if request.blueprint in ("page", "docpage") and not page_enabled(app):
             raise ApiError(404, "not_found",
                            "the search page is off on this server (TOLK_PAGE, or reads "
                            "protected by TOLK_READ_KEYS); use the API with a key")

@@ -205,15 +205,31 @@ def interface_text():
     ui = ui_language()
     switch = []
     for code in UI_LANGUAGES:
-        if request.endpoint == "page.index":
+        if request.endpoint in ("page.index", "docpage.show"):  # stay on this page
             args = request.args.to_dict(flat=False)
             args["ui"] = [code]
-            href = url_for("page.index", **args)
+            href = url_for(request.endpoint, **(request.view_args or {}), **args)
         else:
             href = url_for("page.index", ui=code)
         label = {"nl": "Nederlands", "en": "English"}[code]
         switch.append({"code": code, "label": label, "href": href, "current": code == ui})
     return {"t": Translator(ui), "ui": ui, "ui_switch": switch}
+
+
+def _run_page_search(state: PageState) -> dict:
+    """The search for this page; a page past the API's deepest offset is searched as the
+    first page without its hits, so the page can say how many pages there are."""
+    if (state.page - 1) * PER_PAGE > MAX_OFFSET:
+        return {**run_search({**state.search_args(), "offset": 0}), "hits": []}
+    return run_search(state.search_args())
+
+
+def doc_url(state: PageState, doc_id: str) -> str:
+    """The document page of ``doc_id`` with this search's parameters (to mark its
+    matches and link back to these results)."""
+    page_url = state.url()
+    query = page_url[len(url_for("page.index")):]
+    return url_for("docpage.show", doc_id=doc_id) + query
 
 
 @bp.get("/")
@@ -225,9 +241,9 @@ def index():
     status = 200
     if state.q:
         try:
-            if state.page < 1 or (state.page - 1) * PER_PAGE > MAX_OFFSET:
+            if state.page < 1:
                 raise ValidationError({"page": ["not a valid page number"]})
-            result = run_search(state.search_args())
+            result = _run_page_search(state)
         except (ValidationError, QuerySyntaxError) as exc:
             error = _friendly_error(exc, state, t)
         except ApiError as exc:
@@ -256,7 +272,7 @@ def index():
 
     html = render_template("search.html", state=state, result=result, view=view,
                            error=error, notice=notice, suggest_url=_suggest_url(),
-                           lang_filters=LANG_FILTERS)
+                           lang_filters=LANG_FILTERS, doc_url=doc_url)
     response = make_response(html, status)
     chosen = ui_choice_from_args()
     if chosen:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from html import escape
 import re
 
-from index.analysis import _TOKEN_RE, PLAIN_TOKEN_PATTERN, word_terms
+from index.analysis import _APOSTROPHES, _TOKEN_RE, PLAIN_TOKEN_PATTERN, word_terms
 
 FRAGMENT_CHARS = 240
 WHOLE_TEXT_CHARS = 20_000  # a text this long or shorter is read whole
@@ -30,6 +30,7 @@ MAX_ANALYZED_CHARS = 200_000  # nothing beyond this offset is read for matches
 _BOUNDARY_SEARCH = 1_000  # how far to look for a space to cut a chunk between tokens
 _PLAIN_TOKEN_RE = re.compile(PLAIN_TOKEN_PATTERN, _TOKEN_RE.flags)
 _SPACE_RE = re.compile(r"\s")
+_JOINER_RE = re.compile("[" + _APOSTROPHES + r"\-\u2010\u2011]")
 
 
 @dataclass
@@ -38,6 +39,19 @@ class TokenMatch:
     surface: str
     start: int
     end: int
+
+
+def clean_surface(language: str, surface: str, term: str) -> str:
+    """The part of a matched token that is the word: ``Putin’s`` -> ``Putin`` for the
+    term ``putin``, ``Poetin-regime`` -> ``Poetin``; the token itself when no one part
+    yields the term (``rock-'n-roll``), without its trailing possessive."""
+    parts = _JOINER_RE.split(surface)
+    if len(parts) == 1:
+        return surface
+    for part in parts:
+        if part and term in word_terms(language, part):
+            return part
+    return re.sub("[" + _APOSTROPHES + "]s$", "", surface)
 
 
 def _cut(text: str, pos: int) -> int:
@@ -93,9 +107,31 @@ def find_matches(language: str, text: str, terms,
     return []
 
 
-def _best_window(text: str, matches: list[TokenMatch], size: int) -> tuple[int, int]:
+def title_end(text: str, title: str) -> int:
+    """Where the text continues after its title, when it begins with it (many feeds put
+    the headline in the text too); 0 otherwise, or when nothing would be left."""
+    title = " ".join(title.split())
+    if not title or len(title) > len(text):
+        return 0
+    words = title.casefold().split()
+    pos = 0
+    for word in words:  # the title's words in order, whatever whitespace is between
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text[pos:pos + len(word)].casefold() != word:
+            return 0
+        pos += len(word)
+    if pos < len(text) and text[pos].isalnum():  # "Putin" is not the start of "Putinism"
+        return 0
+    while pos < len(text) and (text[pos].isspace() or text[pos] in ".:;-–—|"):
+        pos += 1
+    return pos if text[pos:].strip() else 0
+
+
+def _best_window(text: str, matches: list[TokenMatch], size: int,
+                 skip: int = 0) -> tuple[int, int]:
     if not matches:
-        return 0, min(len(text), size)
+        return skip, min(len(text), skip + size)
     best, best_score = 0, -1
     j = 0
     for i, m in enumerate(matches):
@@ -121,9 +157,19 @@ def _best_window(text: str, matches: list[TokenMatch], size: int) -> tuple[int, 
     return start, end
 
 
-def snippet(text: str, matches: list[TokenMatch], size: int = FRAGMENT_CHARS) -> str:
-    """An HTML-escaped fragment of ``text`` around the matches, with ``<mark>`` tags."""
-    start, end = _best_window(text, matches, size)
+def snippet(text: str, matches: list[TokenMatch], size: int = FRAGMENT_CHARS,
+            skip: int = 0) -> str:
+    """An HTML-escaped fragment of ``text`` around the matches, with ``<mark>`` tags;
+    ``text[:skip]`` (the title, repeated at the start of the text) is left out."""
+    if skip:
+        matches = [m for m in matches if m.start >= skip]
+    start, end = _best_window(text, matches, size, skip)
+    if skip and start != skip and all(m.end <= skip + size for m in matches
+                                      if start <= m.start < end):
+        start, end = _best_window(text, [], size, skip)  # the matches fit from the start
+        if end < len(text):
+            end = max(text.rfind(" ", start, end), start + 1)
+    start = max(start, skip)
     parts = []
     pos = start
     for m in matches:
@@ -134,6 +180,6 @@ def snippet(text: str, matches: list[TokenMatch], size: int = FRAGMENT_CHARS) ->
         pos = m.end
     parts.append(escape(text[pos:end], quote=False))
     body = "".join(parts).replace("\n\n", " ").replace("\n", " ")
-    prefix = "… " if start > 0 else ""
+    prefix = "… " if start > skip else ""
     suffix = " …" if end < len(text) else ""
     return prefix + body.strip() + suffix

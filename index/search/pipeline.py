@@ -30,7 +30,7 @@ from index.search.collect import DATE_COLUMN, _column, collect, sort_key
 from index.search.filters import (FilterError, date_filter, filter_mask, parse_filter,
                                   query_mask)
 from index.search.expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
-from index.search.highlight import find_matches, snippet
+from index.search.highlight import clean_surface, find_matches, snippet, title_end
 from index.search.resultcache import cache_for, index_state, request_key
 from index.search.query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
 from index.scoring.bm25 import idf
@@ -217,9 +217,11 @@ def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
     terms = set(compiler.phrase_terms)
     for expansion in compiler.expansions:
         terms.update(expansion.terms)
-    body_matches = find_matches(language, fields.get("body", ""), terms)
+    body = fields.get("body", "")
+    body_matches = find_matches(language, body, terms)
     title_matches = find_matches(language, fields.get("title", ""), terms)
-    matched = {m.term: m.surface for m in title_matches + body_matches}
+    matched = {m.term: clean_surface(language, m.surface, m.term)
+               for m in title_matches + body_matches}
     crosslinks = []
     seen = set()
     for expansion in compiler.expansions:
@@ -240,7 +242,7 @@ def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
         "source": fields.get("source") or None,
         "fields": stored_values(fields),
         "score": round(float(score), 4),
-        "snippet": snippet(fields.get("body", ""), body_matches),
+        "snippet": snippet(body, body_matches, skip=title_end(body, fields.get("title", ""))),
         "crosslinks": crosslinks,
     }
 
