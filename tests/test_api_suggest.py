@@ -23,7 +23,37 @@ def suggest(client, **params):
 def test_completes_a_prefix(client):
     body = suggest(client, q="poe")
     assert body["query"] == "poe"
-    assert body["suggestions"][0] == {"text": "poetin", "languages": ["nl"], "count": 4}
+    assert body["suggestions"][0] == {"text": "poetin", "languages": ["nl"], "count": 4,
+                                      "display": "Poetin", "query": "Poetin"}
+
+
+def test_display_form_keeps_accents_and_capitals(client):
+    first = suggest(client, q="oekrai")["suggestions"][0]
+    assert first["text"] == "oekraine"
+    assert first["display"] == "Oekraïne"
+
+
+def test_whole_query_completes_the_last_word_in_context(tmp_path):
+    """Completions that occur with the earlier words come first, though less frequent."""
+    def doc(id, language, title, text):
+        return Document(id=id, language=language, language_confidence=1.0, title=title,
+                        text=text, original=text)
+    docs = [doc(f"trade{i}", "en", f"Trade talks {i}",
+                "The trade minister spoke about trade and the truss budget.") for i in range(6)]
+    docs += [doc(f"troops{i}", "en", f"Front {i}", "Russian troops moved west of the river.")
+             for i in range(2)]
+    docs += [doc("nl-troepen", "nl", "Front", "Russische troepen trokken naar het westen.")]
+    index_dir = tmp_path / "index"
+    rebuild(index_dir, docs)
+    with create_app({"INDEX_DIR": str(index_dir)}).test_client() as client:
+        alone = [s["text"] for s in suggest(client, q="tr")["suggestions"]]
+        assert alone.index("trade") < alone.index("troops")  # most frequent without context
+        body = suggest(client, q="russian tr")
+        assert body["suggestions"][0]["text"] == "troops"
+        assert body["suggestions"][0]["query"] == "russian troops"
+        assert [s["text"] for s in suggest(client, q="Russische tr")["suggestions"]][0] \
+            == "troepen"
+        assert suggest(client, q="russian tr", limit=2)["suggestions"][0]["text"] == "troops"
 
 
 def test_most_frequent_first_and_limit(client):
