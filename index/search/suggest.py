@@ -80,9 +80,12 @@ def did_you_mean(query: str, node, searchers: dict) -> str | None:
 def correct_query(query: str, words, searchers: dict) -> str | None:
     """``query`` with each of ``words`` (query ``Word`` nodes that match nothing) replaced
     by its likeliest correction in the spelling the documents use (``Poetim`` ->
-    ``Poetin``), or None when none of them has a correction."""
+    ``Poetin``), or None when none of them has a correction. Like the typo tolerance,
+    only words of 5 letters or more are corrected without asking."""
     edits = []
     for word in words:
+        if not allowed_typos(fold(word.text)):  # short words: only "did you mean"
+            continue
         fix = correct_word(searchers, word.text)
         if fix and fix != fold(word.text):
             edits.append((word.start, word.end, _cased_like(word.text, display_form(
