@@ -137,7 +137,19 @@
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", "false");
       var word = document.createElement("span");
-      word.textContent = text;
+      var whole = entry && entry.query;
+      if (whole && whole.length > text.length &&
+          whole.slice(whole.length - text.length) === text) {
+        var head = document.createElement("span");
+        head.className = "suggestion-head";
+        head.textContent = whole.slice(0, whole.length - text.length);
+        word.appendChild(head);  // the words already typed, then the completion
+        var tail = document.createElement("strong");
+        tail.textContent = text;
+        word.appendChild(tail);
+      } else {
+        word.textContent = text;
+      }
       li.appendChild(word);
       if (entry && entry.languages && entry.languages.length) {
         var langs = document.createElement("span");
