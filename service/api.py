@@ -103,8 +103,9 @@ def search_post_endpoint():
 def suggest_endpoint():
     params = SuggestArgsSchema().load(request.args.to_dict())
     started = time.perf_counter()
-    suggestions = complete_query(reader().searchers(), params["q"], params["limit"],
-                                 params["lang"])
+    index = reader()
+    suggestions = complete_query(index.searchers(), params["q"], params["limit"],
+                                 params["lang"], index.lexicon())
     return jsonify(SuggestResponseSchema().dump({
         "query": params["q"], "suggestions": suggestions,
         "took_ms": round((time.perf_counter() - started) * 1000, 2)}))

@@ -11,8 +11,8 @@ import re
 
 from index.analysis import LANGUAGES, fold, iter_words as tokens
 from index.normalize import normalize_text
-from index.search.expansion import allowed_typos
-from index.search.query import iter_words
+from index.search.expansion import allowed_typos, expand_word
+from index.search.query import Word, iter_words
 
 SPELL_FIELD = "spell"
 _HYPHEN = re.compile(r"[\-\u2010\u2011]")
@@ -148,11 +148,13 @@ def display_form(searchers: dict, term: str, languages=LANGUAGES) -> str:
 
 
 def complete_query(searchers: dict, query: str, limit: int = 10,
-                   lang: str = "any") -> list[dict]:
+                   lang: str = "any", lexicon=None) -> list[dict]:
     """Complete the last word of ``query`` in the context of the words before it.
 
     Completions that occur in documents together with the earlier words come first
-    (``russian tr`` -> troops before trade), then the most frequent ones. Every
+    (``russian tr`` -> troops before trade), then the most frequent ones. The earlier
+    words are expanded as a search expands them (stems and, with ``lexicon``, their
+    cross-links): ``russian tr`` gives troops, then the Dutch troepen, then trade. Every
     suggestion has ``text`` (the folded word, as before), ``display`` (the word as the
     documents write it) and ``query`` (the whole query with the last word completed).
     """
@@ -162,14 +164,19 @@ def complete_query(searchers: dict, query: str, limit: int = 10,
         return []
     prefix = words[-1]
     head = text.rstrip()[: len(text.rstrip()) - len(prefix)]
-    context = [fold(w) for w in words[:-1]]
+    context = words[:-1]
     wanted = [lang] if lang in LANGUAGES else list(LANGUAGES)
     width = limit if not context else max(limit, CONTEXT_CANDIDATES)
     found = complete(searchers, prefix, width, lang)
     if context:
-        together = _cooccurrence(searchers, context, [s["text"] for s in found], wanted)
+        # With the earlier words as written first (the language being typed), then
+        # through their cross-links (the other language), then by frequency.
+        terms = [s["text"] for s in found]
+        own = _cooccurrence(searchers, context, terms, wanted)
+        linked = _cooccurrence(searchers, context, terms, wanted, lexicon) if lexicon else {}
         order = {s["text"]: i for i, s in enumerate(found)}
-        found.sort(key=lambda s: (-together.get(s["text"], 0), order[s["text"]]))
+        found.sort(key=lambda s: (-own.get(s["text"], 0), -linked.get(s["text"], 0),
+                                  order[s["text"]]))
     out = []
     for entry in found[:limit]:
         shown = display_form(searchers, entry["text"], entry["languages"])
@@ -177,17 +184,31 @@ def complete_query(searchers: dict, query: str, limit: int = 10,
     return out
 
 
-def _cooccurrence(searchers: dict, context: list, candidates: list, languages) -> dict:
-    """Per candidate term: documents holding it and the context words (all of them if
-    some documents hold them all, else any of them), over ``languages``."""
+def _context_docs(reader, language: str, words: list, lexicon) -> set:
+    """Documents of one index that hold every earlier word (as a search would match it:
+    own stems and cross-links), or, when none holds them all, any of them."""
+    sets = []
+    for text in words:
+        expansion = expand_word(Word(text), language, language, lexicon)
+        if expansion is None:  # a stopword says nothing about the topic
+            continue
+        docs: set = set()
+        for term in expansion.terms:
+            if reader.doc_frequency("body", term):
+                docs.update(reader.postings("body", term).all_ids())
+        sets.append(docs)
+    if not sets:
+        return set()
+    return set.intersection(*sets) or set().union(*sets)
+
+
+def _cooccurrence(searchers: dict, context: list, candidates: list, languages,
+                  lexicon=None) -> dict:
+    """Per candidate term: documents holding it and the context words, over ``languages``."""
     counts: dict[str, int] = {}
     for language in languages:
         reader = searchers[language].reader()
-        sets = [set(reader.postings(SPELL_FIELD, w).all_ids())
-                if reader.doc_frequency(SPELL_FIELD, w) else set() for w in context]
-        docs = set.intersection(*sets) if sets else set()
-        if not docs:
-            docs = set().union(*sets)
+        docs = _context_docs(reader, language, context, lexicon)
         if not docs:
             continue
         for term in candidates:
