@@ -165,6 +165,10 @@ def test_correction_keeps_known_words_and_operators(client):
         body["total"] == search(client, q="Poetin OR Lavrov")["total"]
     assert search(client, q="Lavrov")["corrected"] is None
     assert search(client, q="xqzwvk")["corrected"] is None  # nothing near: no correction
+    # an excluded word is not corrected (that would change what is left out)
+    assert search(client, q="Lavrov -Poetim")["corrected"] is None
+    assert search(client, q="Lavrov NOT Poetim")["corrected"] is None
+    assert search(client, q="POETIM")["corrected"]["query"] == "POETIN"
 
 
 def test_did_you_mean_keeps_the_rest_of_the_query(client):

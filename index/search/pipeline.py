@@ -156,6 +156,19 @@ def detect_query_language(node, searchers) -> str:
     return max(scores, key=scores.get)
 
 
+def _searched_words(node):
+    """The Word nodes a hit must or may match: excluded words (``-x``, ``NOT x``) are left
+    out, as correcting them would change what the query leaves out."""
+    if isinstance(node, Word):
+        yield node
+    elif isinstance(node, Group):
+        for child in (*node.should, *node.must):
+            yield from _searched_words(child)
+    elif isinstance(node, (And, Or)):
+        for child in node.children:
+            yield from _searched_words(child)
+
+
 def _corrected_query(q: str, node, compilers: dict, searchers: dict) -> str | None:
     """``q`` with every word that matches nothing in either index (own terms, cross-links
     and cognates all absent) replaced by its likeliest correction, or None."""
@@ -163,7 +176,7 @@ def _corrected_query(q: str, node, compilers: dict, searchers: dict) -> str | No
     for compiler in compilers.values():
         for expansion in compiler.expansions:
             groups.setdefault(id(expansion.word), []).append(expansion)
-    typed = {id(word) for word in iter_words(node)}  # not words made from a "phrase"
+    typed = {id(word) for word in _searched_words(node)}  # not -excluded or "phrase" words
     unmatched = []
     for key, group in groups.items():
         if key not in typed:
