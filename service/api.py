@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 from index.observe import recording_phases
 from index.search import SearchRequest, search
 from index.search.filters import FilterError
-from index.search.suggest import complete
+from index.search.suggest import complete_query
 from index.storage import StoreError
 
 from .errors import ApiError
@@ -94,14 +94,18 @@ def search_post_endpoint():
 
 @bp.get("/suggest")
 @operation(
-    tag="search", summary="Complete a word prefix (search-as-you-type)",
-    description="The most frequent indexed words starting with `q` (case and accents "
-                "ignored), from both languages unless `lang` says otherwise.",
+    tag="search", summary="Complete the last word of a query (search-as-you-type)",
+    description="Completions of the last word of `q` (case and accents ignored), from both "
+                "languages unless `lang` says otherwise: words that occur together with the "
+                "earlier words of `q` first, then the most frequent. Each has the folded "
+                "`text`, the `display` form the documents use and the whole `query`.",
     query=SuggestArgsSchema, response=SuggestResponseSchema, errors=(400, 503))
 def suggest_endpoint():
     params = SuggestArgsSchema().load(request.args.to_dict())
     started = time.perf_counter()
-    suggestions = complete(reader().searchers(), params["q"], params["limit"], params["lang"])
+    index = reader()
+    suggestions = complete_query(index.searchers(), params["q"], params["limit"],
+                                 params["lang"], index.lexicon())
     return jsonify(SuggestResponseSchema().dump({
         "query": params["q"], "suggestions": suggestions,
         "took_ms": round((time.perf_counter() - started) * 1000, 2)}))

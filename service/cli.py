@@ -257,6 +257,8 @@ def cmd_search(args, settings) -> int:
     print(f"{result['total']} hits for {args.query!r} (query language "
           f"{result['query_language']}{'; ' + languages if languages else ''}) in "
           f"{result['took_ms']} ms")
+    if result.get("corrected"):
+        print(f"showing results for {result['corrected']['query']!r} (a word matched nothing)")
     for name, counts in result["facets"].items():
         if args.facets and name != "language":
             values = ", ".join(f"{value} ({n})" for value, n in counts.items()) or "none"

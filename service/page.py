@@ -35,7 +35,7 @@ bp = Blueprint("page", __name__)
 PER_PAGE = 10
 MAX_OFFSET = 10_000  # the API's largest offset
 LANG_FILTERS = ("any", "nl", "en")
-PASS_THROUGH = ("date_from", "date_to", "sort", "filter")  # API filters without a control
+PASS_THROUGH = ("date_from", "date_to", "sort", "filter", "typo")  # API parameters kept
 PAGE_FACETS = "language,month,source"
 MAX_SOURCES = 20  # source checkboxes honoured from one URL
 TRUE_WORDS = {"true", "1", "on", "yes", "y", "t"}
@@ -67,9 +67,20 @@ class PageState:
             except ValueError:
                 state.page = 0  # reported as an invalid page below
         state.extra = {k: args[k] for k in PASS_THROUGH if args.get(k)}
+        if state.extra.get("sort") == "relevance":  # the default, sent by the sort control
+            del state.extra["sort"]
+        if state.extra.get("typo", "").strip().lower() in TRUE_WORDS:
+            del state.extra["typo"]  # only typo=false changes anything
         state.sources = list(dict.fromkeys(s.strip() for s in args.getlist("source")
                                            if s.strip()))[:MAX_SOURCES]
         return state
+
+    def active_filters(self) -> int:
+        """How many filters differ from the defaults (shown on the collapsed panel)."""
+        sort = self.extra.get("sort", "relevance")
+        return sum((self.lang in ("nl", "en"), not self.crosslingual, bool(self.sources),
+                    bool(self.extra.get("date_from") or self.extra.get("date_to")),
+                    sort != "relevance", bool(self.extra.get("filter"))))
 
     def source_filter(self) -> str | None:
         if not self.sources:

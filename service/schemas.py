@@ -194,6 +194,11 @@ class FacetsSchema(Schema):
         return data
 
 
+class CorrectedSchema(Schema):
+    query = fields.String(required=True, metadata={"description": "the query searched"})
+    original = fields.String(required=True, metadata={"description": "the query as typed"})
+
+
 class SearchResponseSchema(Schema):
     query = fields.String(required=True)
     query_language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
@@ -203,6 +208,10 @@ class SearchResponseSchema(Schema):
     suggestion = fields.String(allow_none=True, required=True,
                                metadata={"description": "a corrected query (\"did you mean\") "
                                                         "when there are few hits, else null"})
+    corrected = fields.Nested(CorrectedSchema, allow_none=True, required=True,
+                              metadata={"description": "set when a word matched nothing and "
+                                                       "the corrected query was searched "
+                                                       "instead (turn off with typo=false)"})
     took_ms = fields.Float(required=True)
     page = fields.Integer(metadata={"description": "only when the request used `page` or "
                                                    "`hits_per_page`"})
@@ -221,7 +230,8 @@ class SuggestArgsSchema(Schema):
         unknown = RAISE
 
     q = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                      metadata={"description": "the prefix typed so far", "example": "poe"})
+                      metadata={"description": "the query typed so far; its last word is "
+                                               "completed", "example": "russian tr"})
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
     lang = fields.String(load_default="any", validate=validate.OneOf(["nl", "en", "any"]))
 
@@ -231,6 +241,10 @@ class SuggestionSchema(Schema):
                                                                  "without accents)"})
     languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), required=True)
     count = fields.Integer(required=True, metadata={"description": "documents containing it"})
+    display = fields.String(metadata={"description": "the word as the documents write it "
+                                                     "(Oekraïne)"})
+    query = fields.String(metadata={"description": "the whole query with the last word "
+                                                   "completed"})
 
 
 class SuggestResponseSchema(Schema):

@@ -143,6 +143,34 @@ def test_typo_tolerance_can_be_switched_off(client):
     assert body["suggestion"] == "poetin"
 
 
+def _ids(body):
+    return sorted(hit["id"] for hit in body["hits"])
+
+
+def test_corrected_query_is_searched_like_a_typed_one(client):
+    typed = search(client, q="Poetin", limit=50)
+    body = search(client, q="Poetim", limit=50)
+    assert body["corrected"] == {"query": "Poetin", "original": "Poetim"}
+    assert body["query"] == "Poetim"
+    assert body["total"] == typed["total"] and _ids(body) == _ids(typed)
+    assert body["facets"]["language"] == typed["facets"]["language"]  # cross-links too
+    assert typed["corrected"] is None
+    assert search(client, q="Poetim", typo="false")["corrected"] is None
+
+
+def test_correction_keeps_known_words_and_operators(client):
+    body = search(client, q="Poetim OR Lavrov")
+    assert body["corrected"]["query"] == "Poetin OR Lavrov"
+    assert _ids(body) == _ids(search(client, q="Poetin OR Lavrov", limit=50)) or \
+        body["total"] == search(client, q="Poetin OR Lavrov")["total"]
+    assert search(client, q="Lavrov")["corrected"] is None
+    assert search(client, q="xqzwvk")["corrected"] is None  # nothing near: no correction
+    # an excluded word is not corrected (that would change what is left out)
+    assert search(client, q="Lavrov -Poetim")["corrected"] is None
+    assert search(client, q="Lavrov NOT Poetim")["corrected"] is None
+    assert search(client, q="POETIM")["corrected"]["query"] == "POETIN"
+
+
 def test_did_you_mean_keeps_the_rest_of_the_query(client):
     body = search(client, q='Lavrof "Verenigd Koninkrijk"', typo="false")
     assert body["total"] < 3

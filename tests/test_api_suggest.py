@@ -1,11 +1,13 @@
 """GET /api/suggest: prefix completions from both languages, fast enough per keystroke."""
 
+import json
 import random
 import statistics
 import time
 
 import pytest
 
+from conftest import build_index
 from index.ingest.documents import Document
 from index.storage import rebuild
 from service import create_app
@@ -23,7 +25,45 @@ def suggest(client, **params):
 def test_completes_a_prefix(client):
     body = suggest(client, q="poe")
     assert body["query"] == "poe"
-    assert body["suggestions"][0] == {"text": "poetin", "languages": ["nl"], "count": 4}
+    assert body["suggestions"][0] == {"text": "poetin", "languages": ["nl"], "count": 4,
+                                      "display": "Poetin", "query": "Poetin"}
+
+
+def test_display_form_keeps_accents_and_capitals(client):
+    first = suggest(client, q="oekrai")["suggestions"][0]
+    assert first["text"] == "oekraine"
+    assert first["display"] == "Oekraïne"
+
+
+def test_whole_query_completes_the_last_word_in_context(tmp_path):
+    """Completions that occur with the earlier words come first, though less frequent."""
+    def doc(id, language, title, text):
+        return {"id": id, "language": language, "title": title, "text": text}
+    docs = [doc(f"trade{i}", "en", f"Trade talks {i}",
+                "The trade minister spoke about trade and the truss budget.") for i in range(6)]
+    docs += [doc(f"troops{i}", "en", f"Front {i}", "Russian troops moved west of the river.")
+             for i in range(2)]
+    docs += [doc("nl-troepen", "nl", "Front",
+                 "Russische troepen trokken in de oorlog naar het westen.")]
+    docs += [doc(f"nl-trein{i}", "nl", f"Spoor {i}", "De treinen reden vandaag te laat.")
+             for i in range(3)]
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    index_dir = build_index(tmp_path / "index", source)  # with the cross-link lexicon
+    with create_app({"INDEX_DIR": str(index_dir)}).test_client() as client:
+        alone = [s["text"] for s in suggest(client, q="tr")["suggestions"]]
+        assert alone.index("trade") < alone.index("troops")  # most frequent without context
+        body = suggest(client, q="russian tr")
+        assert body["suggestions"][0]["text"] == "troops"
+        assert body["suggestions"][0]["query"] == "russian troops"
+        assert [s["text"] for s in suggest(client, q="Russische tr")["suggestions"]][0] \
+            == "troepen"
+        assert suggest(client, q="russian tr", limit=2)["suggestions"][0]["text"] == "troops"
+        # in the other language through the cross-links of the earlier words
+        dutch = [s["text"] for s in suggest(client, q="war tr", lang="nl")["suggestions"]]
+        assert dutch.index("troepen") < dutch.index("treinen")
+        alone = [s["text"] for s in suggest(client, q="tr", lang="nl")["suggestions"]]
+        assert alone.index("treinen") < alone.index("troepen")
 
 
 def test_most_frequent_first_and_limit(client):

@@ -181,27 +181,24 @@ def test_type_submit_filter_and_switch_crosslingual(server, page_en):
     expect(crosslink).to_contain_text(re.compile(r"Putin\s*←[\s\S]*Poetin"))
     expect(page.locator(".snippet mark").first).to_be_visible()
 
-    # Language filter: Dutch only
+    # Language filter: Dutch only; with the script a filter applies at once (no Apply)
+    expect(page.get_by_role("button", name="Apply")).to_be_hidden()
     page.get_by_role("radio", name=re.compile(r"^Dutch")).check()
-    page.get_by_role("button", name="Apply").click()
     page.wait_for_url(re.compile(r"lang=nl"))
     expect(hits(page)).to_have_count(10)
     assert hits(page, "en").count() == 0
     expect(page.get_by_role("radio", name=re.compile(r"^Dutch"))).to_be_checked()
     page.get_by_role("radio", name=re.compile(r"^English")).check()
-    page.get_by_role("button", name="Search", exact=True).click()
     page.wait_for_url(re.compile(r"lang=en"))
     assert hits(page).count() == hits(page, "en").count() == 9
 
-    # Cross-lingual off, with the keyboard only: Space on the switch, Enter in the box
+    # Cross-lingual off, with the keyboard only: Space on the switch applies it
     page.get_by_role("radio", name=re.compile(r"^Both")).check()
+    page.wait_for_url(re.compile(r"lang=any"))
     switch = page.get_by_role("switch")
     expect(switch).to_be_checked()
     switch.focus()
     page.keyboard.press("Space")
-    expect(switch).not_to_be_checked()
-    box.focus()
-    page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"crosslingual=false"))
     expect(summary(page)).to_have_text("9 results for “Putin”")
     assert hits(page).count() == hits(page, "en").count() == 9  # Dutch articles say Poetin
@@ -333,27 +330,177 @@ def test_suggestions_while_typing_or_plain_box_without_them(server, page_en):
         expect(listbox).to_be_visible()
         expect(box).to_have_attribute("aria-expanded", "true")
         options = listbox.get_by_role("option")
-        expect(options.first).to_contain_text("poetin")
+        expect(options.first).to_contain_text("Poetin")  # as the documents write it
+        # Escape closes the list without changing the text
+        page.keyboard.press("Escape")
+        expect(listbox).to_be_hidden()
+        expect(box).to_have_value("Poe")
+        box.press_sequentially("t", delay=60)
+        expect(listbox).to_be_visible()
         page.keyboard.press("ArrowDown")
         expect(options.first).to_have_attribute("aria-selected", "true")
         expect(box).to_have_attribute("aria-activedescendant", "q-suggestion-0")
-        page.keyboard.press("Enter")  # takes the suggestion, does not search yet
-        expect(listbox).to_be_hidden()
-        expect(box).to_have_value("poetin")
-        assert "q=" not in page.url
-        # Escape closes the list without changing the text
-        box.press_sequentially(" tro", delay=60)
-        expect(listbox).to_be_visible()
-        page.keyboard.press("Escape")
-        expect(listbox).to_be_hidden()
-        expect(box).to_have_value("poetin tro")
-        box.fill("poetin")
+        page.keyboard.press("Enter")  # takes the suggestion and searches
+        page.wait_for_url(re.compile(r"q=Poetin"))
+        expect(search_box(page)).to_have_value("Poetin")
+        return
     else:
         page.wait_for_timeout(400)
         expect(page.get_by_role("listbox")).to_have_count(0)
     page.keyboard.press("Enter")  # searches
     page.wait_for_url(re.compile(r"q=[Pp]oe"))
     expect(summary(page)).to_be_visible()
+
+
+def _phone(browser, locale="en-US", **options):
+    return _open(browser, locale=locale, viewport=PHONE, is_mobile=True, has_touch=True,
+                 device_scale_factor=2, **options)
+
+
+def _hit_dates(page):
+    return page.locator("li.hit time").evaluate_all("els => els.map(e => e.dateTime)")
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_typo_correction_is_shown_and_can_be_undone(server, browser, viewport):
+    context, page, watch = (_open(browser) if viewport == "desktop" else _phone(browser))
+    try:
+        page.goto(server + "/?q=Poetin")
+        typed = (summary(page).inner_text(), sorted(hit_ids(page)))
+        page.goto(server + "/")
+        search_box(page).fill("Poetim")
+        search_box(page).press("Enter")
+        page.wait_for_url(re.compile(r"q=Poetim"))
+        corrected = page.locator(".corrected")
+        expect(corrected).to_contain_text("Showing results for Poetin.")
+        expect(corrected).to_contain_text("Search instead for Poetim")
+        # the correction is searched as if typed: same hits, both languages (cross-links)
+        assert (summary(page).inner_text(), sorted(hit_ids(page))) == typed
+        assert hits(page, "nl").count() > 0 and hits(page, "en").count() > 0
+        OUTPUT.mkdir(exist_ok=True)
+        name = "search-corrected.png" if viewport == "desktop" else "search-corrected-phone.png"
+        page.screenshot(path=OUTPUT / name)
+        corrected.get_by_role("link", name="Poetim").click()
+        page.wait_for_url(re.compile(r"typo=false"))
+        expect(summary(page)).to_have_text("No results for “Poetim”")
+        expect(page.locator(".corrected")).to_have_count(0)
+        # a new query is corrected again (typo=false belonged to the old one)
+        search_box(page).fill("Putim")
+        search_box(page).press("Enter")
+        page.wait_for_url(re.compile(r"q=Putim"))
+        assert "typo=false" not in page.url
+        expect(page.locator(".corrected")).to_contain_text("Showing results for Putin.")
+    finally:
+        context.close()
+    assert not watch.errors and not watch.dialogs
+
+
+def test_date_and_sort_filters_apply_at_once(server, page_en):
+    page, _ = page_en
+    page.goto(server + "/?q=Putin")
+    expect(page.locator("details.filters")).to_have_attribute("open", "")
+    page.get_by_label("Order", exact=True).select_option(label="Oldest first")
+    page.wait_for_url(re.compile(r"sort=date%3Aasc|sort=date:asc"))
+    dates = _hit_dates(page)
+    assert len(dates) > 1 and dates == sorted(dates)
+    page.get_by_label("Order", exact=True).select_option(label="Newest first")
+    page.wait_for_url(re.compile(r"sort=date(&|$)"))
+    newest = _hit_dates(page)
+    assert newest == sorted(newest, reverse=True)
+    cut = sorted(newest)[len(newest) // 2][:7] + "-01"  # a date in the middle
+    page.get_by_label("From", exact=True).fill(cut)
+    page.wait_for_url(re.compile(r"date_from=" + cut))
+    dates = _hit_dates(page)
+    assert dates and min(dates) >= cut[:7] and dates == sorted(dates, reverse=True)
+    expect(page.get_by_label("From", exact=True)).to_have_value(cut)
+    expect(page.locator(".filters-count")).to_have_text("2 on")
+    assert "date_to" not in page.url and "typo" not in page.url  # empty fields are left out
+
+
+def test_filters_without_javascript_use_the_apply_button(server, browser):
+    context, page, watch = _open(browser, java_script_enabled=False)
+    try:
+        page.goto(server + "/?q=Putin")
+        expect(page.get_by_label("Order", exact=True)).to_be_visible()  # the panel is open on desktop
+        page.get_by_label("Order", exact=True).select_option(label="Oldest first")
+        page.wait_for_timeout(300)
+        assert "sort=" not in page.url  # nothing happens until Apply
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_url(re.compile(r"sort=date%3Aasc|sort=date:asc"))
+        dates = _hit_dates(page)
+        assert len(dates) > 1 and dates == sorted(dates)
+    finally:
+        context.close()
+    context, page, watch = _phone(browser, java_script_enabled=False)
+    try:
+        page.goto(server + "/?q=Putin")
+        expect(page.get_by_label("Order", exact=True)).to_be_hidden()  # behind one control on a phone
+        page.locator("summary.filters-summary").click()
+        expect(page.get_by_label("Order", exact=True)).to_be_visible()
+        page.get_by_label("Order", exact=True).select_option(label="Newest first")
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_url(re.compile(r"sort=date"))
+        dates = _hit_dates(page)
+        assert dates == sorted(dates, reverse=True)
+    finally:
+        context.close()
+
+
+def test_phone_filters_collapse_and_first_result_is_above_the_fold(server, browser):
+    context, page, watch = _phone(browser)
+    try:
+        page.goto(server + "/?q=Putin")
+        assert _no_horizontal_scroll(page)
+        panel = page.locator("details.filters")
+        expect(panel).not_to_have_attribute("open", "")
+        expect(page.get_by_label("Order", exact=True)).to_be_hidden()
+        box = hits(page).first.bounding_box()
+        assert box is not None and box["y"] < PHONE["height"], box
+        title = page.locator(".hit-title").first.bounding_box()
+        assert title["y"] + title["height"] < PHONE["height"]  # its title can be read
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=OUTPUT / "search-filters-phone.png")
+        # one tap opens the panel; a change applies at once and the panel stays open
+        page.locator("summary.filters-summary").click()
+        page.get_by_label("Order", exact=True).select_option(label="Newest first")
+        page.wait_for_url(re.compile(r"sort=date"))
+        expect(panel).to_have_attribute("open", "")
+        expect(page.locator(".filters-count")).to_have_text("1 on")
+        assert _no_horizontal_scroll(page)
+        page.screenshot(path=OUTPUT / "search-filters-phone-open.png")
+        page.goto(server + "/?q=Putin&sort=date")  # a fresh visit: closed, count shown
+        expect(panel).not_to_have_attribute("open", "")
+        expect(page.locator(".filters-count")).to_have_text("1 on")
+    finally:
+        context.close()
+    assert not watch.errors and not watch.dialogs
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_suggestions_complete_the_whole_query_and_search(server, browser, viewport):
+    context, page, watch = (_open(browser) if viewport == "desktop" else _phone(browser))
+    try:
+        page.goto(server + "/")
+        box = search_box(page)
+        box.press_sequentially("russian tr", delay=40)
+        listbox = page.get_by_role("listbox")
+        options = listbox.get_by_role("option")
+        expect(options.first).to_contain_text("troops")  # in context, before trade
+        box.fill("")
+        box.press_sequentially("Russian troops oekr", delay=40)
+        expect(options.first).to_contain_text("Oekraïne")  # as the documents write it
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=OUTPUT / ("suggest.png" if viewport == "desktop"
+                                       else "suggest-phone.png"))
+        page.keyboard.press("ArrowDown")
+        expect(options.first).to_have_attribute("aria-selected", "true")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"q=Russian\+troops\+Oekra"))
+        expect(box).to_have_value("Russian troops Oekraïne")
+        expect(summary(page)).to_contain_text("Russian troops Oekraïne")
+    finally:
+        context.close()
+    assert not watch.errors and not watch.dialogs
 
 
 def _no_horizontal_scroll(page):

@@ -110,7 +110,7 @@ def test_start_page_has_form_landmarks_and_labels(web):
     # every visible control has a label
     assert doc.find("label", for_="q") and doc.find("input", id="q", name="q", type="search")
     legends = [text for _, _, text in doc.find("legend")]
-    assert legends == ["Language of the articles", "Translation"]
+    assert legends == ["Language of the articles", "Translation", "Date", "Order"]
     radios = doc.find("input", type="radio", name="lang")
     assert [a["value"] for _, a, _ in radios] == ["any", "nl", "en"]
     assert "checked" in radios[0][1]
@@ -318,6 +318,50 @@ def test_did_you_mean_links_to_the_suggested_query(web):
     assert link[0][1]["href"] == "/?q=putin&lang=en"
     _, followed = get(web, link[0][1]["href"])
     assert set(hit_languages(followed)) == {"en"}
+
+
+def test_correction_is_shown_with_a_link_to_the_query_as_typed(web):
+    _, doc = get(web, "/?q=Poetim")
+    _, typed = get(web, "/?q=Poetin")
+    assert doc.find("strong", class_="corrected-query")[0][2] == "Poetin"
+    assert doc.find("h2", id="results-summary")[0][2] == \
+        typed.find("h2", id="results-summary")[0][2]
+    assert hit_languages(doc) == hit_languages(typed)
+    assert "en" in hit_languages(doc)  # the cross-links of the correction apply
+    link = doc.find("a", class_="search-instead")[0]
+    assert link[2] == "Poetim" and link[1]["href"] == "/?q=Poetim&typo=false"
+    _, as_typed = get(web, link[1]["href"])
+    assert not as_typed.find("strong", class_="corrected-query")
+    assert as_typed.find("h2", id="results-summary")[0][2] == "No results for “Poetim”"
+    # typo=false is kept for this query (hidden field) but only for it
+    hidden = as_typed.find("input", type="hidden", name="typo")
+    assert hidden and hidden[0][1]["value"] == "false" and hidden[0][1]["data-for-q"] == "Poetim"
+    _, nl = get(web, "/?q=Poetim&ui=nl")
+    assert "Resultaten voor" in nl.find("p", class_="corrected")[0][2]
+
+
+def test_date_range_and_sort_controls_filter_and_order(web):
+    _, doc = get(web, "/?q=Poetin&sort=date&date_from=2022-03-01")
+    assert doc.find("input", type="date", name="date_from")[0][1]["value"] == "2022-03-01"
+    assert doc.find("input", type="date", name="date_to")[0][1]["value"] == ""
+    options = doc.find("option")
+    assert [a["value"] for _, a, _ in options] == ["relevance", "date", "date:asc"]
+    assert [a["value"] for _, a, _ in options if "selected" in a] == ["date"]
+    dates = [a["datetime"] for _, a, _ in doc.find("time")]
+    assert dates and dates == sorted(dates, reverse=True) and min(dates) >= "2022-03-01"
+    _, oldest = get(web, "/?q=Poetin&sort=date:asc")
+    dates = [a["datetime"] for _, a, _ in oldest.find("time")]
+    assert len(dates) > 1 and dates == sorted(dates)
+    # no date or sort is sent twice as hidden fields; the panel says how many filters are on
+    assert not doc.find("input", type="hidden", name="sort")
+    assert not doc.find("input", type="hidden", name="date_from")
+    assert doc.find("details", class_="filters")[0][1]["data-active"] == "2"
+    # the form's defaults (relevance, empty dates) give the plain URL's results
+    _, plain = get(web, "/?q=Poetin&sort=relevance&date_from=&date_to=")
+    assert not plain.find("details", class_="filters")[0][1].get("data-active")
+    response, bad = get(web, "/?q=Poetin&date_from=2022-13-45")
+    assert response.status_code == 400 and "start date" in bad.text_of_class("notice-error")[0]
+    assert bad.find("input", type="date", name="date_from")[0][1]["value"] == "2022-13-45"
 
 
 def test_empty_state_offers_tips_that_help(web):

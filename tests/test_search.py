@@ -146,7 +146,10 @@ def test_typo_tolerance_and_did_you_mean(seeds):
     exact = run(seeds, "Lavrov")
     typo = run(seeds, "Lavrof")
     assert {h["id"] for h in typo["hits"]} == {h["id"] for h in exact["hits"]}
-    assert max(h["score"] for h in typo["hits"]) < max(h["score"] for h in exact["hits"])
+    # the correction is searched as if typed (scores included) and reported
+    assert [h["score"] for h in typo["hits"]] == [h["score"] for h in exact["hits"]]
+    assert typo["corrected"] == {"query": "Lavrov", "original": "Lavrof"}
+    assert exact["corrected"] is None
     assert run(seeds, "Lavrof", typo=False)["total"] == 0
     assert run(seeds, "Lavrof", typo=False)["suggestion"] == "lavrov"
     # Short words get no typo: "Kiew" (4 letters) is not corrected into hits.

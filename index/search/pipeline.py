@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from whoosh import query as wq
 
@@ -34,7 +34,7 @@ from index.search.highlight import clean_surface, find_matches, snippet, title_e
 from index.search.resultcache import cache_for, index_state, request_key
 from index.search.query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
 from index.scoring.bm25 import idf
-from index.search.suggest import did_you_mean
+from index.search.suggest import correct_query, did_you_mean
 from index.scoring.synonyms import SynonymQuery
 
 FIELD_BOOSTS = {"title": 1.5, "body": 1.0}
@@ -154,6 +154,37 @@ def detect_query_language(node, searchers) -> str:
     if scores["nl"] == scores["en"]:
         return "en"
     return max(scores, key=scores.get)
+
+
+def _searched_words(node):
+    """The Word nodes a hit must or may match: excluded words (``-x``, ``NOT x``) are left
+    out, as correcting them would change what the query leaves out."""
+    if isinstance(node, Word):
+        yield node
+    elif isinstance(node, Group):
+        for child in (*node.should, *node.must):
+            yield from _searched_words(child)
+    elif isinstance(node, (And, Or)):
+        for child in node.children:
+            yield from _searched_words(child)
+
+
+def _corrected_query(q: str, node, compilers: dict, searchers: dict) -> str | None:
+    """``q`` with every word that matches nothing in either index (own terms, cross-links
+    and cognates all absent) replaced by its likeliest correction, or None."""
+    groups: dict[int, list[Expansion]] = {}
+    for compiler in compilers.values():
+        for expansion in compiler.expansions:
+            groups.setdefault(id(expansion.word), []).append(expansion)
+    typed = {id(word) for word in _searched_words(node)}  # not -excluded or "phrase" words
+    unmatched = []
+    for key, group in groups.items():
+        if key not in typed:
+            continue
+        if not any(searchers[e.language].reader().doc_frequency(name, term)
+                   for e in group for term in e.terms for name in FIELD_BOOSTS):
+            unmatched.append(group[0].word)
+    return correct_query(q, unmatched, searchers) if unmatched else None
 
 
 def _set_global_idf(compilers, searchers) -> None:
@@ -320,6 +351,14 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
                  for lang in LANGUAGES}
     queries = {lang: compilers[lang].compile(node) for lang in LANGUAGES}
     if request.typo:
+        corrected = _corrected_query(request.q, node, compilers, searchers)
+        if corrected is not None:
+            # Search the correction exactly as if it had been typed (cross-links and all).
+            retyped = replace(request, q=corrected, typo=False)
+            result = _search(parse_query(corrected), searchers, retyped, lexicon, started, plan)
+            result["query"] = request.q
+            result["corrected"] = {"query": corrected, "original": request.q}
+            return result
         add_typo_terms([e for c in compilers.values() for e in c.expansions],
                        {lang: s.reader() for lang, s in searchers.items()})
         for compiler in compilers.values():
@@ -382,5 +421,6 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         "facets": _facets(facet_names, language_facet, month_facet, counts,
                           request.facet_size, [searchers[lang] for lang in wanted]),
         "suggestion": suggestion,
+        "corrected": None,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }
