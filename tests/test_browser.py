@@ -61,18 +61,15 @@ def require_chromium():
         pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """gunicorn serving the page index; yields the base URL."""
-    workdir = tmp_path_factory.mktemp("browser")
-    index_dir = build_page_index(workdir)
+def serve(index_dir, log_path, workers: int = 1, env=None):
+    """`tolk serve` on a free port until it answers /api/health; yields the base URL
+    and stops the server after (for module fixtures: ``yield from serve(...)``)."""
     port = _free_port()
-    log_path = workdir / "gunicorn.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "serve", "--index-dir", str(index_dir),
-             "--port", str(port), "--workers", "2"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+             "--port", str(port), "--workers", str(workers)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -89,6 +86,14 @@ def server(tmp_path_factory):
     yield base
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """gunicorn serving the page index; yields the base URL."""
+    workdir = tmp_path_factory.mktemp("browser")
+    index_dir = build_page_index(workdir)
+    yield from serve(index_dir, workdir / "gunicorn.log", workers=2)
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from conftest import SEEDS, build_index
-from test_browser import (OUTPUT, PHONE, ROOT, _free_port, _no_horizontal_scroll, _open,
-                          _status, browser, require_chromium)  # noqa: F401 (fixtures)
+from test_browser import (OUTPUT, PHONE, _no_horizontal_scroll, _open, browser,  # noqa: F401
+                          require_chromium, serve)  # (browser, require_chromium: fixtures)
 from test_docpage import DECLARED, DOCS
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -41,29 +38,7 @@ def doc_server(tmp_path_factory, require_chromium):  # noqa: F811
             os.environ.pop("TOLK_FIELDS", None)
         else:
             os.environ["TOLK_FIELDS"] = saved
-    port = _free_port()
-    log_path = workdir / "gunicorn.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--index-dir", str(index_dir),
-             "--port", str(port), "--workers", "1"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if _status(base + "/api/health") == 200:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            proc.wait(timeout=10)
-            pytest.fail("gunicorn did not start: " + log_path.read_text())
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    yield from serve(index_dir, workdir / "gunicorn.log", workers=1, env=env)
 
 
 def _checked(watch):
