@@ -195,7 +195,7 @@ def test_post_during_a_rebuild_survives_it(writable_index, tmp_path):
         during = {"documents": [{"id": "during-1", "text": API_TEXT, "title": "Tijdens"}]}
         status, _, body = server.request("POST", "/api/documents", body=during, headers=auth,
                                          timeout=150)
-        assert status == 200, body
+        assert status == 200, json.dumps(body)  # a string: pytest does not shorten it
         out, err = indexer.communicate(timeout=150)
         assert indexer.returncode == 0, err
         assert "carried over from the index: 1" in out  # before-1 (the seeds are given)

@@ -25,6 +25,7 @@ from index.storage.generations import (CURRENT, LEXICON_CORPUS_FILE, LEXICON_FIL
 from index.storage.health import lexicon_key, open_generation
 
 RETRY_SECONDS = 10.0
+OPEN_ATTEMPTS = 3  # a failed open is tried again (a concurrent publish can remove files)
 
 
 class IndexReader:
@@ -86,12 +87,28 @@ class IndexReader:
             raise IndexMissingError(
                 f"no index in {self.root}; build one with `tolk index --index-dir {self.root} PATH`"
             )
+        for attempt in range(OPEN_ATTEMPTS):
+            if self._open_first_good(current):
+                return
+            # Every candidate failed. A writer publishing at this moment removes the files
+            # of the commit point it replaces (and a rebuild switches `current`), so what
+            # was read a moment ago can be gone: look again before calling the index broken.
+            # Real damage fails every attempt.
+            if attempt + 1 < OPEN_ATTEMPTS:
+                time.sleep(0.05 * (attempt + 1))
+                current = linked_generation(self.root, CURRENT)
+        self._raise_unavailable(current)
+
+    def _open_first_good(self, current: Path | None) -> bool:
+        """Open ``current`` or else the newest published generation that passes its checks;
+        False (and the failures kept for the message) when none does."""
         candidates = [current] if current is not None else []
         previous = linked_generation(self.root, PREVIOUS)
         if previous is not None and previous not in candidates:
             candidates.append(previous)
         candidates += [g for g in all_generations(self.root) if g not in candidates]
         failures = []
+        self._failures = failures
         for generation in candidates:
             if generation != current and not (generation / "commit.json").exists():
                 continue  # a rebuild in progress or an abandoned one, never published
@@ -109,7 +126,11 @@ class IndexReader:
                 self._reason = (failures[0] if failures else
                                 "there is no `current` link") + f"; serving {generation.name}"
                 self._retry_at = time.monotonic() + RETRY_SECONDS
-            return
+            return True
+        return False
+
+    def _raise_unavailable(self, current: Path | None) -> None:
+        failures = self._failures
         self._generation, self._current, self._indexes, self._lexicon = None, current, {}, None
         self._reason = None
         if not failures:  # only unpublished generations: the first build is still running
