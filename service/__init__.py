@@ -32,7 +32,7 @@ def create_app(config: dict | None = None):
 
     app = Flask(__name__)
     settings = load_settings(config)
-    prepare_language_detection(settings)  # a wrong TOLK_DEFAULT_LANGUAGE stops the start
+    prepare_language_detection(settings)
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_CONTENT_LENGTH"]
     app.json.ensure_ascii = False

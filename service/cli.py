@@ -102,10 +102,7 @@ def cmd_index(args, settings) -> int:
     for path in args.paths:
         if not Path(path).exists():
             return _fail(f"{path}: no such file or folder; give .txt/.jsonl files or folders")
-    try:
-        languages = language_options(settings, IndexReader(args.index_dir))
-    except ValueError as exc:
-        return _fail(str(exc))
+    languages = language_options(settings, IndexReader(args.index_dir))
     docs, skipped = prepare_documents(args.paths, progress=not args.quiet, languages=languages,
                                       language=args.language)
     if not docs and not skipped:
@@ -499,8 +496,12 @@ def build_parser(settings) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", default=settings["INDEX_DIR"],
                         help="index directory (env TOLK_INDEX_DIR; default %(default)s)")
+    # The subcommands that write take the write lock, waiting up to this long.
+    writing = argparse.ArgumentParser(add_help=False, parents=[common])
+    writing.add_argument("--lock-timeout", type=float, default=settings["LOCK_TIMEOUT"],
+                         help="seconds to wait for another writer (default %(default)s)")
 
-    p = sub.add_parser("index", parents=[common], help="index .txt/.jsonl files and folders")
+    p = sub.add_parser("index", parents=[writing], help="index .txt/.jsonl files and folders")
     p.add_argument("paths", nargs="+", help="files or folders")
     p.add_argument("--rebuild", action="store_true",
                    help="build a new generation from PATHS and every stored document (prepared "
@@ -508,8 +509,6 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--drop-missing", action="store_true",
                    help="with --rebuild: documents not in PATHS are removed (the count is "
                         "reported)")
-    p.add_argument("--lock-timeout", type=float, default=settings["LOCK_TIMEOUT"],
-                   help="seconds to wait for another writer (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--language", choices=["nl", "en", "auto"], default="auto",
@@ -517,11 +516,9 @@ def build_parser(settings) -> argparse.ArgumentParser:
                         "undecidable text goes to TOLK_DEFAULT_LANGUAGE if set)")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("reindex", parents=[common],
+    p = sub.add_parser("reindex", parents=[writing],
                        help="prepare and analyze every stored document again (after an "
                             "analyzer, cleaning or lexicon change) into a new generation")
-    p.add_argument("--lock-timeout", type=float, default=settings["LOCK_TIMEOUT"],
-                   help="seconds to wait for another writer (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_reindex)
@@ -561,7 +558,7 @@ def build_parser(settings) -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_lexicon)
 
-    p = sub.add_parser("check", parents=[common],
+    p = sub.add_parser("check", parents=[writing],
                        help="verify every index generation against its checksums")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--restore-previous", action="store_true",
@@ -569,8 +566,6 @@ def build_parser(settings) -> argparse.ArgumentParser:
                         "damaged)")
     p.add_argument("--force", action="store_true",
                    help="with --restore-previous: even if the current generation is healthy")
-    p.add_argument("--lock-timeout", type=float, default=settings["LOCK_TIMEOUT"],
-                   help="seconds to wait for another writer (default %(default)s)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("config", help="print the effective settings (secrets masked)")

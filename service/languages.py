@@ -11,18 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.ingest.language import LANGUAGES, LanguageOptions, warm_up
+from index.ingest.language import LanguageOptions, warm_up
 from index.ingest.language_evidence import default_freedict_dir, index_vocabulary
 
 
 def default_language(settings: dict) -> str | None:
-    """``TOLK_DEFAULT_LANGUAGE`` as "nl", "en" or None; ValueError for anything else."""
-    value = (settings.get("DEFAULT_LANGUAGE") or "").strip().lower()
-    if not value:
-        return None
-    if value not in LANGUAGES:
-        raise ValueError(f"TOLK_DEFAULT_LANGUAGE is {value!r}; set it to nl, en or leave it empty")
-    return value
+    """``TOLK_DEFAULT_LANGUAGE`` as "nl", "en" or None (checked by ``service.settings``)."""
+    return settings.get("DEFAULT_LANGUAGE") or None
 
 
 def language_options(settings: dict, reader=None) -> LanguageOptions:
@@ -39,7 +34,7 @@ def language_options(settings: dict, reader=None) -> LanguageOptions:
 
 
 def prepare_language_detection(settings: dict) -> None:
-    """Check ``TOLK_DEFAULT_LANGUAGE`` and load the model and word lists, once per process.
+    """Load the language model and word lists, once per process.
 
     Called by ``create_app``: a gunicorn worker then answers its first write as fast as
     its next one (loading them inside the first POST took 1.5 s or more).

@@ -45,6 +45,8 @@ class Setting:
     def parse(self, raw: str):
         """The value of ``raw`` (the environment's text), or SettingError."""
         text = raw.strip()
+        if not text and self.default == "":
+            return ""  # an optional setting left empty
         if self.choices:
             value = text.lower()
             if value not in self.choices:
@@ -112,7 +114,8 @@ SETTINGS = [
             "cross-links from (empty: skip that lexicon source)."),
     Setting("DEFAULT_LANGUAGE", "TOLK_DEFAULT_LANGUAGE", "",
             "Language (nl or en) for documents too short or ambiguous to tell apart "
-            "(\"storm\", \"Putin.\"); empty: the better guess, flagged as low confidence."),
+            "(\"storm\", \"Putin.\"); empty: the better guess, flagged as low confidence.",
+            choices=("nl", "en")),
     Setting("LOCK_TIMEOUT", "TOLK_LOCK_TIMEOUT", 30.0,
             "Seconds a write waits for another writer before giving up.", float,
             min=0, max=3600),
