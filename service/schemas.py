@@ -309,7 +309,11 @@ class DocumentInSchema(Schema):
         try:
             raw_from_mapping(data)
         except DocumentError as exc:
-            raise ValidationError(exc.errors) from None
+            # Declared (and undeclared) fields were reported by ``_declared`` already.
+            errors = {name: messages for name, messages in exc.errors.items()
+                      if name in self.fields or name not in data}
+            if errors:
+                raise ValidationError(errors) from None
 
     @post_load
     def _to_raw(self, data, **kwargs):
