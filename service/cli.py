@@ -187,6 +187,8 @@ def _print_summary(args, report, mode: str, skipped=(), docs=()) -> None:
     if report.lexicon_pairs:
         pairs = ", ".join(f"{k}: {v}" for k, v in sorted(report.lexicon_pairs.items()))
         print(f"Cross-link lexicon: {pairs}.")
+    if getattr(report, "user_links", 0):
+        print(f"Users' cross-link edits kept: {report.user_links} (`tolk lexicon edits`).")
     undecided = summary.get("language_undecided")
     if undecided:
         more = ", ..." if len(undecided) > 10 else ""
@@ -335,7 +337,7 @@ def _write_eval_section(path: Path, report: dict) -> None:
 
 
 def cmd_lexicon(args, settings) -> int:
-    from index.crosslink import lookup
+    from index.crosslink import lookup, user_links
 
     reader = IndexReader(args.index_dir)
     reader.set_lexicon_loader(load_lexicon)
@@ -355,7 +357,10 @@ def cmd_lexicon(args, settings) -> int:
             for source, count in sorted(stats.items(), key=lambda kv: -kv[1]):
                 print(f"  {source:16} {count}")
         return 0
-    rows = lookup(lexicon, " ".join(args.word))
+    word = " ".join(args.word)
+    rows = lookup(lexicon, word)
+    blocked = [edit for edit in _user_edits(reader).values()
+               if edit.get("block") and user_links.matches(edit, word)]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif not rows:
@@ -364,6 +369,69 @@ def cmd_lexicon(args, settings) -> int:
         sources = ", ".join(row["sources"])
         print(f"{row['from']} {row['term']!r} -> {row['to']} {row['target']!r} "
               f"({row['surface']}) weight {row['weight']:.2f} from {sources}")
+    for edit in ([] if args.json else blocked):
+        print(f"blocked by a user: nl {edit['nl_term']!r} -- en {edit['en_term']!r} "
+              f"(`tolk lexicon remove {_quoted(edit['nl'])} {_quoted(edit['en'])}` lifts it)")
+    return 0
+
+
+def _quoted(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _user_edits(reader) -> dict:
+    from index.crosslink import user_links
+    from index.storage.generations import USER_LINKS_FILE
+
+    path = reader.generation / USER_LINKS_FILE
+    try:
+        return user_links.read_edits(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path} is unreadable ({exc}); restore it, or remove it (its edits "
+                         "are lost)") from None
+
+
+def cmd_lexicon_edit(args, settings) -> int:
+    """``tolk lexicon add|block|remove NL EN`` and ``tolk lexicon edits``: the users' layer."""
+    from index.crosslink import user_links
+
+    if args.action == "edits":
+        reader = IndexReader(args.index_dir)
+        edits = [user_links.public(edit) for _, edit in sorted(_user_edits(reader).items())
+                 if user_links.matches(edit, args.term, "any", args.kind)]
+        if args.json:
+            print(json.dumps(edits, ensure_ascii=False, indent=2))
+        elif not edits:
+            print("no cross-link edits" + (f" of {args.term!r}" if args.term else "")
+                  + "; add one with `tolk lexicon add NL EN`")
+        for edit in ([] if args.json else edits):
+            what = "blocked" if edit["block"] else f"weight {edit['weight']:.2f}"
+            print(f"{edit['nl']} -- {edit['en']}  {what}  (terms {edit['nl_term']!r} / "
+                  f"{edit['en_term']!r}, {edit['updated']})")
+        return 0
+    try:
+        if args.action == "remove":
+            key = user_links.pair_key(args.nl, args.en)
+        else:
+            edit = user_links.make_edit(args.nl, args.en,
+                                        None if args.action == "block" else args.weight,
+                                        block=args.action == "block")
+    except user_links.UserLinkError as exc:
+        return _fail(f"{exc.message}; give the Dutch word(s) first, then the English, e.g. "
+                     "`tolk lexicon add kerk church --weight 0.9`")
+    if args.action == "remove":
+        removed = user_links.remove_edit(args.index_dir, key, args.lock_timeout)
+        if removed is None:
+            return _fail(f"there is no edit of {args.nl!r} / {args.en!r} (terms {key[0]!r} / "
+                         f"{key[1]!r}); `tolk lexicon edits` lists them")
+        print(f"removed the edit of {removed['nl']} -- {removed['en']}")
+        return 0
+    stored, created = user_links.store_edit(args.index_dir, edit, args.lock_timeout)
+    what = "blocked" if stored["block"] else f"linked with weight {stored['weight']:.2f}"
+    done = "new edit" if created else "replaced the previous edit"
+    print(f"{stored['nl']} -- {stored['en']} {what} ({done}); searches use it now")
     return 0
 
 
@@ -557,6 +625,27 @@ def build_parser(settings) -> argparse.ArgumentParser:
     q = actions.add_parser("stats", parents=[common], help="pairs per source")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_lexicon)
+    q = actions.add_parser("add", parents=[writing],
+                           help="link Dutch and English words (or give a link a new weight)")
+    q.add_argument("nl", help="Dutch word or phrase (quote a phrase)")
+    q.add_argument("en", help="English word or phrase")
+    q.add_argument("--weight", type=float, default=user_links_default_weight(),
+                   help="confidence, greater than 0 and at most 1 (default 1.0)")
+    q.set_defaults(func=cmd_lexicon_edit)
+    q = actions.add_parser("block", parents=[writing],
+                           help="stop a link from applying, whatever source gives it")
+    q.add_argument("nl", help="Dutch word or phrase")
+    q.add_argument("en", help="English word or phrase")
+    q.set_defaults(func=cmd_lexicon_edit)
+    q = actions.add_parser("remove", parents=[writing], help="remove a user's link or block")
+    q.add_argument("nl", help="Dutch word or phrase, as in the edit")
+    q.add_argument("en", help="English word or phrase, as in the edit")
+    q.set_defaults(func=cmd_lexicon_edit)
+    q = actions.add_parser("edits", parents=[common], help="list the users' links and blocks")
+    q.add_argument("term", nargs="?", help="only the edits of this word (any form of it)")
+    q.add_argument("--kind", choices=("link", "block", "any"), default="any")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_lexicon_edit)
 
     p = sub.add_parser("check", parents=[writing],
                        help="verify every index generation against its checksums")
@@ -580,6 +669,12 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_serve)
     return parser
+
+
+def user_links_default_weight() -> float:
+    from index.crosslink.user_links import DEFAULT_WEIGHT
+
+    return DEFAULT_WEIGHT
 
 
 def os_error_message(exc: OSError, index_dir) -> str:

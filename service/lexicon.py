@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.storage.generations import LEXICON_CORPUS_FILE
+from index.storage.generations import LEXICON_CORPUS_FILE, USER_LINKS_FILE
 
 CACHE_FOLDER = "cache"  # in the index directory: the static lexicon per source version
 
@@ -24,8 +24,10 @@ def lexicon_builder(settings: dict):
 
 
 def load_lexicon(path: Path):
-    """Load a generation's lexicon: ``path`` (static part) joined with its corpus part."""
-    from index.crosslink import corpus_part
+    """Load a generation's lexicon: ``path`` (static part) joined with its corpus part,
+    with the users' edits (``index.crosslink.user_links``) laid over both."""
+    from index.crosslink import corpus_part, user_links
 
     path = Path(path)
-    return corpus_part.load(path, path.with_name(LEXICON_CORPUS_FILE))
+    lexicon = corpus_part.load(path, path.with_name(LEXICON_CORPUS_FILE))
+    return user_links.apply(lexicon, user_links.read_edits(path.with_name(USER_LINKS_FILE)))

@@ -22,11 +22,12 @@ ERROR_DESCRIPTIONS = {
     400: "invalid parameters, body or query syntax (`errors` says which)",
     401: "missing or wrong `Authorization: Bearer <key>`",
     403: "writes are disabled: the server has no TOLK_API_KEY",
-    404: "no such document",
+    404: "no such document (or no such user cross-link edit)",
     413: "request body or batch too large",
     409: "a field is declared with another type than the index holds; rebuild the index",
     415: "the body is not `Content-Type: application/json` (or NDJSON where accepted)",
-    422: "a document cannot be indexed (nothing left after cleaning, not Dutch or English)",
+    422: "a document cannot be indexed (nothing left after cleaning, not Dutch or English), "
+         "or a cross-link edit is invalid (`errors` per field)",
     503: "no index yet, the index is busy with another write (retry), or damaged "
          "(`tolk check`)",
     507: "the disk holding the index is full; nothing was stored (free space, retry)",

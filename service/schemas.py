@@ -608,3 +608,125 @@ class ErrorSchema(Schema):
     message = fields.String(required=True, metadata={"description": "what is wrong, for humans"})
     errors = fields.Dict(required=True,
                          metadata={"description": "field (or item index) -> messages"})
+
+
+# -- cross-links users correct (``/api/crosslinks``, ``service/crosslinks_api.py``) ---------
+
+CROSSLINK_WORDS_HELP = ("a word or phrase as written (at most 200 characters); it is analyzed "
+                        "with Tolk's analyzer of the language, so every form with the same "
+                        "stem is linked")
+
+
+class CrosslinkEditInSchema(Schema):
+    """Body of ``PUT /api/crosslinks``: add or reweight a link, or block one."""
+
+    class Meta:
+        unknown = RAISE
+
+    nl = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                       metadata={"description": "Dutch side: " + CROSSLINK_WORDS_HELP})
+    en = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                       metadata={"description": "English side: " + CROSSLINK_WORDS_HELP})
+    weight = fields.Float(allow_none=True, load_default=None,
+                          validate=validate.Range(min=0, max=1, min_inclusive=False),
+                          metadata={"description": "confidence, greater than 0 and at most 1 "
+                                                   "(default 1.0, like a curated link); not "
+                                                   "with `block`"})
+    block = fields.Boolean(load_default=False,
+                           metadata={"description": "true: the pair stops applying, whatever "
+                                                    "source gives it"})
+
+
+class CrosslinkPairSchema(Schema):
+    """The pair of ``DELETE /api/crosslinks`` (JSON body or query parameters)."""
+
+    class Meta:
+        unknown = RAISE
+
+    nl = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                       metadata={"description": "Dutch side, as in the edit"})
+    en = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                       metadata={"description": "English side, as in the edit"})
+
+
+class CrosslinkListArgsSchema(Schema):
+    """Query parameters of ``GET /api/crosslinks``."""
+
+    class Meta:
+        unknown = RAISE
+
+    term = fields.String(validate=validate.Length(min=1, max=200),
+                         metadata={"description": "only edits of this word (analyzed: any "
+                                                  "form of it) on either side, or on `lang`'s"})
+    lang = fields.String(load_default="any", validate=validate.OneOf(["nl", "en", "any"]),
+                         metadata={"description": "the side `term` is matched on"})
+    kind = fields.String(load_default="any", validate=validate.OneOf(["link", "block", "any"]),
+                         metadata={"description": "only links or only blocks"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500),
+                           metadata={"description": "edits per page"})
+    cursor = fields.String(validate=validate.Length(min=1, max=1000),
+                           metadata={"description": "`next_cursor` of the previous page"})
+
+
+class CrosslinkEditSchema(Schema):
+    """One user edit."""
+
+    nl = fields.String(required=True, metadata={"description": "Dutch words as given"})
+    en = fields.String(required=True, metadata={"description": "English words as given"})
+    nl_term = fields.String(required=True, metadata={"description": "Dutch index term(s)"})
+    en_term = fields.String(required=True, metadata={"description": "English index term(s)"})
+    weight = fields.Float(allow_none=True, required=True,
+                          metadata={"description": "the link's weight; null for a block"})
+    block = fields.Boolean(required=True)
+    updated = fields.String(allow_none=True, required=True,
+                            metadata={"description": "UTC, ISO 8601"})
+
+
+class CrosslinkStoredSchema(CrosslinkEditSchema):
+    created = fields.Boolean(required=True,
+                             metadata={"description": "false: an edit of this pair was replaced"})
+
+
+class CrosslinkDeletedSchema(CrosslinkEditSchema):
+    deleted = fields.Boolean(required=True)
+
+
+class CrosslinkListSchema(Schema):
+    crosslinks = fields.List(fields.Nested(CrosslinkEditSchema), required=True,
+                             metadata={"description": "ordered by Dutch, then English term"})
+    total = fields.Integer(required=True, metadata={"description": "edits matching, all pages"})
+    next_cursor = fields.String(allow_none=True, required=True,
+                                metadata={"description": "pass as `cursor` for the next page; "
+                                                         "null on the last page"})
+
+
+class CrosslinkLookupArgsSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    word = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"description": "a word or phrase, looked up as Dutch and as "
+                                                  "English"})
+
+
+class CrosslinkLookupRowSchema(Schema):
+    from_ = fields.String(required=True, data_key="from", attribute="from",
+                          metadata={"description": "language the word was analyzed in"})
+    term = fields.String(required=True, metadata={"description": "its index term"})
+    to = fields.String(required=True)
+    target = fields.String(required=True, metadata={"description": "linked index term"})
+    surface = fields.String(required=True, metadata={"description": "readable target"})
+    weight = fields.Float(required=True)
+    source = fields.String(required=True, metadata={"description": "source of the weight "
+                                                                   "(`user`: an edit)"})
+    sources = fields.List(fields.String(), required=True,
+                          metadata={"description": "every source that gives the pair"})
+
+
+class CrosslinkLookupSchema(Schema):
+    word = fields.String(required=True)
+    links = fields.List(fields.Nested(CrosslinkLookupRowSchema), required=True,
+                        metadata={"description": "what the word links to, user edits applied "
+                                                 "(as `tolk lexicon lookup`)"})
+    blocked = fields.List(fields.Nested(CrosslinkEditSchema), required=True,
+                          metadata={"description": "blocked pairs of the word"})

@@ -16,6 +16,7 @@ comes later waits for the lock and lands in the new generation.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Iterator
@@ -26,6 +27,8 @@ from index.analysis import LANGUAGES
 from index.ingest.documents import (Document, DocumentError, document_from_stored, prepare,
                                     raw_from_stored)
 from index.storage.commit import open_searcher, read_commit_point
+from index.storage.errors import StoreError
+from index.storage.generations import USER_LINKS_FILE, write_json
 
 
 def stored_fields(generation: Path) -> Iterator[dict]:
@@ -71,3 +74,29 @@ def reprepare(fields: dict) -> tuple[Document, str | None]:
         return prepare(raw), None
     except DocumentError as exc:
         return document_from_stored(fields), exc.message
+
+
+def carry_user_links(previous: Path, generation: Path, drop_unreadable: bool = False) -> int:
+    """Copy the users' cross-link edits (``index.crosslink.user_links``) into ``generation``.
+
+    They are corrections of the lexicon, not derived from the documents, so a
+    rebuild keeps them as they are (written durably before the new generation
+    is published). An unreadable file stops the rebuild with what to do, unless
+    ``drop_unreadable`` (``--drop-missing``, for a broken index). Returns the
+    number of edits carried over.
+    """
+    try:
+        data = json.loads((previous / USER_LINKS_FILE).read_text("utf-8"))
+        edits = data["edits"] if isinstance(data, dict) else None
+        if not isinstance(edits, list):
+            raise ValueError("no list of edits")
+    except FileNotFoundError:
+        return 0
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
+        if drop_unreadable:
+            return 0
+        raise StoreError(f"{previous / USER_LINKS_FILE} (the users' cross-link edits) is "
+                         f"unreadable ({exc}), so it cannot be carried over; restore it, or "
+                         "remove it to rebuild without those edits") from None
+    write_json(generation / USER_LINKS_FILE, data)
+    return len(edits)

@@ -36,7 +36,8 @@ from whoosh.searching import Searcher
 from index.analysis import LANGUAGES
 from index.storage.checksums import build_manifest, quick_problems, referenced_files
 from index.storage.errors import CorruptIndexError
-from index.storage.generations import (LEXICON_FILE, META_FILE, current_generation, fsync_path,
+from index.storage.generations import (LEXICON_FILE, META_FILE, USER_LINKS_FILE,
+                                       current_generation, fsync_path,
                                        remove_old_generations, remove_temporary, switch_current,
                                        write_json)
 from index.storage.lock import write_lock
@@ -108,7 +109,7 @@ def writable_problem(generation: Path) -> str | None:
     problems = quick_problems(generation, files)
     if problems:
         return "; ".join(problems[:3])
-    for name in (META_FILE, LEXICON_FILE):
+    for name in (META_FILE, LEXICON_FILE, USER_LINKS_FILE):
         entry = files.get(name)
         try:
             st = os.stat(generation / name)

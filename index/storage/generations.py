@@ -24,6 +24,7 @@ GENERATIONS = "generations"
 META_FILE = "meta.json"
 LEXICON_FILE = "lexicon.json"
 LEXICON_CORPUS_FILE = "lexicon-corpus.json"  # the corpus part, updated by each write
+USER_LINKS_FILE = "crosslinks-user.json"  # cross-links users added, reweighted or blocked
 
 
 def linked_generation(root: Path, name: str = CURRENT) -> Path | None:

@@ -21,7 +21,8 @@ from index.analysis import LANGUAGES
 from index.storage.commit import open_searcher, read_commit_point
 from index.storage.errors import CorruptIndexError, IndexMissingError, IndexUnavailableError
 from index.storage.generations import (CURRENT, LEXICON_CORPUS_FILE, LEXICON_FILE, PREVIOUS,
-                                       all_generations, linked_generation, read_meta)
+                                       USER_LINKS_FILE, all_generations, linked_generation,
+                                       read_meta)
 from index.storage.health import lexicon_key, open_generation
 
 RETRY_SECONDS = 10.0
@@ -219,8 +220,10 @@ class IndexReader:
         """The cross-link lexicon of the current generation (None if there is none)."""
         generation = self._ensure_open()
         path = generation / LEXICON_FILE
-        # The lexicon is two files: the static part and the corpus part a write updates.
-        key = (generation, lexicon_key(path), lexicon_key(generation / LEXICON_CORPUS_FILE))
+        # The lexicon is two files: the static part and the corpus part a write updates;
+        # the users' cross-link edits are laid over it (a third file, see user_links).
+        key = (generation, lexicon_key(path), lexicon_key(generation / LEXICON_CORPUS_FILE),
+               lexicon_key(generation / USER_LINKS_FILE))
         if self._lexicon_key == key:
             return self._lexicon
         try:

@@ -23,7 +23,8 @@ from index.analysis import LANGUAGES
 from index.fields import active as active_fields
 from index.ingest.documents import Document
 from index.ingest.names import name_candidates
-from index.storage.carryover import reprepare, stored_counts, stored_fields, stored_ids
+from index.storage.carryover import (carry_user_links, reprepare, stored_counts, stored_fields,
+                                     stored_ids)
 from index.storage.commit import locked_write, publish, roll_back_to_commit_point, switch_to
 from index.storage.errors import (FieldTypeError, IndexLockedError, IndexMissingError,
                                   StoreError)
@@ -102,6 +103,7 @@ class IndexReport:
     dropped: int | None = 0  # stored documents a rebuild left out (None: could not count)
     kept_as_stored: list = field(default_factory=list)  # [(id, why not prepared again)]
     locked_seconds: float = 0.0  # how long an update held the write lock
+    user_links: int = 0  # users' cross-link edits a rebuild carried over
 
 
 # names per language -> object with .save(path); an incremental builder
@@ -213,6 +215,8 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress,
             stream = chain(docs, _carried_over(previous, given, report))
     generation = new_generation(root)
     try:
+        if previous is not None:  # first: an unreadable file stops the rebuild at once
+            report.user_links = carry_user_links(previous, generation, drop_missing)
         indexes = {}
         for lang in LANGUAGES:
             (generation / lang).mkdir()
