@@ -161,11 +161,14 @@ def _edit_locked(root: Path, lock_timeout: float, change) -> object:
     from index.storage.generations import USER_LINKS_FILE, current_generation, write_json
 
     root = Path(root)
+    missing = IndexMissingError(f"no index in {root}; build one with "
+                                f"`tolk index --index-dir {root} PATH` first")
+    if current_generation(root) is None:
+        raise missing  # before the lock, which would create the directory
     with locked_write(root, lock_timeout):
         generation = current_generation(root)
         if generation is None:
-            raise IndexMissingError(f"no index in {root}; build one with "
-                                    f"`tolk index --index-dir {root} PATH` first")
+            raise missing
         roll_back_to_commit_point(generation)  # also refuses a damaged generation
         path = generation / USER_LINKS_FILE
         try:
