@@ -30,4 +30,9 @@ def load_lexicon(path: Path):
 
     path = Path(path)
     lexicon = corpus_part.load(path, path.with_name(LEXICON_CORPUS_FILE))
-    return user_links.apply(lexicon, user_links.read_edits(path.with_name(USER_LINKS_FILE)))
+    try:
+        edits = user_links.read_edits(path.with_name(USER_LINKS_FILE))
+    except (ValueError, UnicodeDecodeError) as exc:  # the open-time checks report it
+        raise ValueError(f"{USER_LINKS_FILE} (the users' cross-link edits) is unreadable: "
+                         f"{exc}") from None
+    return user_links.apply(lexicon, edits)

@@ -261,6 +261,19 @@ def test_an_unreadable_edits_file_stops_a_rebuild_with_what_to_do(xclient, writa
     assert current_generation(writable_index) == before
 
 
+def test_a_truncated_edits_file_is_a_503_naming_it_never_a_500(xclient, writable_index,
+                                                                 runner):
+    put(xclient, {"nl": "kerk", "en": "kirk", "block": True})
+    path = current_generation(writable_index) / USER_LINKS_FILE
+    path.write_bytes(path.read_bytes()[:20])
+    client = create_app({"INDEX_DIR": str(writable_index), "API_KEY": KEY}).test_client()
+    error = assert_error(client.get("/api/search", query_string={"q": "kirk"}), 503)
+    assert USER_LINKS_FILE in error["message"]
+    assert_error(put(client, {"nl": "kerk", "en": "church"}), 503)
+    result = runner(["check", "--index-dir", writable_index])
+    assert result.exit_code != 0 and USER_LINKS_FILE in result.output + result.stderr
+
+
 KILLER = textwrap.dedent("""
     import os, signal, sys
     import index.storage.commit as commit
@@ -400,5 +413,13 @@ def test_every_gunicorn_worker_applies_an_edit_at_its_next_search(seed_index, tm
         with ThreadPoolExecutor(6) as pool:
             blocked = list(pool.map(search, ["kirk"] * 24))
         assert all("kerk-1" not in found for found in blocked)
+        # Edits sent at once to different workers take turns on the write lock: all are kept.
+        words = [f"woord{i}" for i in range(12)]
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda w: server.request(
+                "PUT", "/api/crosslinks", {"nl": w, "en": "word", "weight": 0.5}, AUTH), words))
+        assert [status for status, _, _ in answers] == [200] * len(words), answers
+        status, _, body = server.request("GET", "/api/crosslinks?term=word&lang=en")
+        assert status == 200 and body["total"] == len(words), body
     finally:
         server.stop()

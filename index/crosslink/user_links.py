@@ -262,7 +262,7 @@ class EditedLexicon(Lexicon):
         for number in self._hidden:
             for source, _ in self._row_sources(self._rows[number]):
                 counts[source] -= 1
-        return counts
+        return {source: n for source, n in counts.items() if n}
 
     def __len__(self) -> int:
         return super().__len__() - len(self._hidden)
