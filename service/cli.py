@@ -359,8 +359,8 @@ def cmd_lexicon(args, settings) -> int:
         return 0
     word = " ".join(args.word)
     rows = lookup(lexicon, word)
-    blocked = [edit for edit in _user_edits(reader).values()
-               if edit.get("block") and user_links.matches(edit, word)]
+    wanted = user_links.matcher(word, kind="block")
+    blocked = [edit for _, edit in sorted(_user_edits(reader).items()) if wanted(edit)]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif not rows:
@@ -399,8 +399,9 @@ def cmd_lexicon_edit(args, settings) -> int:
 
     if args.action == "edits":
         reader = IndexReader(args.index_dir)
+        wanted = user_links.matcher(args.term, "any", args.kind)
         edits = [user_links.public(edit) for _, edit in sorted(_user_edits(reader).items())
-                 if user_links.matches(edit, args.term, "any", args.kind)]
+                 if wanted(edit)]
         if args.json:
             print(json.dumps(edits, ensure_ascii=False, indent=2))
         elif not edits:

@@ -97,8 +97,8 @@ def _user_error(exc: user_links.UserLinkError) -> ApiError:
 def list_crosslinks():
     args = CrosslinkListArgsSchema().load(request.args.to_dict())
     after = _decode_cursor(args["cursor"]) if "cursor" in args else None
-    edits = [edit for _, edit in sorted(_stored_edits().items())
-             if user_links.matches(edit, args.get("term"), args["lang"], args["kind"])]
+    wanted = user_links.matcher(args.get("term"), args["lang"], args["kind"])
+    edits = [edit for _, edit in sorted(_stored_edits().items()) if wanted(edit)]
     total = len(edits)
     if after is not None:
         edits = [e for e in edits if (e["nl_term"], e["en_term"]) > after]
@@ -189,7 +189,8 @@ def lookup_crosslinks():
     word = " ".join(args["word"].split())
     lexicon = reader().lexicon()
     rows = lexicon_lookup(lexicon, word) if lexicon is not None and word else []
+    wanted = user_links.matcher(word, kind="block")
     blocked = [user_links.public(edit) for _, edit in sorted(_stored_edits().items())
-               if edit.get("block") and user_links.matches(edit, word)]
+               if wanted(edit)]
     return jsonify(CrosslinkLookupSchema().dump({"word": word, "links": rows,
                                                  "blocked": blocked}))

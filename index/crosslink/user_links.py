@@ -208,22 +208,28 @@ def remove_edit(root: Path, key: tuple[str, str], lock_timeout: float) -> dict |
 # -- reading ------------------------------------------------------------------------
 
 
-def matches(edit: dict, word: str | None, lang: str = "any", kind: str = "any") -> bool:
-    """Does ``edit`` concern ``word`` (analyzed in ``lang``, or in both), of ``kind``?"""
-    if kind == "block" and not edit.get("block") or kind == "link" and edit.get("block"):
-        return False
-    if not word:
-        return True
-    for side_lang in LANGUAGES:
-        if lang not in ("any", side_lang):
-            continue
-        terms = analyze(side_lang, word)
-        if not terms:
-            continue
-        mine = edit[f"{side_lang}_term"]
-        if " ".join(terms) == mine or (len(terms) == 1 and terms[0] in mine.split(" ")):
+def matcher(word: str | None, lang: str = "any", kind: str = "any"):
+    """A test of an edit: does it concern ``word`` (analyzed in ``lang``, or in both) and is
+    it of ``kind`` (``link``, ``block``, ``any``)? The word is analyzed once, not per edit."""
+    wanted = {}
+    if word:
+        for side_lang in LANGUAGES:
+            terms = analyze(side_lang, word) if lang in ("any", side_lang) else []
+            if terms:
+                wanted[side_lang] = (" ".join(terms), terms[0] if len(terms) == 1 else None)
+
+    def test(edit: dict) -> bool:
+        if kind == "block" and not edit.get("block") or kind == "link" and edit.get("block"):
+            return False
+        if not word:
             return True
-    return False
+        for side_lang, (joined, single) in wanted.items():
+            mine = edit[f"{side_lang}_term"]
+            if joined == mine or (single is not None and single in mine.split(" ")):
+                return True
+        return False
+
+    return test
 
 
 def public(edit: dict) -> dict:
