@@ -12,6 +12,7 @@ so damage never becomes a 500 on every route.
 from __future__ import annotations
 
 import heapq
+import os
 import threading
 import time
 from pathlib import Path
@@ -27,6 +28,16 @@ from index.storage.health import lexicon_key, open_generation
 
 RETRY_SECONDS = 10.0
 OPEN_ATTEMPTS = 3  # a failed open is tried again (a concurrent publish can remove files)
+
+
+def _file_identity(path: Path) -> tuple | None:
+    """Inode, mtime and size: a file replaced by rename is a new inode even when two
+    replacements fall in the same clock tick with the same size (a reweight 0.5 -> 0.6)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 class IndexReader:
@@ -223,7 +234,7 @@ class IndexReader:
         # The lexicon is two files: the static part and the corpus part a write updates;
         # the users' cross-link edits are laid over it (a third file, see user_links).
         key = (generation, lexicon_key(path), lexicon_key(generation / LEXICON_CORPUS_FILE),
-               lexicon_key(generation / USER_LINKS_FILE))
+               _file_identity(generation / USER_LINKS_FILE))
         if self._lexicon_key == key:
             return self._lexicon
         try:
