@@ -1,0 +1,242 @@
+"""OpenSearch "analysis" settings generated from Tolk's own analyzers.
+
+An OpenSearch index must split and stem text the way Tolk does, or the
+cross-link lexicon (built from Tolk's terms) and Tolk's query expansion ask
+for terms the cluster never indexed. So the analysis block is *generated*
+from ``index.analysis`` (stopword lists, stem-override table, the Snowball
+algorithm in ``STEMMER_ALGORITHMS``, the tokenizer's patterns), never written
+by hand, and only from filters built into OpenSearch (no plugins) that
+Lucene itself implements, so ``tests/test_lucene_analysis.py`` can run the
+settings through Lucene's own code and count the tokens that agree.
+
+Chain (``tolk_<lang>`` indexes, ``tolk_<lang>_search`` analyzes queries)::
+
+    mapping char filter  invisibles out, combining marks out, accents and
+                         compatibility forms folded (NFKD without marks)
+    pattern tokenizer    NewsTokenizer's word/number regex, in Java syntax
+    truncate             8,000 chars (Lucene refuses terms over 32,766 bytes)
+    pattern_replace x2   foto's -> foto, zo'n -> zon
+    pattern_replace x5   numbers: 130.000 (nl) / 130,000 (en) -> 130000
+    word_delimiter_graph hyphens: whole + parts (index), whole only (search)
+    stop                 case-sensitive, so all-capitals US / WHO stay
+    lowercase
+    stemmer_override     index/data/stem_overrides.tsv
+    keyword_marker       words starting with a digit are not stemmed
+    snowball             Dutch / English
+
+What maps exactly: tokenization (word and number boundaries, apostrophes),
+invisibles, accent folding of Latin/Greek/Cyrillic letters, number
+normalization, stopwords incl. the acronym exception for lowercase and
+Capitalized words, stem overrides, the English stemmer (Snowball Porter2).
+
+What maps only approximately:
+
+* Stemmer: Lucene's Snowball ``Dutch`` is the older Porter-based algorithm,
+  i.e. PyStemmer's ``dutch_porter``. PyStemmer's default ``dutch`` (the
+  newer Kraaij-Pohlmann based one) has no Lucene/OpenSearch equivalent, so
+  with it Dutch terms differ for many words; see :data:`EXACT_STEMMERS`.
+* A hyphenated whole: Tolk stems only the last part (``minsk`` +
+  stem(``akkoorden``)); Lucene stems the catenated word.
+* Positions: Tolk closes the gap a stopword leaves, Lucene keeps it (the
+  query analyzer leaves the same gap, so phrases still match in the index).
+* Stopwords in mIxEd case (``tHe``) stay; a word of 8,000+ chars is cut.
+* NFC: Tolk composes first; here combining marks are simply dropped, the
+  same result for accents on letters. Folding is listed for the Basic
+  Multilingual Plane minus Hangul syllables and CJK compatibility
+  ideographs (their decompositions would make the table huge).
+* Lowercasing: Java's per-character mapping, not Python's full one (Greek
+  final sigma).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from index.analysis import (
+    LANGUAGES, STEMMER_ALGORITHMS, THOUSANDS_SEPARATOR, fold, load_stem_overrides,
+)
+from index.normalize import CF_RANGES
+
+ANALYZERS = {"nl": "tolk_nl", "en": "tolk_en"}
+SEARCH_ANALYZERS = {"nl": "tolk_nl_search", "en": "tolk_en_search"}
+
+# PyStemmer algorithm -> Snowball language name that OpenSearch's ``snowball``
+# filter and Lucene's SnowballPorterFilterFactory accept (osmem-server and
+# some OpenSearch versions reject ``stemmer`` language ``dutch``).
+SNOWBALL_LANGUAGES = {
+    "dutch_porter": "Dutch",
+    "dutch": "Dutch",  # approximate: no engine ships the newer Dutch algorithm
+    "english": "English",
+    "porter": "Porter",
+}
+# Algorithms whose Lucene counterpart is the same algorithm.
+EXACT_STEMMERS = frozenset({"dutch_porter", "english", "porter"})
+
+# Longest token kept whole; Lucene rejects a term longer than 32,766 UTF-8 bytes.
+MAX_TOKEN_CHARS = 8000
+
+_APOSTROPHES = "'\u2019\u2018\u02bc"
+_WORD = r"[\p{L}\p{N}_]"  # Python's \w: str.isalnum() plus "_"
+_DIGIT = r"\p{Nd}"  # Python's \d
+# index.analysis._TOKEN_RE in Java syntax: a number with separators, else a word.
+TOKEN_PATTERN = (
+    _DIGIT + r"+(?:[.,]" + _DIGIT + r"+)+"
+    + "|" + _WORD + "+(?:[" + _APOSTROPHES + r"\-\u2010\u2011]" + _WORD + "+)*"
+)
+
+# Ranges not folded by the mapping table (see docstring).
+_UNFOLDED = ((0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xD800, 0xDFFF))
+
+
+def _java_escape(text: str) -> str:
+    """A mapping-rule side: ASCII letters/digits as they are, the rest as \\uXXXX."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"\\u{ord(ch):04x}" for ch in text)
+
+
+@lru_cache(maxsize=None)
+def fold_mappings() -> tuple[str, ...]:
+    """``mapping`` char-filter rules doing Tolk's folding before tokenization.
+
+    Each letter or digit whose NFKD form without combining marks differs is
+    mapped to it (case kept: the stop filter needs the case for acronyms);
+    combining marks and invisible characters are mapped to nothing.
+    """
+    rules = []
+    invisible = [range(lo, hi + 1) for lo, hi in CF_RANGES if hi < 0x10000]
+    invisible.append(list(range(0x00, 0x09)) + list(range(0x0E, 0x20)) + [0x7F])
+    gone = sorted({cp for r in invisible for cp in r})
+    for cp in gone:
+        rules.append(f"{_java_escape(chr(cp))} => ")
+    for cp in range(0x80, 0x10000):
+        if any(lo <= cp <= hi for lo, hi in _UNFOLDED) or cp in gone:
+            continue
+        ch = chr(cp)
+        if unicodedata.combining(ch):
+            rules.append(f"{_java_escape(ch)} => ")
+            continue
+        if unicodedata.category(ch)[0] not in "LN":
+            continue
+        folded = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                         if not unicodedata.combining(c))
+        if folded == ch or not folded:
+            continue
+        # Only when the folded form is still one word for the tokenizer.
+        if not all(unicodedata.category(c)[0] in "LN" or c == "_" for c in folded):
+            continue
+        if fold(folded) != fold(ch):  # Python's full lowercasing disagrees: leave it
+            continue
+        rules.append(f"{_java_escape(ch)} => {_java_escape(folded)}")
+    return tuple(rules)
+
+
+def _number_filters(language: str) -> dict[str, dict]:
+    """``index.analysis.normalize_number`` as five anchored regex replacements.
+
+    A decimal point is written as ``#`` until all separators are gone, so a
+    later rule never reads a converted number again.
+    """
+    d = _DIGIT
+    sep = "\\." if THOUSANDS_SEPARATOR[language] == "." else ","
+    steps = [
+        # 1,234 (en) / 1.234 (nl): one thousands separator, three digits after.
+        ("^(" + d + "{1,3})" + sep + "(" + d + "{3})$", "$1$2"),
+        # any other two groups: decimal.
+        ("^(" + d + "+)[.,](" + d + "+)$", "$1#$2"),
+        # both separators, middle groups of three: the last one is decimal.
+        ("^(?=[^,]*,)(?=[^.]*\\.)(" + d + "+(?:[.,]" + d + "{3})+)[.,](" + d + "+)$", "$1#$2"),
+        # everything else: separators are thousands.
+        ("[.,]", ""),
+        ("#", "."),
+    ]
+    return {f"tolk_{language}_number_{i}": {"type": "pattern_replace", "pattern": p,
+                                           "replacement": r, "all": True}
+            for i, (p, r) in enumerate(steps, 1)}
+
+
+def _stopwords(language: str) -> list[str]:
+    """Stopwords as written in lowercase and Capitalized, never all capitals."""
+    from whoosh.lang.stopwords import stoplists
+
+    words = set()
+    for word in stoplists[language]:
+        if fold(word) != word:  # Tolk compares folded tokens: never matches
+            continue
+        words.add(word)
+        title = word[:1].upper() + word[1:]
+        if len(title) == 1 or not title.isupper():
+            words.add(title)
+    return sorted(words)
+
+
+def _hyphen_filter(parts: bool) -> dict:
+    return {
+        "type": "word_delimiter_graph",
+        "generate_word_parts": parts,
+        "generate_number_parts": parts,
+        "catenate_words": False,
+        "catenate_numbers": False,
+        "catenate_all": True,
+        "preserve_original": False,
+        "split_on_case_change": False,
+        "split_on_numerics": False,
+        "stem_english_possessive": False,
+        # Only hyphens split: "_" is part of a word, "." of a number.
+        "type_table": ["_ => ALPHA", ". => DIGIT", ", => DIGIT"],
+    }
+
+
+def snowball_language(language: str) -> str:
+    """The Snowball language for ``language``'s stemmer in STEMMER_ALGORITHMS."""
+    algorithm = STEMMER_ALGORITHMS[language]
+    try:
+        return SNOWBALL_LANGUAGES[algorithm]
+    except KeyError:
+        raise ValueError(f"stemmer {algorithm!r} has no OpenSearch snowball language") from None
+
+
+def stemmer_is_exact(language: str) -> bool:
+    """True if OpenSearch stems ``language`` with the same algorithm as Tolk."""
+    return STEMMER_ALGORITHMS[language] in EXACT_STEMMERS
+
+
+def analysis_settings(language: str) -> dict:
+    """The OpenSearch index ``settings.analysis`` block for one language index.
+
+    Defines ``ANALYZERS[language]`` (documents: a hyphenated word gives the
+    whole word and its parts) and ``SEARCH_ANALYZERS[language]`` (queries:
+    the whole word only), like Tolk's ``index`` and ``query`` modes.
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; use one of {LANGUAGES}")
+    p = f"tolk_{language}_"
+    filters = {
+        p + "truncate": {"type": "truncate", "length": MAX_TOKEN_CHARS},
+        p + "possessive": {"type": "pattern_replace", "pattern": f"[{_APOSTROPHES}][sS]$",
+                           "replacement": "", "all": True},
+        p + "apostrophe": {"type": "pattern_replace", "pattern": f"[{_APOSTROPHES}]",
+                           "replacement": "", "all": True},
+        **_number_filters(language),
+        p + "hyphen_index": _hyphen_filter(parts=True),
+        p + "hyphen_search": _hyphen_filter(parts=False),
+        p + "stop": {"type": "stop", "stopwords": _stopwords(language), "ignore_case": False},
+        p + "stem_override": {
+            "type": "stemmer_override",
+            "rules": [f"{w} => {s}" for w, s in sorted(load_stem_overrides(language).items())],
+        },
+        p + "keep_numbers": {"type": "keyword_marker", "keywords_pattern": _DIGIT + ".*"},
+        p + "stem": {"type": "snowball", "language": snowball_language(language)},
+    }
+    before = [p + "truncate", p + "possessive", p + "apostrophe",
+              *(name for name in filters if name.startswith(p + "number_"))]
+    after = [p + "stop", "lowercase", p + "stem_override", p + "keep_numbers", p + "stem"]
+    common = {"type": "custom", "char_filter": [p + "fold"], "tokenizer": p + "news"}
+    return {
+        "char_filter": {p + "fold": {"type": "mapping", "mappings": list(fold_mappings())}},
+        "tokenizer": {p + "news": {"type": "pattern", "pattern": TOKEN_PATTERN, "group": 0}},
+        "filter": filters,
+        "analyzer": {
+            ANALYZERS[language]: {**common, "filter": [*before, p + "hyphen_index", *after]},
+            SEARCH_ANALYZERS[language]: {**common, "filter": [*before, p + "hyphen_search", *after]},
+        },
+    }
