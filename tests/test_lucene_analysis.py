@@ -1,0 +1,183 @@
+"""The generated OpenSearch analysis settings, run through Lucene's own code.
+
+Lucene (Debian's liblucene8-java, started once per module by
+``tests/luceneharness.py``) builds the analyzers from
+``index.backends.opensearch.analysis.analysis_settings`` the way OpenSearch
+does, and the tokens are compared with Tolk's analyzer on the seeds, on
+FLORES-200 devtest and on hand-picked surface forms. The thresholds are the
+measured agreement minus a small margin (docs/notes/lucene.md): a change
+to either side that makes them disagree more fails here.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+import index.analysis as tolk_analysis
+from index.analysis import normalize_number
+from index.backends.opensearch import analysis as os_analysis
+from index.backends.opensearch.analysis import (
+    ANALYZERS, MAX_TOKEN_CHARS, SEARCH_ANALYZERS, analysis_settings, stemmer_is_exact,
+)
+from luceneharness import (
+    LuceneAnalyzers, agreement, flores_dir, flores_sentences, lucene_classpath, seed_texts,
+    tolk_terms, word_differences,
+)
+
+IN_CI = os.environ.get("CI") == "true"
+MODES = (("index", ANALYZERS), ("query", SEARCH_ANALYZERS))
+
+# Measured (docs/notes/lucene.md) minus a margin. Lucene's Snowball "Dutch" is
+# PyStemmer's "dutch_porter"; with the newer "dutch" most Dutch stems differ.
+FLORES_MIN = {("en", "english"): 0.993, ("nl", "dutch_porter"): 0.998, ("nl", "dutch"): 0.59}
+SEEDS_MIN = {("en", "english"): 0.98, ("nl", "dutch_porter"): 0.997, ("nl", "dutch"): 0.62}
+# Share of distinct FLORES words whose index terms differ, by language and stemmer.
+WORDS_MAX = {("en", "english"): 0.008, ("nl", "dutch_porter"): 0.0025}
+
+
+def _missing(what: str):
+    if IN_CI:
+        pytest.fail(f"{what} is missing; CI needs it (make debs-test installs Java and Lucene)")
+    pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture(scope="module")
+def lucene(tmp_path_factory):
+    classpath = lucene_classpath()
+    if classpath is None:
+        _missing("java or liblucene8-java")
+    analyzers = LuceneAnalyzers([analysis_settings("nl"), analysis_settings("en")],
+                                tmp_path_factory.mktemp("lucene"), classpath)
+    yield analyzers
+    analyzers.close()
+
+
+def _flores(language: str) -> list[str]:
+    sentences = flores_sentences(language)
+    if sentences is None:
+        _missing(f"FLORES-200 devtest in {flores_dir()} (set TOLK_FLORES_DIR)")
+    return sentences
+
+
+def _runs():
+    """(language, Tolk stemmer) pairs: the configured ones, and Dutch with the exact one."""
+    runs = {("en", tolk_analysis.STEMMER_ALGORITHMS["en"]), ("nl", "dutch_porter"),
+            ("nl", tolk_analysis.STEMMER_ALGORITHMS["nl"])}
+    return sorted(runs)
+
+
+# --- the settings themselves (no Java needed) ---------------------------------------
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_settings_define_every_name_they_use(language):
+    analysis = analysis_settings(language)
+    assert set(analysis["analyzer"]) == {ANALYZERS[language], SEARCH_ANALYZERS[language]}
+    for analyzer in analysis["analyzer"].values():
+        assert analyzer["tokenizer"] in analysis["tokenizer"]
+        assert all(name in analysis["char_filter"] for name in analyzer["char_filter"])
+        assert all(name == "lowercase" or name in analysis["filter"] for name in analyzer["filter"])
+
+
+def test_stemmer_follows_tolks_choice(monkeypatch):
+    monkeypatch.setitem(tolk_analysis.STEMMER_ALGORITHMS, "nl", "dutch_porter")
+    assert analysis_settings("nl")["filter"]["tolk_nl_stem"]["language"] == "Dutch"
+    assert stemmer_is_exact("nl")
+    monkeypatch.setitem(tolk_analysis.STEMMER_ALGORITHMS, "nl", "dutch")
+    assert not stemmer_is_exact("nl")
+    monkeypatch.setitem(tolk_analysis.STEMMER_ALGORITHMS, "nl", "klingon")
+    with pytest.raises(ValueError, match="klingon"):
+        analysis_settings("nl")
+    with pytest.raises(ValueError, match="unsupported language"):
+        analysis_settings("de")
+
+
+def test_stem_overrides_come_from_the_table():
+    rules = analysis_settings("nl")["filter"]["tolk_nl_stem_override"]["rules"]
+    table = tolk_analysis.load_stem_overrides("nl")
+    assert len(rules) == len(table) and "fietsen => fiets" in rules
+
+
+# --- Lucene against Tolk ---------------------------------------------------------
+
+SURFACE = [
+    ("nl", "Poetin's foto's en zo'n rock'n'roll, Putin\u2019s speech"),
+    ("nl", "Oekrai\u0308ne (NFD) en Oekraïne, Poe\u200dtin, Poe\u00adtin, Poe\u200btin"),
+    ("nl", "Wit-Rusland, Minsk-akkoorden, COVID-19 en foo_bar"),
+    ("nl", "130.000 mensen, 1,5 km, 1.234,5 euro, 2,000 en 3.14 en 1.2.3"),
+    ("en", "130,000 people, 1.5 km, 1,234.5 dollars, 2.000 and 12,345,678"),
+    ("en", "The US and the WHO; A man, I think; THE END of it"),
+    ("en", "\ufb01nancial ĳs Ｆｕｌｌｗｉｄｔｈ café Straße Ørsted Łódź ²3"),
+    ("nl", "De VS en de EU, Het Kabinet, IJsland en ĲSSELMEER"),
+    ("en", "a\u0000b\u0007c tab\there new\nline"),
+    ("nl", "één", ),
+]
+
+
+@pytest.mark.parametrize("language,text", SURFACE)
+def test_surface_forms_give_the_same_terms(lucene, language, text):
+    for mode, names in MODES:
+        expected = tolk_terms(language, text, mode, algorithm="dutch_porter" if language == "nl" else None)
+        assert lucene.terms(names[language], text) == expected, (mode, text)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_numbers_normalize_like_tolk(lucene, language):
+    rng = random.Random(17)
+    numbers = set()
+    while len(numbers) < 400:
+        groups = [str(rng.randint(0, 10 ** rng.randint(1, 4))) for _ in range(rng.randint(2, 5))]
+        text = groups[0]
+        for group in groups[1:]:
+            text += rng.choice(".,") + group.zfill(rng.choice((len(group), 3)))
+        numbers.add(text)
+    for text in sorted(numbers):
+        assert lucene.terms(SEARCH_ANALYZERS[language], text) == [normalize_number(text, language)], text
+
+
+def test_odd_inputs(lucene):
+    assert lucene.terms("tolk_en", "." * 100_000) == tolk_terms("en", "." * 100_000, "index") == []
+    assert lucene.terms("tolk_nl", "Kabinet") == tolk_terms("nl", "Kabinet", "index", "dutch_porter")
+    long_word = "a" * (MAX_TOKEN_CHARS + 1)
+    # Documented difference: Lucene refuses terms over 32,766 bytes, so the settings drop them.
+    assert lucene.terms("tolk_en", f"alpha {long_word} omega") == ["alpha", "omega"]
+    assert tolk_terms("en", f"alpha {long_word} omega", "index") == ["alpha", long_word, "omega"]
+    big = " ".join(_flores("en")) * 12  # ~1.6 MB in one text
+    assert len(big) > 1_500_000
+    result = agreement([(tolk_terms("en", big, "index"), lucene.terms("tolk_en", big))])
+    assert result["token_agreement"] >= FLORES_MIN[("en", "english")], result
+
+
+@pytest.mark.parametrize("language,algorithm", _runs())
+def test_seed_agreement(lucene, language, algorithm):
+    texts = seed_texts()[language]
+    assert texts
+    for mode, names in MODES:
+        result = agreement((tolk_terms(language, t, mode, algorithm), lucene.terms(names[language], t))
+                           for t in texts)
+        print(language, algorithm, mode, result)
+        assert result["token_agreement"] >= SEEDS_MIN[(language, algorithm)], result
+
+
+@pytest.mark.parametrize("language,algorithm", _runs())
+def test_flores_agreement(lucene, language, algorithm):
+    texts = _flores(language)
+    assert len(texts) > 1000
+    for mode, names in MODES:
+        result = agreement((tolk_terms(language, t, mode, algorithm), lucene.terms(names[language], t))
+                           for t in texts)
+        print(language, algorithm, mode, result)
+        assert result["token_agreement"] >= FLORES_MIN[(language, algorithm)], result
+
+
+@pytest.mark.parametrize("language,algorithm", sorted(WORDS_MAX))
+def test_flores_words_differ_only_in_known_classes(lucene, language, algorithm):
+    total, classes, examples = word_differences(lucene, language, _flores(language), algorithm)
+    print(language, algorithm, total, dict(classes), examples)
+    assert sum(classes.values()) <= WORDS_MAX[(language, algorithm)] * total, examples
+    # Stopwords and folding never differ; with the same algorithm, neither does a stem.
+    assert "stopword" not in classes, examples
+    if os_analysis.SNOWBALL_LANGUAGES[algorithm] == "Dutch":
+        assert "stemmer" not in classes, examples
