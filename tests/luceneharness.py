@@ -23,14 +23,17 @@ JAR_GLOBS = ("/usr/share/java/lucene-core-*.jar", "/usr/share/java/lucene-analyz
 
 
 def lucene_classpath() -> str | None:
-    """The jars of Debian's liblucene8-java, or None if it (or java) is missing."""
+    """The jars of Debian's liblucene8-java, or None if it (or a JDK) is missing.
+
+    ``java AnalyzeTokens.java`` compiles in memory, so it needs the JDK's compiler.
+    """
     jars = []
     for pattern in JAR_GLOBS:
         found = sorted(glob.glob(pattern))
         if not found:
             return None
         jars.append(found[-1])
-    if shutil.which("java") is None:
+    if shutil.which("java") is None or shutil.which("javac") is None:
         return None
     return os.pathsep.join(jars)
 

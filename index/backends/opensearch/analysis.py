@@ -14,7 +14,8 @@ Chain (``tolk_<lang>`` indexes, ``tolk_<lang>_search`` analyzes queries)::
     mapping char filter  invisibles out, combining marks out, accents and
                          compatibility forms folded (NFKD without marks)
     pattern tokenizer    NewsTokenizer's word/number regex, in Java syntax
-    truncate             8,000 chars (Lucene refuses terms over 32,766 bytes)
+    length               drops a token over 8,000 chars (Lucene refuses a term
+                         over 32,766 bytes: the whole document would fail)
     pattern_replace x2   foto's -> foto, zo'n -> zon
     pattern_replace x5   numbers: 130.000 (nl) / 130,000 (en) -> 130000
     word_delimiter_graph hyphens: whole + parts (index), whole only (search)
@@ -39,7 +40,7 @@ What maps only approximately:
   stem(``akkoorden``)); Lucene stems the catenated word.
 * Positions: Tolk closes the gap a stopword leaves, Lucene keeps it (the
   query analyzer leaves the same gap, so phrases still match in the index).
-* Stopwords in mIxEd case (``tHe``) stay; a word of 8,000+ chars is cut.
+* Stopwords in mIxEd case (``tHe``) stay; a word of 8,000+ chars is dropped.
 * NFC: Tolk composes first; here combining marks are simply dropped, the
   same result for accents on letters. Folding is listed for the Basic
   Multilingual Plane minus Hangul syllables and CJK compatibility
@@ -211,7 +212,7 @@ def analysis_settings(language: str) -> dict:
         raise ValueError(f"unsupported language {language!r}; use one of {LANGUAGES}")
     p = f"tolk_{language}_"
     filters = {
-        p + "truncate": {"type": "truncate", "length": MAX_TOKEN_CHARS},
+        p + "length": {"type": "length", "min": 0, "max": MAX_TOKEN_CHARS},
         p + "possessive": {"type": "pattern_replace", "pattern": f"[{_APOSTROPHES}][sS]$",
                            "replacement": "", "all": True},
         p + "apostrophe": {"type": "pattern_replace", "pattern": f"[{_APOSTROPHES}]",
@@ -227,7 +228,7 @@ def analysis_settings(language: str) -> dict:
         p + "keep_numbers": {"type": "keyword_marker", "keywords_pattern": _DIGIT + ".*"},
         p + "stem": {"type": "snowball", "language": snowball_language(language)},
     }
-    before = [p + "truncate", p + "possessive", p + "apostrophe",
+    before = [p + "length", p + "possessive", p + "apostrophe",
               *(name for name in filters if name.startswith(p + "number_"))]
     after = [p + "stop", "lowercase", p + "stem_override", p + "keep_numbers", p + "stem"]
     common = {"type": "custom", "char_filter": [p + "fold"], "tokenizer": p + "news"}
