@@ -181,3 +181,25 @@ def test_flores_words_differ_only_in_known_classes(lucene, language, algorithm):
     assert "stopword" not in classes, examples
     if os_analysis.SNOWBALL_LANGUAGES[algorithm] == "Dutch":
         assert "stemmer" not in classes, examples
+
+
+@pytest.fixture
+def porter_dutch(monkeypatch):
+    """Tolk configured with PyStemmer's dutch_porter (fresh cached analyzers)."""
+    monkeypatch.setitem(tolk_analysis.STEMMER_ALGORITHMS, "nl", "dutch_porter")
+    tolk_analysis.analyzer_for.cache_clear()
+    yield
+    tolk_analysis.analyzer_for.cache_clear()
+
+
+def test_probes_detect_the_stemmer_version(lucene):
+    # Debian's Lucene 8.7 predates Snowball 3: its English lacks the new exceptions.
+    english = os_analysis.probe_mismatches("en", lucene.terms)
+    assert {"international", "university", "added"} <= set(english)
+    assert "running" not in english
+    if not stemmer_is_exact("nl"):
+        assert "aangeleerde" in os_analysis.probe_mismatches("nl", lucene.terms)
+
+
+def test_probes_pass_when_the_stemmers_match(lucene, porter_dutch):
+    assert os_analysis.probe_mismatches("nl", lucene.terms) == {}

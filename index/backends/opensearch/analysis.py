@@ -32,10 +32,14 @@ Capitalized words, stem overrides, the English stemmer (Snowball Porter2).
 
 What maps only approximately:
 
-* Stemmer: Lucene's Snowball ``Dutch`` is the older Porter-based algorithm,
-  i.e. PyStemmer's ``dutch_porter``. PyStemmer's default ``dutch`` (the
-  newer Kraaij-Pohlmann based one) has no Lucene/OpenSearch equivalent, so
-  with it Dutch terms differ for many words; see :data:`EXACT_STEMMERS`.
+* Stemmer: the Snowball version in the cluster's Lucene decides. Up to its
+  Snowball 3 upgrade, Lucene's ``Dutch`` is the older Porter-based algorithm,
+  i.e. PyStemmer's ``dutch_porter``; PyStemmer's default ``dutch`` (the
+  newer Kraaij-Pohlmann based one) has no equivalent there, so with it about
+  two Dutch terms in five differ (docs/notes/lucene.md). Lucene's English
+  before Snowball 3 lacks a few new exceptions (``international``,
+  ``university``, ``added``): 0.5 % of English tokens. Measured against
+  Debian's Lucene 8.7; :func:`probe_mismatches` checks a live cluster.
 * A hyphenated whole: Tolk stems only the last part (``minsk`` +
   stem(``akkoorden``)); Lucene stems the catenated word.
 * Positions: Tolk closes the gap a stopword leaves, Lucene keeps it (the
@@ -64,15 +68,33 @@ SEARCH_ANALYZERS = {"nl": "tolk_nl_search", "en": "tolk_en_search"}
 
 # PyStemmer algorithm -> Snowball language name that OpenSearch's ``snowball``
 # filter and Lucene's SnowballPorterFilterFactory accept (osmem-server and
-# some OpenSearch versions reject ``stemmer`` language ``dutch``).
+# some OpenSearch versions reject ``stemmer`` language ``dutch``). The names
+# depend on the cluster's Lucene: up to its Snowball 3 upgrade (apache/lucene
+# #15505, merged on main in Dec 2025) "Dutch" is Porter's algorithm; after
+# it "Dutch" is the Kraaij-Pohlmann based one (PyStemmer's ``dutch``) and
+# Porter's is "Dutch_porter". Check a cluster with :func:`probe_mismatches`.
 SNOWBALL_LANGUAGES = {
     "dutch_porter": "Dutch",
-    "dutch": "Dutch",  # approximate: no engine ships the newer Dutch algorithm
+    "dutch": "Dutch",  # approximate on these Lucene versions: no such algorithm there
     "english": "English",
     "porter": "Porter",
 }
-# Algorithms whose Lucene counterpart is the same algorithm.
+SNOWBALL3_LANGUAGES = {
+    "dutch_porter": "Dutch_porter",
+    "dutch": "Dutch",
+    "english": "English",
+    "porter": "Porter",
+}
+# Algorithms whose SNOWBALL_LANGUAGES counterpart is the same algorithm.
 EXACT_STEMMERS = frozenset({"dutch_porter", "english", "porter"})
+
+# Words whose stems tell stemmer versions apart (Porter vs Kraaij-Pohlmann
+# Dutch; Snowball 3's English exceptions for univers-, organ-, -ogist, added).
+STEM_PROBES = {
+    "nl": ("gebied", "autoriteit", "fietsen", "Oekraïne", "aangeleerde", "bevindingen"),
+    "en": ("running", "international", "university", "organization", "added",
+           "paleontologists"),
+}
 
 # Longest token kept whole; Lucene rejects a term longer than 32,766 UTF-8 bytes.
 MAX_TOKEN_CHARS = 8000
@@ -187,11 +209,11 @@ def _hyphen_filter(parts: bool) -> dict:
     }
 
 
-def snowball_language(language: str) -> str:
+def snowball_language(language: str, names: dict[str, str] | None = None) -> str:
     """The Snowball language for ``language``'s stemmer in STEMMER_ALGORITHMS."""
     algorithm = STEMMER_ALGORITHMS[language]
     try:
-        return SNOWBALL_LANGUAGES[algorithm]
+        return (names or SNOWBALL_LANGUAGES)[algorithm]
     except KeyError:
         raise ValueError(f"stemmer {algorithm!r} has no OpenSearch snowball language") from None
 
@@ -201,12 +223,36 @@ def stemmer_is_exact(language: str) -> bool:
     return STEMMER_ALGORITHMS[language] in EXACT_STEMMERS
 
 
-def analysis_settings(language: str) -> dict:
+def probe_terms(language: str) -> dict[str, list[str]]:
+    """Tolk's query terms for the :data:`STEM_PROBES` words of ``language``."""
+    from index.analysis import analyze
+
+    return {word: analyze(language, word, mode="query") for word in STEM_PROBES[language]}
+
+
+def probe_mismatches(language: str, analyze_remote) -> dict[str, tuple[list[str], list[str]]]:
+    """Probe words the engine analyzes differently from Tolk: ``word -> (tolk, engine)``.
+
+    ``analyze_remote(analyzer_name, text) -> list[str]`` runs the engine's
+    analyzer (OpenSearch: ``POST /<index>/_analyze``). Empty means the stemmer
+    version matches on these words; otherwise index and queries would disagree.
+    """
+    mismatches = {}
+    for word, expected in probe_terms(language).items():
+        got = list(analyze_remote(SEARCH_ANALYZERS[language], word))
+        if got != expected:
+            mismatches[word] = (expected, got)
+    return mismatches
+
+
+def analysis_settings(language: str, snowball_names: dict[str, str] | None = None) -> dict:
     """The OpenSearch index ``settings.analysis`` block for one language index.
 
     Defines ``ANALYZERS[language]`` (documents: a hyphenated word gives the
     whole word and its parts) and ``SEARCH_ANALYZERS[language]`` (queries:
     the whole word only), like Tolk's ``index`` and ``query`` modes.
+    ``snowball_names``: :data:`SNOWBALL_LANGUAGES` (default, Lucene before its
+    Snowball 3 upgrade) or :data:`SNOWBALL3_LANGUAGES`.
     """
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}; use one of {LANGUAGES}")
@@ -226,7 +272,7 @@ def analysis_settings(language: str) -> dict:
             "rules": [f"{w} => {s}" for w, s in sorted(load_stem_overrides(language).items())],
         },
         p + "keep_numbers": {"type": "keyword_marker", "keywords_pattern": _DIGIT + ".*"},
-        p + "stem": {"type": "snowball", "language": snowball_language(language)},
+        p + "stem": {"type": "snowball", "language": snowball_language(language, snowball_names)},
     }
     before = [p + "length", p + "possessive", p + "apostrophe",
               *(name for name in filters if name.startswith(p + "number_"))]
