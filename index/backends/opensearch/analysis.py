@@ -17,7 +17,7 @@ Chain (``tolk_<lang>`` indexes, ``tolk_<lang>_search`` analyzes queries)::
     length               drops a token over 8,000 chars (Lucene refuses a term
                          over 32,766 bytes: the whole document would fail)
     pattern_replace x2   foto's -> foto, zo'n -> zon
-    pattern_replace x5   numbers: 130.000 (nl) / 130,000 (en) -> 130000
+    pattern_replace x8   numbers: 130.000 (nl) / 130,000 (en) -> 130000
     word_delimiter_graph hyphens: whole + parts (index), whole only (search)
     stop                 case-sensitive, so all-capitals US / WHO stay
     lowercase
@@ -105,7 +105,7 @@ _DIGIT = r"\p{Nd}"  # Python's \d
 # index.analysis._TOKEN_RE in Java syntax: a number with separators, else a word.
 TOKEN_PATTERN = (
     _DIGIT + r"+(?:[.,]" + _DIGIT + r"+)+"
-    + "|" + _WORD + "+(?:[" + _APOSTROPHES + r"\-\u2010\u2011]" + _WORD + "+)*"
+    + "|" + _WORD + "+(?:[" + _APOSTROPHES + "\\-\u2010\u2011]" + _WORD + "+)*"
 )
 
 # Ranges not folded by the mapping table (see docstring).
@@ -154,20 +154,31 @@ def fold_mappings() -> tuple[str, ...]:
 
 
 def _number_filters(language: str) -> dict[str, dict]:
-    """``index.analysis.normalize_number`` as five anchored regex replacements.
+    """``index.analysis.normalize_number`` as anchored regex replacements.
 
     A decimal point is written as ``#`` until all separators are gone, so a
-    later rule never reads a converted number again.
+    later rule never reads a converted number again. No lookarounds or
+    backreferences: the patterns must also compile in RE2-style engines
+    (osmem-server), and each repeat is followed by a character it cannot
+    match, so Java's backtracking stays linear.
     """
     d = _DIGIT
     sep = "\\." if THOUSANDS_SEPARATOR[language] == "." else ","
+    body_dots = d + "+(?:\\." + d + "{3})+"
+    body_commas = d + "+(?:," + d + "{3})+"
+    rest = "(?:[.,]" + d + "{3})*"
     steps = [
         # 1,234 (en) / 1.234 (nl): one thousands separator, three digits after.
         ("^(" + d + "{1,3})" + sep + "(" + d + "{3})$", "$1$2"),
         # any other two groups: decimal.
         ("^(" + d + "+)[.,](" + d + "+)$", "$1#$2"),
-        # both separators, middle groups of three: the last one is decimal.
-        ("^(?=[^,]*,)(?=[^.]*\\.)(" + d + "+(?:[.,]" + d + "{3})+)[.,](" + d + "+)$", "$1#$2"),
+        # Both separators, middle groups of three: the last separator is the decimal one.
+        # 1.234.567,5 and 1,234,567.5: the switch comes at the last separator ...
+        ("^(" + body_dots + "),(" + d + "+)$", "$1#$2"),
+        ("^(" + body_commas + ")\\.(" + d + "+)$", "$1#$2"),
+        # ... or before it: 1.234,567,5 and 1,234.567.5.
+        ("^(" + body_dots + "," + d + "{3}" + rest + ")[.,](" + d + "+)$", "$1#$2"),
+        ("^(" + body_commas + "\\." + d + "{3}" + rest + ")[.,](" + d + "+)$", "$1#$2"),
         # everything else: separators are thousands.
         ("[.,]", ""),
         ("#", "."),
