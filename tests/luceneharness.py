@@ -195,6 +195,71 @@ class LuceneAnalyzers:
                 self._proc.wait()
 
 
+class ClusterAnalyzers:
+    """The same ``terms(analyzer, text)`` against a live OpenSearch cluster's ``_analyze``.
+
+    Creates one scratch index per language with the generated settings (names
+    ``tolk-analysis-check-<lang>``) and deletes them on :meth:`close`.
+    """
+
+    def __init__(self, url: str, analyses: dict[str, dict], auth: str | None = None):
+        import base64
+
+        self.url = url.rstrip("/")
+        self.headers = {"Content-Type": "application/json"}
+        if auth:
+            self.headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
+        self.index_of = {}
+        for language, analysis in analyses.items():
+            index = f"tolk-analysis-check-{language}"
+            self._call("DELETE", f"/{index}", ok=(200, 404))
+            self._call("PUT", f"/{index}", {"settings": {"analysis": analysis}})
+            for name in analysis["analyzer"]:
+                self.index_of[name] = index
+
+    def _call(self, method, path, body=None, ok=(200,)):
+        import json
+        import urllib.error
+        import urllib.request
+
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=self.headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code in ok:
+                return None
+            raise RuntimeError(f"{method} {path}: {exc.code} {exc.read()[:500]!r}") from None
+
+    def terms(self, analyzer: str, text: str) -> list[str]:
+        answer = self._call("POST", f"/{self.index_of[analyzer]}/_analyze",
+                            {"analyzer": analyzer, "text": text})
+        return [token["token"] for token in answer["tokens"]]
+
+    def close(self) -> None:
+        for index in set(self.index_of.values()):
+            self._call("DELETE", f"/{index}", ok=(200, 404))
+
+
+def variant(language: str, algorithm: str) -> dict:
+    """The settings for ``language`` built for another PyStemmer algorithm.
+
+    Analyzer names get ``:<algorithm>`` appended, so one JVM can hold them
+    next to the configured ones; :func:`variant_name` gives the names.
+    """
+    from index.backends.opensearch.analysis import analysis_settings
+
+    analysis = analysis_settings(language, stemmer=algorithm)
+    analysis["analyzer"] = {variant_name(name, algorithm): conf
+                            for name, conf in analysis["analyzer"].items()}
+    return analysis
+
+
+def variant_name(analyzer: str, algorithm: str) -> str:
+    return f"{analyzer}:{algorithm}"
+
+
 def tolk_terms(language: str, text: str, mode: str, algorithm: str | None = None) -> list[str]:
     """Tolk's index (``mode="index"``) or query terms, optionally with another stemmer."""
     from index.analysis import NewsTokenizer, NormalizeFilter, StemFilter, StopFilter
@@ -258,7 +323,8 @@ def word_differences(lucene: LuceneAnalyzers, language: str, texts, algorithm=No
     """
     from index.analysis import iter_words
 
-    analyzer = analyzer or f"tolk_{language}"
+    if analyzer is None:
+        analyzer = variant_name(f"tolk_{language}", algorithm) if algorithm else f"tolk_{language}"
     words = sorted({raw for text in texts for raw, _, _ in iter_words(text)})
     classes: Counter = Counter()
     examples: dict[str, list] = {}
@@ -282,40 +348,53 @@ def word_differences(lucene: LuceneAnalyzers, language: str, texts, algorithm=No
     return len(words), classes, examples
 
 
-def report() -> str:
-    """Markdown agreement table: seeds and FLORES, index and query analyzers, both Dutch stemmers."""
+def report(cluster_url: str | None = None, auth: str | None = None) -> str:
+    """Markdown agreement table: seeds and FLORES, index and query analyzers, both Dutch stemmers.
+
+    Against Debian's Lucene, or with ``cluster_url`` against a live OpenSearch cluster.
+    """
     import tempfile
 
     from index.analysis import STEMMER_ALGORITHMS
     from index.backends.opensearch.analysis import analysis_settings
 
     classpath = lucene_classpath()
-    if classpath is None:
-        raise SystemExit("Lucene or java missing: apt-get install liblucene8-java default-jre-headless")
+    if classpath is None and cluster_url is None:
+        raise SystemExit("Lucene or a JDK is missing: apt-get install liblucene8-java "
+                         "openjdk-17-jdk-headless (or pass --opensearch URL)")
     corpora = {"seeds": seed_texts()}
     for language in ("nl", "en"):
         sentences = flores_sentences(language)
         if sentences:
             corpora.setdefault("FLORES devtest", {})[language] = sentences
     runs = [("en", "english"), ("nl", "dutch"), ("nl", "dutch_porter")]
+    analyses = [variant(language, algorithm) for language, algorithm in runs]
     with tempfile.TemporaryDirectory() as tmp:
-        lucene = LuceneAnalyzers([analysis_settings("nl"), analysis_settings("en")], Path(tmp), classpath)
+        if cluster_url:
+            lucene = ClusterAnalyzers(cluster_url, {f"{language}-{algorithm.replace('_', '-')}": a
+                                                    for (language, algorithm), a in zip(runs, analyses)},
+                                      auth)
+        else:
+            lucene = LuceneAnalyzers(analyses, Path(tmp), classpath)
         try:
-            out = [f"Tolk stemmers in use: {STEMMER_ALGORITHMS}; Lucene Snowball: "
-                   f"nl {analysis_settings('nl')['filter']['tolk_nl_stem']['language']}, "
-                   f"en {analysis_settings('en')['filter']['tolk_en_stem']['language']}", "",
-                   "| corpus | language | Tolk stemmer | mode | texts | tokens | token agreement "
-                   "| identical texts |", "|---|---|---|---|---|---|---|---|"]
+            snowball = {run: a["filter"][f"tolk_{run[0]}_stem"]["language"]
+                        for run, a in zip(runs, analyses)}
+            out = [f"Tolk's configured stemmers: {STEMMER_ALGORITHMS}; engine: "
+                   + (cluster_url or f"Lucene {classpath}"), "",
+                   "| corpus | language | Tolk stemmer | Lucene Snowball | mode | texts | tokens | token agreement "
+                   "| identical texts |", "|---|---|---|---|---|---|---|---|---|"]
             diffs = []
             for corpus, by_language in corpora.items():
                 for language, algorithm in runs:
                     texts = by_language.get(language) or []
                     if not texts:
                         continue
-                    for mode, name in (("index", f"tolk_{language}"), ("query", f"tolk_{language}_search")):
+                    for mode, base in (("index", f"tolk_{language}"), ("query", f"tolk_{language}_search")):
+                        name = variant_name(base, algorithm)
                         a = agreement((tolk_terms(language, t, mode, algorithm), lucene.terms(name, t))
                                       for t in texts)
-                        out.append(f"| {corpus} | {language} | {algorithm} | {mode} | {a['texts']} "
+                        out.append(f"| {corpus} | {language} | {algorithm} | {snowball[(language, algorithm)]} "
+                                   f"| {mode} | {a['texts']} "
                                    f"| {a['tokens']} | {a['token_agreement']:.2%} | {a['identical_texts']:.1%} |")
                     n, classes, examples = word_differences(lucene, language, texts, algorithm)
                     diffs.append((corpus, language, algorithm, n, classes, examples))
@@ -332,7 +411,15 @@ def report() -> str:
 
 
 if __name__ == "__main__":
+    import argparse
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent.parent))
-    print(report())
+    parser = argparse.ArgumentParser(
+        description="Token agreement of Tolk's analyzers with Lucene (Debian's jars) or a cluster.")
+    parser.add_argument("--opensearch", metavar="URL",
+                        help="check a live cluster's _analyze instead of the local Lucene")
+    parser.add_argument("--user", metavar="USER:PASSWORD", default=os.environ.get("TOLK_OPENSEARCH_AUTH"),
+                        help="basic auth for the cluster (default: $TOLK_OPENSEARCH_AUTH)")
+    args = parser.parse_args()
+    print(report(args.opensearch, args.user))
