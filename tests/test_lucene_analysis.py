@@ -39,6 +39,17 @@ SEEDS_MIN = {("en", "english"): 0.98, ("nl", "dutch"): 0.99, ("nl", "dutch_porte
 WORDS_MAX = {("en", "english"): 0.008, ("nl", "dutch"): 0.005, ("nl", "dutch_porter"): 0.0025}
 
 
+# Snowball names Debian's Lucene 8.7 has (of those the settings may use).
+LUCENE8_SNOWBALL = ("Dutch", "Kp", "English", "Porter")
+
+
+def _stem_only(name: str) -> dict:
+    """An analysis block with one analyzer ``stem:<name>``: split on spaces, Snowball ``name``."""
+    return {"char_filter": {}, "tokenizer": {"spaces": {"type": "pattern", "pattern": "\\S+", "group": 0}},
+            "filter": {f"snowball_{name}": {"type": "snowball", "language": name}},
+            "analyzer": {f"stem:{name}": {"tokenizer": "spaces", "filter": [f"snowball_{name}"]}}}
+
+
 def _missing(what: str):
     if IN_CI:
         pytest.fail(f"{what} is missing; CI needs it (make debs-test installs Java and Lucene)")
@@ -52,6 +63,7 @@ def lucene(tmp_path_factory):
         _missing("java or liblucene8-java")
     analyses = [analysis_settings("nl"), analysis_settings("en")]
     analyses += [variant(language, algorithm) for language, algorithm in RUNS]
+    analyses += [_stem_only(name) for name in LUCENE8_SNOWBALL]
     analyzers = LuceneAnalyzers(analyses, tmp_path_factory.mktemp("lucene"), classpath)
     yield analyzers
     analyzers.close()
@@ -221,3 +233,18 @@ def test_probes_show_lucenes_kp_is_not_snowball3_dutch(lucene, monkeypatch):
         tolk_analysis.analyzer_for.cache_clear()
     # The same algorithm, but the old program strips ge- where the new one keeps it.
     assert "gevaar" in mismatches and "aangeleerde" not in mismatches, mismatches
+
+
+def test_choose_snowball_picks_the_engines_matching_name(lucene):
+    def stem_remote(name, words):
+        if name not in LUCENE8_SNOWBALL:
+            return None  # the engine refuses it, as Lucene 8.7 would "Dutch_porter"
+        return lucene.terms(f"stem:{name}", " ".join(words))
+
+    assert os_analysis.choose_snowball("nl", stem_remote, "dutch_porter") == ("Dutch", 6, 6)
+    name, agreeing, total = os_analysis.choose_snowball("nl", stem_remote, "dutch")
+    assert name == "Kp" and total - agreeing == 2  # gevaar, geeft: old Kp strips ge-
+    name, agreeing, total = os_analysis.choose_snowball("en", stem_remote, "english")
+    assert name == "English" and agreeing < total  # Lucene 8.7 predates Snowball 3
+    with pytest.raises(ValueError, match="no Snowball stemmer"):
+        os_analysis.choose_snowball("nl", lambda name, words: None, "dutch")

@@ -32,13 +32,14 @@ Capitalized words, stem overrides, the English stemmer (Snowball Porter2).
 
 What maps only approximately:
 
-* Stemmer: the Snowball version in the cluster's Lucene decides. Up to its
-  Snowball 3 upgrade, Lucene's ``Dutch`` is the older Porter-based algorithm,
-  i.e. PyStemmer's ``dutch_porter`` (exact), and PyStemmer's default
-  ``dutch`` (Snowball 3's Kraaij-Pohlmann) maps to Lucene's ``Kp``, the old
+* Stemmer: the Snowball version in the cluster's Lucene decides (see
+  SNOWBALL_LANGUAGES). In Lucene 8/9 ``Dutch`` is the older Porter-based
+  algorithm, i.e. PyStemmer's ``dutch_porter`` (exact), and PyStemmer's
+  default ``dutch`` (Snowball 3's Kraaij-Pohlmann) maps to ``Kp``, the old
   Snowball program of the same algorithm: 99.7 % of Dutch tokens agree, the
-  rest mostly ge- words (``gevaar`` -> vaar). Lucene's ``Dutch`` instead of
-  ``Kp`` would leave two Dutch terms in five different. Lucene's English
+  rest mostly ge- words (``gevaar`` -> vaar). ``Dutch`` instead of ``Kp``
+  leaves two Dutch terms in five different; Lucene 10 has no ``Kp``, so with
+  ``dutch`` it needs a Lucene with Snowball 3. Lucene's English
   before Snowball 3 lacks a few new exceptions (``international``,
   ``university``, ``added``): 0.5 % of English tokens. Measured against
   Debian's Lucene 8.7; :func:`probe_mismatches` checks a live cluster.
@@ -71,14 +72,17 @@ SEARCH_ANALYZERS = {"nl": "tolk_nl_search", "en": "tolk_en_search"}
 # PyStemmer algorithm -> Snowball language name that OpenSearch's ``snowball``
 # filter and Lucene's SnowballPorterFilterFactory accept (osmem-server and
 # some OpenSearch versions reject ``stemmer`` language ``dutch``). The names
-# depend on the cluster's Lucene: up to its Snowball 3 upgrade (apache/lucene
-# #15505, merged on main in Dec 2025) "Dutch" is Porter's algorithm; after
-# it "Dutch" is the Kraaij-Pohlmann based one (PyStemmer's ``dutch``) and
-# Porter's is "Dutch_porter". Check a cluster with :func:`probe_mismatches`.
+# depend on the cluster's Lucene:
+#   Lucene 8/9 (OpenSearch 1.x/2.x): "Dutch" is Porter's algorithm; "Kp" is the
+#     old Snowball program of Kraaij-Pohlmann, which Snowball 3's "dutch"
+#     re-implements (99.7 % of FLORES tokens agree).
+#   Lucene 10 (OpenSearch 3.x) removed "Kp" (elastic/elasticsearch#113143).
+#   Lucene with Snowball 3 (apache/lucene#15505, on main since Dec 2025):
+#     "Dutch" is Kraaij-Pohlmann, Porter's is "Dutch_porter".
+# SNOWBALL_LANGUAGES (the default) is for Lucene 8/9; choose_snowball() picks
+# the right name on a live cluster from how it stems the STEM_PROBES words.
 SNOWBALL_LANGUAGES = {
     "dutch_porter": "Dutch",
-    # Lucene's "Kp" is Snowball's older Kraaij-Pohlmann program; Snowball 3's
-    # "dutch" re-implements that algorithm: 99.7 % of FLORES tokens agree.
     "dutch": "Kp",
     "english": "English",
     "porter": "Porter",
@@ -88,6 +92,13 @@ SNOWBALL3_LANGUAGES = {
     "dutch": "Dutch",
     "english": "English",
     "porter": "Porter",
+}
+# Names to try for each PyStemmer algorithm, best first.
+SNOWBALL_CANDIDATES = {
+    "dutch": ("Dutch", "Kp"),
+    "dutch_porter": ("Dutch_porter", "Dutch"),
+    "english": ("English",),
+    "porter": ("Porter",),
 }
 # Algorithms whose SNOWBALL_LANGUAGES counterpart is the same algorithm.
 EXACT_STEMMERS = frozenset({"dutch_porter", "english", "porter"})
@@ -262,6 +273,36 @@ def probe_mismatches(language: str, analyze_remote) -> dict[str, tuple[list[str]
     return mismatches
 
 
+def choose_snowball(language: str, stem_remote, stemmer: str | None = None):
+    """The Snowball name whose stems on a live engine best match Tolk's.
+
+    ``stem_remote(snowball_name, words) -> list[str] | None`` stems folded
+    words with the engine's ``snowball`` filter (OpenSearch: ``POST /_analyze``
+    with an inline filter) or returns None when the engine refuses the name.
+    Returns ``(name, agreeing_probes, total_probes)``; a name that stems every
+    probe like PyStemmer wins at once. Raises ValueError when none is accepted.
+    """
+    import Stemmer
+
+    algorithm = stemmer or STEMMER_ALGORITHMS[language]
+    words = [fold(word) for word in STEM_PROBES[language]]
+    expected = Stemmer.Stemmer(algorithm).stemWords(words)
+    best = None
+    for name in SNOWBALL_CANDIDATES.get(algorithm, ()):
+        got = stem_remote(name, words)
+        if got is None:
+            continue
+        agreeing = sum(a == b for a, b in zip(expected, got))
+        if best is None or agreeing > best[1]:
+            best = (name, agreeing, len(words))
+        if agreeing == len(words):
+            break
+    if best is None:
+        raise ValueError(f"the engine accepts no Snowball stemmer for {algorithm!r} "
+                         f"(tried {', '.join(SNOWBALL_CANDIDATES.get(algorithm, ())) or 'none'})")
+    return best
+
+
 def analysis_settings(language: str, snowball_names: dict[str, str] | None = None,
                       stemmer: str | None = None) -> dict:
     """The OpenSearch index ``settings.analysis`` block for one language index.
@@ -269,8 +310,9 @@ def analysis_settings(language: str, snowball_names: dict[str, str] | None = Non
     Defines ``ANALYZERS[language]`` (documents: a hyphenated word gives the
     whole word and its parts) and ``SEARCH_ANALYZERS[language]`` (queries:
     the whole word only), like Tolk's ``index`` and ``query`` modes.
-    ``snowball_names``: :data:`SNOWBALL_LANGUAGES` (default, Lucene before its
-    Snowball 3 upgrade) or :data:`SNOWBALL3_LANGUAGES`. ``stemmer``: a
+    ``snowball_names``: algorithm -> Snowball name, default
+    :data:`SNOWBALL_LANGUAGES` (Lucene 8/9); :data:`SNOWBALL3_LANGUAGES`, or
+    ``{algorithm: choose_snowball(...)[0]}`` for the cluster at hand. ``stemmer``: a
     PyStemmer algorithm instead of ``STEMMER_ALGORITHMS[language]`` (to compare).
     """
     if language not in LANGUAGES:
