@@ -223,7 +223,8 @@ class ClusterAnalyzers:
         import urllib.request
 
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=self.headers)
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers=self.headers)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return json.loads(response.read())
@@ -344,8 +345,44 @@ def word_differences(lucene: LuceneAnalyzers, language: str, texts, algorithm=No
         classes[kind] += 1
         examples.setdefault(kind, [])
         if len(examples[kind]) < 8:
-            examples[kind].append(f"{raw}: tolk {'/'.join(tolk) or '-'}, lucene {'/'.join(luc) or '-'}")
+            examples[kind].append(
+                f"{raw}: tolk {'/'.join(tolk) or '-'}, lucene {'/'.join(luc) or '-'}")
     return len(words), classes, examples
+
+
+RUNS = (("en", "english"), ("nl", "dutch"), ("nl", "dutch_porter"))
+MODES = (("index", "tolk_{}"), ("query", "tolk_{}_search"))
+
+
+def _corpora() -> dict[str, dict[str, list[str]]]:
+    corpora = {"seeds": seed_texts()}
+    for language in ("nl", "en"):
+        sentences = flores_sentences(language)
+        if sentences:
+            corpora.setdefault("FLORES devtest", {})[language] = sentences
+    return corpora
+
+
+def _table(engine, corpora, snowball) -> tuple[list[str], list]:
+    rows = ["| corpus | language | Tolk stemmer | Lucene Snowball | mode | texts | tokens "
+            "| token agreement | identical texts |", "|---|---|---|---|---|---|---|---|---|"]
+    diffs = []
+    for corpus, by_language in corpora.items():
+        for language, algorithm in RUNS:
+            texts = by_language.get(language) or []
+            if not texts:
+                continue
+            for mode, pattern in MODES:
+                name = variant_name(pattern.format(language), algorithm)
+                a = agreement((tolk_terms(language, t, mode, algorithm), engine.terms(name, t))
+                              for t in texts)
+                rows.append(f"| {corpus} | {language} | {algorithm} "
+                            f"| {snowball[(language, algorithm)]} | {mode} | {a['texts']} "
+                            f"| {a['tokens']} | {a['token_agreement']:.2%} "
+                            f"| {a['identical_texts']:.1%} |")
+            diffs.append((corpus, language, algorithm,
+                          *word_differences(engine, language, texts, algorithm)))
+    return rows, diffs
 
 
 def report(cluster_url: str | None = None, auth: str | None = None) -> str:
@@ -356,58 +393,36 @@ def report(cluster_url: str | None = None, auth: str | None = None) -> str:
     import tempfile
 
     from index.analysis import STEMMER_ALGORITHMS
-    from index.backends.opensearch.analysis import analysis_settings
 
     classpath = lucene_classpath()
     if classpath is None and cluster_url is None:
         raise SystemExit("Lucene or a JDK is missing: apt-get install liblucene8-java "
                          "openjdk-17-jdk-headless (or pass --opensearch URL)")
-    corpora = {"seeds": seed_texts()}
-    for language in ("nl", "en"):
-        sentences = flores_sentences(language)
-        if sentences:
-            corpora.setdefault("FLORES devtest", {})[language] = sentences
-    runs = [("en", "english"), ("nl", "dutch"), ("nl", "dutch_porter")]
-    analyses = [variant(language, algorithm) for language, algorithm in runs]
+    analyses = [variant(language, algorithm) for language, algorithm in RUNS]
+    snowball = {run: a["filter"][f"tolk_{run[0]}_stem"]["language"]
+                for run, a in zip(RUNS, analyses)}
     with tempfile.TemporaryDirectory() as tmp:
         if cluster_url:
-            lucene = ClusterAnalyzers(cluster_url, {f"{language}-{algorithm.replace('_', '-')}": a
-                                                    for (language, algorithm), a in zip(runs, analyses)},
-                                      auth)
+            scratch = {f"{lang}-{alg.replace('_', '-')}": a
+                       for (lang, alg), a in zip(RUNS, analyses)}
+            engine = ClusterAnalyzers(cluster_url, scratch, auth)
         else:
-            lucene = LuceneAnalyzers(analyses, Path(tmp), classpath)
+            engine = LuceneAnalyzers(analyses, Path(tmp), classpath)
         try:
-            snowball = {run: a["filter"][f"tolk_{run[0]}_stem"]["language"]
-                        for run, a in zip(runs, analyses)}
-            out = [f"Tolk's configured stemmers: {STEMMER_ALGORITHMS}; engine: "
-                   + (cluster_url or f"Lucene {classpath}"), "",
-                   "| corpus | language | Tolk stemmer | Lucene Snowball | mode | texts | tokens | token agreement "
-                   "| identical texts |", "|---|---|---|---|---|---|---|---|---|"]
-            diffs = []
-            for corpus, by_language in corpora.items():
-                for language, algorithm in runs:
-                    texts = by_language.get(language) or []
-                    if not texts:
-                        continue
-                    for mode, base in (("index", f"tolk_{language}"), ("query", f"tolk_{language}_search")):
-                        name = variant_name(base, algorithm)
-                        a = agreement((tolk_terms(language, t, mode, algorithm), lucene.terms(name, t))
-                                      for t in texts)
-                        out.append(f"| {corpus} | {language} | {algorithm} | {snowball[(language, algorithm)]} "
-                                   f"| {mode} | {a['texts']} "
-                                   f"| {a['tokens']} | {a['token_agreement']:.2%} | {a['identical_texts']:.1%} |")
-                    n, classes, examples = word_differences(lucene, language, texts, algorithm)
-                    diffs.append((corpus, language, algorithm, n, classes, examples))
-            out += ["", "Distinct words whose index terms differ (classes):", ""]
-            for corpus, language, algorithm, n, classes, examples in diffs:
-                total = sum(classes.values())
-                out.append(f"- {corpus} {language} ({algorithm}): {total} of {n} distinct words "
-                           f"({total / n:.2%}): " + ", ".join(f"{k} {v}" for k, v in classes.most_common()))
-                for kind, items in examples.items():
-                    out.append(f"  - {kind}: " + "; ".join(items[:5]))
-            return "\n".join(out)
+            rows, diffs = _table(engine, _corpora(), snowball)
         finally:
-            lucene.close()
+            engine.close()
+    out = [f"Tolk's configured stemmers: {STEMMER_ALGORITHMS}; engine: "
+           + (cluster_url or f"Lucene {classpath}"), "", *rows,
+           "", "Distinct words whose index terms differ (classes):", ""]
+    for corpus, language, algorithm, n, classes, examples in diffs:
+        total = sum(classes.values())
+        kinds = ", ".join(f"{k} {v}" for k, v in classes.most_common())
+        out.append(f"- {corpus} {language} ({algorithm}): {total} of {n} distinct words "
+                   f"({total / n:.2%}): {kinds}")
+        for kind, items in examples.items():
+            out.append(f"  - {kind}: " + "; ".join(items[:5]))
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
@@ -419,7 +434,8 @@ if __name__ == "__main__":
         description="Token agreement of Tolk's analyzers with Lucene (Debian's jars) or a cluster.")
     parser.add_argument("--opensearch", metavar="URL",
                         help="check a live cluster's _analyze instead of the local Lucene")
-    parser.add_argument("--user", metavar="USER:PASSWORD", default=os.environ.get("TOLK_OPENSEARCH_AUTH"),
+    parser.add_argument("--user", metavar="USER:PASSWORD",
+                        default=os.environ.get("TOLK_OPENSEARCH_AUTH"),
                         help="basic auth for the cluster (default: $TOLK_OPENSEARCH_AUTH)")
     args = parser.parse_args()
     print(report(args.opensearch, args.user))

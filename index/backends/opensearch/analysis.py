@@ -333,7 +333,8 @@ def analysis_settings(language: str, snowball_names: dict[str, str] | None = Non
             "rules": [f"{w} => {s}" for w, s in sorted(load_stem_overrides(language).items())],
         },
         p + "keep_numbers": {"type": "keyword_marker", "keywords_pattern": _DIGIT + ".*"},
-        p + "stem": {"type": "snowball", "language": snowball_language(language, snowball_names, stemmer)},
+        p + "stem": {"type": "snowball",
+                     "language": snowball_language(language, snowball_names, stemmer)},
     }
     before = [p + "length", p + "possessive", p + "apostrophe",
               *(name for name in filters if name.startswith(p + "number_"))]
@@ -345,6 +346,7 @@ def analysis_settings(language: str, snowball_names: dict[str, str] | None = Non
         "filter": filters,
         "analyzer": {
             ANALYZERS[language]: {**common, "filter": [*before, p + "hyphen_index", *after]},
-            SEARCH_ANALYZERS[language]: {**common, "filter": [*before, p + "hyphen_search", *after]},
+            SEARCH_ANALYZERS[language]: {**common,
+                                         "filter": [*before, p + "hyphen_search", *after]},
         },
     }
