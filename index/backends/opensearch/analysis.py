@@ -23,12 +23,14 @@ Chain (``tolk_<lang>`` indexes, ``tolk_<lang>_search`` analyzes queries)::
     lowercase
     stemmer_override     index/data/stem_overrides.tsv
     keyword_marker       words starting with a digit are not stemmed
-    snowball             Dutch / English
+    snowball             Kp or Dutch / English (see SNOWBALL_LANGUAGES)
 
-What maps exactly: tokenization (word and number boundaries, apostrophes),
-invisibles, accent folding of Latin/Greek/Cyrillic letters, number
-normalization, stopwords incl. the acronym exception for lowercase and
-Capitalized words, stem overrides, the English stemmer (Snowball Porter2).
+What maps exactly (no difference found on the seeds and FLORES): tokenization
+(word and number boundaries, apostrophes), invisibles, accent folding of
+Latin/Greek/Cyrillic letters, number normalization, stopwords incl. the
+acronym exception for lowercase and Capitalized words, stem overrides, and
+the stemmer where the cluster runs the same Snowball program (``dutch_porter``
+as Lucene's ``Dutch``).
 
 What maps only approximately:
 
@@ -39,7 +41,8 @@ What maps only approximately:
   Snowball program of the same algorithm: 99.7 % of Dutch tokens agree, the
   rest mostly ge- words (``gevaar`` -> vaar). ``Dutch`` instead of ``Kp``
   leaves two Dutch terms in five different; Lucene 10 has no ``Kp``, so with
-  ``dutch`` it needs a Lucene with Snowball 3. Lucene's English
+  ``dutch`` it needs a Lucene with Snowball 3 (or Tolk on ``dutch_porter``);
+  :func:`choose_snowball` asks the cluster. Lucene's English
   before Snowball 3 lacks a few new exceptions (``international``,
   ``university``, ``added``): 0.5 % of English tokens. Measured against
   Debian's Lucene 8.7; :func:`probe_mismatches` checks a live cluster.
@@ -47,7 +50,8 @@ What maps only approximately:
   stem(``akkoorden``)); Lucene stems the catenated word.
 * Positions: Tolk closes the gap a stopword leaves, Lucene keeps it (the
   query analyzer leaves the same gap, so phrases still match in the index).
-* Stopwords in mIxEd case (``tHe``) stay; a word of 8,000+ chars is dropped.
+* Stopwords in mIxEd case (``tHe``) stay; a word of 8,000+ chars is dropped;
+  a vulgar fraction stays one character (Tolk: ``½`` -> 1⁄2).
 * NFC: Tolk composes first; here combining marks are simply dropped, the
   same result for accents on letters. Folding is listed for the Basic
   Multilingual Plane minus Hangul syllables and CJK compatibility
