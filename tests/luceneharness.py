@@ -292,8 +292,12 @@ FLORES_FILES = {"nl": "nld_Latn.devtest", "en": "eng_Latn.devtest"}
 
 
 def flores_dir() -> Path:
-    """FLORES-200 devtest (CC-BY-SA, not in the repo); ``TOLK_FLORES_DIR`` overrides."""
-    return Path(os.environ.get("TOLK_FLORES_DIR", "/work/shared/data/flores200_devtest_nl_en"))
+    """FLORES-200 devtest (CC-BY-SA, not in the repo): ``TOLK_FLORES_DIR``, else the
+    parallel-text folder the Makefile exports (``TOLK_PARALLEL_DIR``), else our machines' copy."""
+    for variable in ("TOLK_FLORES_DIR", "TOLK_PARALLEL_DIR"):
+        if os.environ.get(variable):
+            return Path(os.environ[variable])
+    return Path("/work/shared/data/flores200_devtest_nl_en")
 
 
 def flores_sentences(language: str) -> list[str] | None:
