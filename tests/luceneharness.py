@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 HARNESS = Path(__file__).parent / "lucene" / "AnalyzeTokens.java"
@@ -261,15 +262,39 @@ def variant_name(analyzer: str, algorithm: str) -> str:
     return f"{analyzer}:{algorithm}"
 
 
-def tolk_terms(language: str, text: str, mode: str, algorithm: str | None = None) -> list[str]:
-    """Tolk's index (``mode="index"``) or query terms, optionally with another stemmer."""
-    from index.analysis import NewsTokenizer, NormalizeFilter, StemFilter, StopFilter
+# Filters of Tolk's analyzer the OpenSearch settings leave out on purpose: Dutch
+# compound splitting (index.decompound) is frequency based and has no OpenSearch
+# filter that splits the same way; that backend is to index the parts Tolk computes.
+NOT_IN_SETTINGS = frozenset({"DecompoundFilter"})
 
-    stem = StemFilter(language)
-    if algorithm is not None:
-        stem.algorithm = algorithm
-    analyzer = NewsTokenizer(language) | NormalizeFilter() | StopFilter(language) | stem
+
+def tolk_terms(language: str, text: str, mode: str, algorithm: str | None = None) -> list[str]:
+    """Tolk's index (``mode="index"``) or query terms, optionally with another stemmer.
+
+    Tolk's own analyzer (``index.analysis.language_analyzer``), less
+    :data:`NOT_IN_SETTINGS`; ``algorithm`` replaces the configured stemmer.
+    """
+    from index.analysis import STEMMER_ALGORITHMS
+
+    analyzer = _tolk_analyzer(language, algorithm or STEMMER_ALGORITHMS[language])
     return [t.text for t in analyzer(text, mode=mode)]
+
+
+@lru_cache(maxsize=None)
+def _tolk_analyzer(language: str, algorithm: str):
+    from functools import reduce
+
+    from index.analysis import StemFilter, language_analyzer
+
+    items = []
+    for item in language_analyzer(language).items:
+        if type(item).__name__ in NOT_IN_SETTINGS:
+            continue
+        if isinstance(item, StemFilter):
+            item = StemFilter(language)
+            item.algorithm = algorithm
+        items.append(item)
+    return reduce(lambda a, b: a | b, items)
 
 
 def agreement(pairs) -> dict:

@@ -254,3 +254,25 @@ def test_choose_snowball_picks_the_engines_matching_name(lucene):
     assert name == "English" and agreeing < total  # Lucene 8.7 predates Snowball 3
     with pytest.raises(ValueError, match="no Snowball stemmer"):
         os_analysis.choose_snowball("nl", lambda name, words: None, "dutch")
+
+
+def test_compound_tails_follow_the_override_table(monkeypatch, tmp_path):
+    """When Tolk's StemFilter stems a compound by its overridden tail (kleinkinderen ->
+    klein + kind), the settings do the same; without that rule they add nothing."""
+    assert not any("override_tail" in name for name in analysis_settings("nl")["filter"])
+    monkeypatch.setattr(tolk_analysis, "MIN_OVERRIDE_TAIL", 5, raising=False)
+    monkeypatch.setattr(tolk_analysis, "MIN_COMPOUND_HEAD", 2, raising=False)
+    classpath = lucene_classpath()
+    if classpath is None:
+        _missing("a JDK or liblucene8-java", "make debs-test installs both")
+    engine = LuceneAnalyzers([analysis_settings("nl")], tmp_path, classpath)
+    try:
+        terms = {word: engine.terms("tolk_nl_search", word)
+                 for word in ("kleinkinderen", "wolfskinderen", "bromfietsen", "kinderen",
+                              "ongevallen", "kinderachtig")}
+    finally:
+        engine.close()
+    assert terms["kleinkinderen"] == ["kleinkind"] and terms["wolfskinderen"] == ["wolfskind"]
+    assert terms["bromfietsen"] == ["bromfiets"] and terms["kinderen"] == ["kind"]
+    assert terms["ongevallen"] == ["ongeval"]
+    assert terms["kinderachtig"] == tolk_terms("nl", "kinderachtig", "query")  # no tail: stemmed

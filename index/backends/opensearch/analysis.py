@@ -21,7 +21,9 @@ Chain (``tolk_<lang>`` indexes, ``tolk_<lang>_search`` analyzes queries)::
     word_delimiter_graph hyphens: whole + parts (index), whole only (search)
     stop                 case-sensitive, so all-capitals US / WHO stay
     lowercase
-    stemmer_override     index/data/stem_overrides.tsv
+    stemmer_override     index/data/stem_overrides.tsv (and, when Tolk's
+                         StemFilter has the rule, compounds ending in a
+                         table word: pattern_replace + keyword_marker)
     keyword_marker       words starting with a digit are not stemmed
     snowball             Kp or Dutch / English (see SNOWBALL_LANGUAGES)
 
@@ -65,6 +67,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+import index.analysis as _tolk
 from index.analysis import (
     LANGUAGES, STEMMER_ALGORITHMS, THOUSANDS_SEPARATOR, fold, load_stem_overrides,
 )
@@ -208,6 +211,36 @@ def _number_filters(language: str) -> dict[str, dict]:
             for i, (p, r) in enumerate(steps, 1)}
 
 
+# Appended to a word the override table has stemmed as a compound's tail, so
+# keyword_marker keeps Snowball off it; removed after stemming. Tokens never hold
+# it: the fold mapping deletes control characters before tokenization.
+_MARK = "\u0001"
+
+
+def _tail_filters(language: str, overrides: dict[str, str]) -> dict[str, dict]:
+    """Compounds ending in an overridden word, when Tolk's StemFilter has that rule.
+
+    ``kleinkinderen`` -> klein + override(``kinderen``): one anchored
+    replacement per table word of at least ``MIN_OVERRIDE_TAIL`` letters,
+    longest first (Tolk takes the longest tail). Empty when index.analysis has
+    no such rule.
+    """
+    min_tail = getattr(_tolk, "MIN_OVERRIDE_TAIL", None)
+    if min_tail is None:
+        return {}
+    min_head = getattr(_tolk, "MIN_COMPOUND_HEAD", 1)
+    tails = sorted((w for w in overrides if len(w) >= min_tail and w.isalnum()),
+                   key=lambda w: (-len(w), w))
+    filters = {f"tolk_{language}_override_tail_{i}": {
+        "type": "pattern_replace", "pattern": f"^(.{{{min_head},}}){tail}$",
+        "replacement": f"$1{overrides[tail]}{_MARK}", "all": True}
+        for i, tail in enumerate(tails, 1) if overrides[tail].isalnum()}
+    if filters:
+        filters[f"tolk_{language}_override_mark"] = {"type": "keyword_marker",
+                                                     "keywords_pattern": f".*{_MARK}"}
+    return filters
+
+
 def _stopwords(language: str) -> list[str]:
     """Stopwords as written in lowercase and Capitalized, never all capitals."""
     from whoosh.lang.stopwords import stoplists
@@ -336,13 +369,19 @@ def analysis_settings(language: str, snowball_names: dict[str, str] | None = Non
             "type": "stemmer_override",
             "rules": [f"{w} => {s}" for w, s in sorted(load_stem_overrides(language).items())],
         },
+        **_tail_filters(language, load_stem_overrides(language)),
         p + "keep_numbers": {"type": "keyword_marker", "keywords_pattern": _DIGIT + ".*"},
         p + "stem": {"type": "snowball",
                      "language": snowball_language(language, snowball_names, stemmer)},
     }
     before = [p + "length", p + "possessive", p + "apostrophe",
               *(name for name in filters if name.startswith(p + "number_"))]
-    after = [p + "stop", "lowercase", p + "stem_override", p + "keep_numbers", p + "stem"]
+    tails = [name for name in filters if name.startswith(p + "override_")]
+    if tails:
+        filters[p + "override_unmark"] = {"type": "pattern_replace", "pattern": _MARK,
+                                          "replacement": "", "all": True}
+    after = [p + "stop", "lowercase", p + "stem_override", *tails, p + "keep_numbers", p + "stem",
+             *([p + "override_unmark"] if tails else [])]
     common = {"type": "custom", "char_filter": [p + "fold"], "tokenizer": p + "news"}
     return {
         "char_filter": {p + "fold": {"type": "mapping", "mappings": list(fold_mappings())}},
