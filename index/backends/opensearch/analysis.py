@@ -84,7 +84,7 @@ SEARCH_ANALYZERS = {"nl": "tolk_nl_search", "en": "tolk_en_search"}
 #     old Snowball program of Kraaij-Pohlmann, which Snowball 3's "dutch"
 #     re-implements (99.7 % of FLORES tokens agree).
 #   Lucene 10 (OpenSearch 3.x) removed "Kp" (elastic/elasticsearch#113143).
-#   Lucene with Snowball 3 (apache/lucene#15505, on main since Dec 2025):
+#   Lucene with Snowball 3 (apache/lucene#15505, on main since Dec 2025, for 11.0):
 #     "Dutch" is Kraaij-Pohlmann, Porter's is "Dutch_porter".
 # SNOWBALL_LANGUAGES (the default) is for Lucene 8/9; choose_snowball() picks
 # the right name on a live cluster from how it stems the STEM_PROBES words.
@@ -119,7 +119,8 @@ STEM_PROBES = {
            "paleontologists"),
 }
 
-# Longest token kept whole; Lucene rejects a term longer than 32,766 UTF-8 bytes.
+# Longest token kept (longer ones are dropped): Lucene rejects a term over 32,766 UTF-8
+# bytes, and 8,000 UTF-16 units are at most 24,000 bytes.
 MAX_TOKEN_CHARS = 8000
 
 _APOSTROPHES = "'\u2019\u2018\u02bc"
