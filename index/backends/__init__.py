@@ -1,0 +1,1 @@
+"""Search engine backends behind one interface (Whoosh embedded, OpenSearch)."""

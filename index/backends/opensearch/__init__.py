@@ -1,0 +1,1 @@
+"""The OpenSearch backend: Tolk's analysis, documents and queries in OpenSearch terms."""
