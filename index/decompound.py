@@ -14,10 +14,12 @@ from ``wordfreq`` (shipped in the package, nothing downloaded):
   a stopword or a function word (``voorbeeld`` is not ``voor`` + ``beeld``);
 * a linking element between parts (``vrede-s-missie``, ``kind-er-opvang``,
   ``pann-en-koek``) is dropped from the modifier;
-* a split is taken only if its parts are on average more frequent than the
-  whole word (the geometric mean of the frequencies, i.e. the mean Zipf), and a
-  word that is itself frequent (``KEEP_ZIPF``) is never split: ``Nederland`` and
-  ``ziekenhuis`` keep their own meaning;
+* a split is taken only if every part is clearly more frequent than the whole
+  word (``PART_MARGIN``; Koehn & Knight compare the geometric mean, which lets a
+  frequent short word cut up a rarer word: ``red`` + ``acteur``); among splits
+  the fewest parts, then the highest mean Zipf win; a word that is itself
+  frequent (``KEEP_ZIPF``) is never split: ``Nederland`` and ``ziekenhuis``
+  keep their own meaning;
 * at most ``MAX_PARTS`` parts; words longer than ``MAX_WORD`` letters are not
   split, so a 100,000-character token costs one length check. Work per word is
   bounded (``MAX_WORD`` cuts, each a dictionary look-up) and results are cached;
@@ -43,6 +45,9 @@ MIN_PART = 3
 PART_ZIPF = 3.0  # a part must be at least this frequent (wordfreq Zipf scale)
 SHORT_PART_ZIPF = 4.0  # ... and a three-letter part this frequent
 KEEP_ZIPF = 4.5  # a whole word at least this frequent is kept whole
+# Every part must be this much more frequent (Zipf) than the whole word, about 3 times:
+# redacteur is not red + acteur, herhalen not her + halen.
+PART_MARGIN = 0.4
 MAX_PARTS = 3
 # Linking elements (tussenklanken) between modifier and head, longest first.
 LINKS = ("en", "er", "s", "e")
@@ -53,6 +58,7 @@ een en er ge haar heen hem het hij hun in je langs mede mee met na naar naast ne
 nog om onder ons ook op over per rond samen te tegen ten ter toe tot tussen uit van veel
 ver voor voorbij weg wel zich zij zijn zo zonder
 heid ing lijk schap baar loos achtig isch ische tie ties teit heden
+her mis ont wan aarts all aller ende ken sing ers eraan erin erop ervan erbij ermee erover eruit
 """.split()) | frozenset(stoplists["nl"])
 
 _enabled = True
@@ -96,6 +102,17 @@ def zipf(word: str) -> float:
     return vocabulary().get(word, 0.0)
 
 
+ENGLISH_ZIPF = 2.5  # an English word at least this frequent is not split in a query
+
+
+@lru_cache(maxsize=10_000)
+def is_english(word: str) -> bool:
+    """True if ``word`` is a common English word (the query-time split leaves it alone)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en", wordlist="best") >= ENGLISH_ZIPF
+
+
 def _part_zipf(part: str) -> float:
     """The Zipf frequency of ``part`` if it may be a compound part, else 0."""
     if len(part) < MIN_PART or part in NOT_PARTS:
@@ -113,22 +130,24 @@ def _modifiers(left: str):
             yield left[:-len(link)]
 
 
-def _best(word: str, parts_left: int) -> tuple[float, tuple[str, ...]] | None:
-    """Best split of ``word`` into 2..parts_left parts: (mean Zipf, parts), or None."""
+def _best(word: str, parts_left: int, floor: float = 0.0
+          ) -> tuple[float, tuple[str, ...]] | None:
+    """Best split of ``word`` into 2..parts_left parts each at least ``floor`` frequent:
+    (mean Zipf of the parts, parts), or None."""
     best = None
     for cut in range(MIN_PART, len(word) - MIN_PART + 1):
         head = word[cut:]
         head_zipf = _part_zipf(head)
-        if not head_zipf:
+        if head_zipf < max(floor, 1e-9):
             continue
         left = word[:cut]
         for modifier in _modifiers(left):
             candidates = []
             mod_zipf = _part_zipf(modifier)
-            if mod_zipf:
+            if mod_zipf >= max(floor, 1e-9):
                 candidates.append(((mod_zipf + head_zipf) / 2, (modifier, head)))
             if parts_left > 2 and len(modifier) >= 2 * MIN_PART:
-                inner = _best(modifier, parts_left - 1)
+                inner = _best(modifier, parts_left - 1, floor)
                 if inner is not None:
                     n = len(inner[1])
                     candidates.append(((inner[0] * n + head_zipf) / (n + 1), inner[1] + (head,)))
@@ -147,10 +166,8 @@ def _split(word: str) -> tuple[str, ...]:
     whole = zipf(word)
     if whole >= KEEP_ZIPF:
         return ()
-    found = _best(word, MAX_PARTS)
-    if found is None or found[0] <= whole:
-        return ()
-    return found[1]
+    found = _best(word, MAX_PARTS, whole + PART_MARGIN)
+    return found[1] if found is not None else ()
 
 
 def split(word: str) -> tuple[str, ...]:

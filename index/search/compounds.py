@@ -9,6 +9,8 @@ English term would match), and in Dutch text it matches the parts written apart
 ``index.analysis.DecompoundFilter``). The parts' sets are weighted down
 (``PART_BOOST``), so the whole word, when a document has it, still ranks first.
 
+A query word is taken as Dutch when the query is, or when it is no English word
+(a one-word query ``Federatieraad`` that no index holds is detected as English).
 The parts of one query word are the same ``Word`` objects for both language
 indexes, so each part's IDF is computed over both indexes together, like any word's.
 """
@@ -28,8 +30,10 @@ def part_words(node: Word, query_language: str) -> list[Word]:
     if cached is not None:
         return cached
     parts: list[Word] = []
-    if query_language == "nl" and decompound.enabled() and not node.text.isupper():
+    word = fold(node.text)
+    if decompound.enabled() and not node.text.isupper() and (
+            query_language == "nl" or not decompound.is_english(word)):
         parts = [Word(part, node.field, node.start, node.end)
-                 for part in decompound.split(fold(node.text))]
+                 for part in decompound.split(word)]
     node._compound_parts = parts
     return parts
