@@ -108,8 +108,8 @@ class _Compiler:
         if whole is None:
             return None
         # A Dutch compound also matches all of its parts (index.search.compounds).
-        parts = [self._word(part, compounds.PART_BOOST)
-                 for part in compounds.part_words(node, self.query_language)]
+        parts = [self._word(part, compounds.PART_BOOST) for part in compounds.parts_for(
+            node, self.language, self.query_language, self.expansions[-1])]
         if not parts or None in parts:
             return whole
         return wq.Or([whole, wq.And(parts)])
