@@ -58,8 +58,17 @@ een en er ge haar heen hem het hij hun in je langs mede mee met na naar naast ne
 nog om onder ons ook op over per rond samen te tegen ten ter toe tot tussen uit van veel
 ver voor voorbij weg wel zich zij zijn zo zonder
 heid ing lijk schap baar loos achtig isch ische tie ties teit heden
-her mis ont wan aarts all aller ende ken sing ers eraan erin erop ervan erbij ermee erover eruit
+her mis ont wan aarts all aller ende ken sing ers essen end and the chen eraan erin erop ervan erbij ermee erover eruit
 """.split()) | frozenset(stoplists["nl"])
+
+# Endings that make a "head" part of an inflected or derived word, not a second word:
+# after a doubled consonant (tijdstip|pen = tijdstippen, vertrek|kende) or after a
+# linking element (land-e|rijen = landerijen, dans-er|essen = danseressen).
+ENDINGS = frozenset("""
+e en er ers erst ste este ende enden ing ingen ering eringen erij erijen es essen
+eres eressen ster sters
+""".split())
+_VOWELS = frozenset("aeiouy")
 
 _enabled = True
 
@@ -122,11 +131,15 @@ def _part_zipf(part: str) -> float:
     return value if value >= floor else 0.0
 
 
-def _modifiers(left: str):
-    """The modifier forms ``left`` may stand for: as written, or without a linking element."""
+def _modifiers(left: str, head: str):
+    """The modifier forms ``left`` may stand for before ``head``: as written, or without a
+    linking element; none where the head is the ending of one inflected or derived word."""
+    if left[-1] == head[0] and head[0] not in _VOWELS and head[1:] in ENDINGS:
+        return  # a doubled consonant before an ending: tijdstip|pen, vertrek|kende
     yield left
     for link in LINKS:
-        if left.endswith(link) and len(left) - len(link) >= MIN_PART:
+        if (left.endswith(link) and len(left) - len(link) >= MIN_PART
+                and link + head not in ENDINGS):
             yield left[:-len(link)]
 
 
@@ -141,14 +154,15 @@ def _best(word: str, parts_left: int, floor: float = 0.0
         if head_zipf < max(floor, 1e-9):
             continue
         left = word[:cut]
-        for modifier in _modifiers(left):
+        for modifier in _modifiers(left, head):
             candidates = []
             mod_zipf = _part_zipf(modifier)
             if mod_zipf >= max(floor, 1e-9):
                 candidates.append(((mod_zipf + head_zipf) / 2, (modifier, head)))
-            if parts_left > 2 and len(modifier) >= 2 * MIN_PART:
+            if parts_left > 2 and len(modifier) >= 2 * MIN_PART and len(head) > MIN_PART:
                 inner = _best(modifier, parts_left - 1, floor)
-                if inner is not None:
+                # Three or more parts only of four letters or more (not bad+min+ton).
+                if inner is not None and min(map(len, inner[1])) > MIN_PART:
                     n = len(inner[1])
                     candidates.append(((inner[0] * n + head_zipf) / (n + 1), inner[1] + (head,)))
             for candidate in candidates:
