@@ -58,7 +58,8 @@ een en er ge haar heen hem het hij hun in je langs mede mee met na naar naast ne
 nog om onder ons ook op over per rond samen te tegen ten ter toe tot tussen uit van veel
 ver voor voorbij weg wel zich zij zijn zo zonder
 heid ing lijk schap baar loos achtig isch ische tie ties teit heden
-her mis ont wan aarts all aller ende ken sing ers essen end and the chen eraan erin erop ervan erbij ermee erover eruit
+her mis ont wan aarts all aller ende ken sing ers essen end and the chen
+pro tel sam mar sta bel for red even eren eraan erin erop ervan erbij ermee erover eruit
 """.split()) | frozenset(stoplists["nl"])
 
 # Endings that make a "head" part of an inflected or derived word, not a second word:
@@ -137,6 +138,8 @@ def _modifiers(left: str, head: str):
     if left[-1] == head[0] and head[0] not in _VOWELS and head[1:] in ENDINGS:
         return  # a doubled consonant before an ending: tijdstip|pen, vertrek|kende
     yield left
+    if left in NOT_PARTS:
+        return  # buiten|gesloten is not buit-en + gesloten
     for link in LINKS:
         if (left.endswith(link) and len(left) - len(link) >= MIN_PART
                 and link + head not in ENDINGS):
