@@ -12,8 +12,9 @@ from ``wordfreq`` (shipped in the package, nothing downloaded):
 * every part is a word of at least ``MIN_PART`` letters whose Zipf frequency is
   at least ``PART_ZIPF`` (``SHORT_PART_ZIPF`` for a three-letter part), and not
   a stopword or a function word (``voorbeeld`` is not ``voor`` + ``beeld``);
-* a linking element between parts (``vrede-s-missie``, ``kind-er-opvang``,
-  ``pann-en-koek``) is dropped from the modifier;
+* a linking element between parts (``vrede-s-missie``, ``kind-er-arbeid``,
+  ``pann-en-koek``) is dropped from the modifier; no cut leaves an inflection
+  ending as the head (``tijdstip|pen`` is tijdstippen, ``land-e|rijen`` landerijen);
 * a split is taken only if every part is clearly more frequent than the whole
   word (``PART_MARGIN``; Koehn & Knight compare the geometric mean, which lets a
   frequent short word cut up a rarer word: ``red`` + ``acteur``); among splits
