@@ -2,7 +2,7 @@
 
 The pipeline follows Whoosh's own layout, a tokenizer followed by filters:
 
-    NewsTokenizer -> NormalizeFilter -> StopFilter -> StemFilter
+    NewsTokenizer -> NormalizeFilter -> StopFilter -> [DecompoundFilter] -> StemFilter
 
 * ``NewsTokenizer`` first applies :func:`index.normalize.normalize_text` (NFC,
   invisibles such as a zero-width joiner or soft hyphen removed), the same
@@ -16,6 +16,8 @@ The pipeline follows Whoosh's own layout, a tokenizer followed by filters:
   before stemming, because the Snowball ``dutch`` stemmer keeps accents.
 * ``StopFilter`` drops stopwords, but never an all-capitals acronym: ``US``
   and ``WHO`` stay searchable in English.
+* ``DecompoundFilter`` (Dutch only, index mode) adds a compound's parts at its
+  position: ``gasprijzen`` -> gasprijzen, gas, prijzen (``index.decompound``).
 * ``StemFilter`` stems with PyStemmer's Snowball stemmers, after looking the
   word up in a stem-override table for known bad cases (fiets/fietsen, ...).
 
@@ -33,6 +35,7 @@ import Stemmer
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
+from index import decompound
 from index.normalize import normalize_text
 
 LANGUAGES = ("nl", "en")
@@ -237,6 +240,32 @@ def load_stem_overrides(language: str) -> dict[str, str]:
     return table
 
 
+class DecompoundFilter(Filter):
+    """Index a Dutch compound's parts beside it: ``grensgebied`` -> grensgebied, grens, gebied.
+
+    The parts share the whole word's position and characters (as Lucene's
+    DictionaryCompoundWordTokenFilter does), so phrases still line up and a
+    part match highlights the whole word. Only in index mode: a query word
+    stays whole (its parts are searched by ``index.search.expansion``).
+    Splitting is :mod:`index.decompound`; ``TOLK_DECOMPOUND=off`` turns it off.
+    """
+
+    def __eq__(self, other):
+        return type(self) is type(other)
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if (t.mode == "query" or getattr(t, "stopped", False) or not decompound.enabled()
+                    or len(t.text) < decompound.MIN_WORD or "-" in t.text):
+                yield t
+                continue
+            parts = decompound.split(t.text)
+            yield t
+            for part in parts:
+                t.text = part
+                yield t
+
+
 class StemFilter(Filter):
     """Stem with PyStemmer (Snowball), after consulting an override table.
 
@@ -299,6 +328,9 @@ def language_analyzer(language: str):
     """Build the analyzer for ``language`` ("nl" or "en")."""
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}; use one of {LANGUAGES}")
+    if language == "nl":
+        return (NewsTokenizer(language) | NormalizeFilter() | StopFilter(language)
+                | DecompoundFilter() | StemFilter(language))
     return (NewsTokenizer(language) | NormalizeFilter() | StopFilter(language)
             | StemFilter(language))
 

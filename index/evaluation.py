@@ -85,11 +85,14 @@ def _collection(articles: list[Article], lang: str) -> list[Document]:
 
 
 def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int = 5,
-               depth: int = 100, progress: Callable[[str], None] | None = None) -> dict:
+               depth: int = 100, progress: Callable[[str], None] | None = None,
+               on_query: Callable[[str, int, str, float], None] | None = None) -> dict:
     """Run the FLORES protocol; returns metrics per run name.
 
     ``lexicon_factory(names, exclude_lines)`` builds the lexicon of one fold
     (``exclude_lines``: FLORES line indexes it must not learn from).
+    ``on_query(run_name, article_number, query, reciprocal_rank)`` is told every
+    query's outcome (for per-class tables, e.g. ``bench/decompound.py``).
     """
     articles = flores_articles(folder)
     results = {}
@@ -129,6 +132,8 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
                 ranked = [h["id"] for h in result["hits"]]
                 target_id = f"a{n:03d}"
                 rr += reciprocal_rank(ranked, target_id)
+                if on_query is not None:
+                    on_query(name, n, q, reciprocal_rank(ranked, target_id))
                 hits10 += target_id in ranked[:10]
                 count += 1
             results[name] = {"queries": count, "mrr": round(rr / count, 4),

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from index import decompound
 from index.fields import FieldsError, configure, load_fields
 from index.ingest.documents import DocumentError, Skipped, prepare, read_paths
 from index.storage import (IndexReader, StoreError, current_generation, rebuild, reindex,
@@ -703,6 +704,7 @@ def main(argv=None) -> int:
     except SettingError as exc:
         return _fail(str(exc))
     configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])
+    decompound.configure(settings["DECOMPOUND"])
     parser = build_parser(settings)
     args = parser.parse_args(argv)
     if getattr(args, "quiet", False):

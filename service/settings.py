@@ -155,6 +155,10 @@ SETTINGS = [
     Setting("LOG_LEVEL", "TOLK_LOG_LEVEL", "info",
             "Least severe log level written (requests are logged at info).",
             choices=LOG_LEVELS),
+    Setting("DECOMPOUND", "TOLK_DECOMPOUND", "on",
+            "Index the parts of Dutch compounds beside the whole word (`on`: grensgebied "
+            "is also found by gebied) or not (`off`); a change applies to documents "
+            "indexed after it (`tolk index --rebuild` for all).", choices=("on", "off")),
     Setting("METRICS", "TOLK_METRICS", "on",
             "Prometheus metrics at /metrics (`on`) or not (`off`, 404).", choices=("on", "off")),
 ]

@@ -82,7 +82,8 @@ def test_stopwords_dropped_but_acronyms_kept():
 def test_stopwords_keep_positions_for_phrases():
     tokens = [(t.text, t.pos) for t in analyzer_for("nl")("de vrede te handhaven",
                                                            positions=True)]
-    assert [p for _, p in tokens] == [0, 1]
+    # (a compound's parts, indexed beside it, share its position)
+    assert sorted({p for _, p in tokens}) == [0, 1]
 
 
 def test_analyzer_is_picklable_and_usable_in_a_real_index(tmp_path):

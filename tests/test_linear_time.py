@@ -71,6 +71,8 @@ INPUTS = {
     "date header then newlines": _repeat("\n", prefix="date", suffix="x"),
     "one paragraph of many lines": _repeat("woord\n", prefix="Kop\n\n"),
     "one long word": _repeat("a"),
+    "Dutch compounds": _repeat("grensgebied gasprijzen vredesmissieleider "),
+    "one long compound-like word": _repeat("gasprijzen"),
 }
 
 _DOC_TERMS = frozenset(analyze("nl", "Poetin troepen woord", mode="index"))

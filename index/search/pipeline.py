@@ -25,7 +25,7 @@ from whoosh import query as wq
 from index.analysis import LANGUAGES, analyze, fold, is_stopword
 from index.observe import mark
 from index.fields import Fields, active as active_fields, stored_values
-from index.search import facets as keyword_facets
+from index.search import compounds, facets as keyword_facets
 from index.search.collect import DATE_COLUMN, _column, collect, sort_key
 from index.search.filters import (FilterError, date_filter, filter_mask, parse_filter,
                                   query_mask)
@@ -104,6 +104,17 @@ class _Compiler:
         return [q for q in map(self.compile, nodes) if q is not None]
 
     def word(self, node: Word):
+        whole = self._word(node)
+        if whole is None:
+            return None
+        # A Dutch compound also matches all of its parts (index.search.compounds).
+        parts = [self._word(part, compounds.PART_BOOST) for part in compounds.parts_for(
+            node, self.language, self.query_language, self.expansions[-1])]
+        if not parts or None in parts:
+            return whole
+        return wq.Or([whole, wq.And(parts)])
+
+    def _word(self, node: Word, boost: float = 1.0):
         expansion = expand_word(node, self.language, self.query_language, self.lexicon,
                                 self.crosslingual)
         if expansion is None:
@@ -112,7 +123,7 @@ class _Compiler:
         fields = [node.field] if node.field else list(FIELD_BOOSTS)
         queries = []
         for name in fields:
-            leaf = SynonymQuery(name, expansion.weights(), boost=FIELD_BOOSTS[name],
+            leaf = SynonymQuery(name, expansion.weights(), boost=FIELD_BOOSTS[name] * boost,
                                 key=(id(node), name))
             leaf.expansion = expansion
             self.leaves.append(leaf)
