@@ -40,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.analysis import analyze, fold, is_stopword, stem_word
+from index.crosslink.inflection import dutch_forms
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +244,23 @@ def translation_term(lang: str, item: str, segmenter: Segmenter | None = None,
     return " ".join(terms), PHRASE_FACTOR, " ".join(content)
 
 
+def _glued_pair(lang: str, item: str, segmenter, vocabulary) -> tuple[str, str] | None:
+    """``primeminister`` -> (``prime minist``, ``prime minister``): an English
+    translation that lost the space between two content words (not particles)
+    is also linked as the phrase, which is what English text writes."""
+    if lang != "en" or segmenter is None or " " in item or not item.islower():
+        return None
+    folded = fold(item)
+    if not folded.isalpha() or folded in (vocabulary or ()):
+        return None
+    pieces = segmenter.split(folded)
+    if (not pieces or len(pieces) != 2 or any(len(p) < 3 or p in _PARTICLES for p in pieces)
+            or any(is_stopword(lang, p) for p in pieces)):
+        return None
+    terms = [t for p in pieces for t in _terms(lang, p)]
+    return (" ".join(terms), " ".join(pieces)) if len(terms) == 2 else None
+
+
 _ADJECTIVE_ENDINGS = ("isch", "ig", "lijk", "baar", "loos", "zaam", "ief", "eel", "air")
 _VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
 _S_ONLY_ENDINGS = ("el", "er", "em", "en")
@@ -305,6 +323,10 @@ def _entries_links(src: str, dst: str, entries: list[Entry], segmenter, vocabula
                 factor /= 1.0 + SENSE_DECAY * (rank - 1)
                 if factor > translations.get(term, (0.0, ""))[0]:
                     translations[term] = (factor, surface)
+                phrase = _glued_pair(dst, item, segmenter, vocabulary)
+                if phrase is not None and factor * PHRASE_FACTOR > translations.get(
+                        phrase[0], (0.0, ""))[0]:
+                    translations[phrase[0]] = (factor * PHRASE_FACTOR, phrase[1])
         if not translations:
             continue
         share = MAX_WEIGHT / math.sqrt(len(translations))
@@ -376,7 +398,7 @@ def dictionary_pairs(freedict_dir: str | Path | None = DEFAULT_DIR, warnings: li
     extra = {}
     for surface, links in by_surface.items():
         stems = {links[0][0]}
-        for form in dutch_inflections(surface):
+        for form in dutch_forms(surface):
             terms = _terms("nl", form)
             if (len(terms) != 1 or len(terms[0]) < 4 or terms[0] in stems
                     or terms[0] in dutch_stems or is_stopword("nl", terms[0])):
