@@ -312,6 +312,12 @@ def cmd_eval(args, settings) -> int:
                      if "mrr_vs_monolingual" in run else "")
             print(f"flores {name:22} MRR {run['mrr']:.3f}  R@10 {run['recall@10']:.3f}"
                   f"  {run['ms_per_query']} ms/query{extra}")
+    if getattr(args, "misses", None) and "flores" in report:
+        from index.evaluation import flores_articles, flores_misses, write_misses
+
+        rows = flores_misses(report["flores"], flores_articles(flores))
+        write_misses(args.misses, rows)
+        print(f"{len(rows)} cross-lingual misses written to {args.misses}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
     if args.benchmarks:
@@ -543,6 +549,9 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--skip-seeds", action="store_true")
     p.add_argument("--skip-flores", action="store_true")
     p.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    p.add_argument("--misses", metavar="FILE",
+                   help="write the queries that rank worse cross-lingually than monolingually "
+                        "(TSV; compare two with bench/misses.py)")
     p.add_argument("--benchmarks", metavar="FILE",
                    help="also write the results as the evaluation section of FILE "
                         "(BENCHMARKS.md), replacing the previous one")

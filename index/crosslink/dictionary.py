@@ -390,11 +390,23 @@ def dictionary_pairs(freedict_dir: str | Path | None = DEFAULT_DIR, warnings: li
             pairs[(nl_term, en_term)] = (combined, known[1], known[2])
 
     # Inflected Dutch forms whose stem differs from the headword's stem.
-    dutch_stems = {nl_term for nl_term, _ in pairs}
+    # A generated form must not take over another Dutch headword (regen -> "regent"), but
+    # may join a stem that only the English-Dutch side gives as a translation (beschuldigt).
+    dutch_stems = {" ".join(_terms("nl", entry.headword)) for entry in nl_en}
+    # Every Dutch headword's forms inherit the links of the headword's stem (whichever
+    # entry gave them): beschuldigen's stem beschuld links accuse, so beschuldigt does too.
+    by_stem = defaultdict(list)
+    for (nl_term, en_term), (weight, nl_s, en_s) in pairs.items():
+        if " " not in nl_term:
+            by_stem[nl_term].append((nl_term, en_term, weight, en_s))
     by_surface = defaultdict(list)
     for (nl_term, en_term), (weight, nl_s, en_s) in pairs.items():
         if " " not in nl_term and " " not in nl_s:
-            by_surface[nl_s].append((nl_term, en_term, weight, en_s))
+            by_surface[nl_s] = by_stem[nl_term]
+    for entry in nl_en:
+        head = _terms("nl", entry.headword)
+        if len(head) == 1 and head[0] in by_stem and " " not in entry.headword:
+            by_surface[entry.headword] = by_stem[head[0]]
     extra = {}
     for surface, links in by_surface.items():
         stems = {links[0][0]}

@@ -147,7 +147,7 @@ def dutch_reductions(word: str) -> list[str]:
         infinitive(w[:-3])
     if w.startswith("ge") and w.endswith(("d", "t")) and len(w) > 6:
         infinitive(w[2:-1])
-    if w.endswith(("d", "t")) and len(w) > 5:
+    if w.endswith(("d", "t")) and len(w) > 4:
         infinitive(w[:-1])
     if w.endswith("e") and len(w) > 4:
         base = w[:-1]

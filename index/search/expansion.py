@@ -13,6 +13,9 @@ A word's synonym set in a target language holds
   frequency, ``index.scoring.synonyms``); the other way round, consecutive
   query words that together are a lexicon key (``prime minister`` ->
   premier) give each of those words the key's links (:func:`span_links`),
+* in the other language's index, a word's own term that this language's stemmer
+  cuts differently from its own (Dutch ``goed`` -> English ``go``) is weighted
+  ``FOREIGN_STEM_WEIGHT``: it is a guess, not the word,
 * a Dutch word whose stem has no links borrows the links of a base form
   that the inflection rules guess and the lexicon knows (``beschuldigt`` ->
   beschuldigen -> accuse, weight x ``INFLECTED_WEIGHT``,
@@ -40,6 +43,7 @@ MAX_SPAN_WORDS = 4  # longest run of query words looked up as one lexicon key
 SHORT_STEM = 2
 SHORT_STEM_WEIGHT = 0.3
 SHORT_STEM_SOURCES = ("dictionary", "parallel")
+FOREIGN_STEM_WEIGHT = 0.3  # own term cut by the other language's stemmer differently
 
 
 def allowed_typos(word: str) -> int:
@@ -134,8 +138,14 @@ def expand_word(word: Word, language: str, query_language: str, lexicon=None,
     if not acronym and is_stopword(query_language, text):
         return None
     expansion = Expansion(word, language)
-    for term in analyze(language, text):
-        expansion.add(term, 1.0, OWN, text)
+    own = analyze(language, text)
+    foreign = crosslingual and language != query_language and analyze(query_language, text)
+    for term in own:
+        # In the other language's index a word's own term is a guess; when that
+        # language's stemmer cuts it differently from its own (goed -> go, an English
+        # -ed), the guess is weak: links and cognates carry the real translations.
+        guess = foreign and term not in foreign
+        expansion.add(term, FOREIGN_STEM_WEIGHT if guess else 1.0, OWN, text)
     if crosslingual and lexicon is not None:
         for source_language in LANGUAGES:
             if source_language == language:
