@@ -192,35 +192,43 @@ def read_misses(path: str | Path) -> list[dict]:
 
 
 def miss_classes(direction: str, article: Article, lexicon) -> set[str]:
-    """What kind of cross-lingual problem a query pair shows (see docs/notes/stem.md).
+    """What kind of cross-lingual link a query pair needs (see docs/notes/stem.md).
 
-    ``phrase``: the query or its translation holds a lexicon entry of several words
-    (a word linking to a phrase, or adjacent words that are one key); ``inflection``:
-    a Dutch word of the pair whose stem has no links while a base form guessed by
-    ``index.crosslink.inflection`` has some. A pair may be in both, or in neither
-    (``other``).
+    The pair is the article's first sentence in both languages. ``phrase``: a
+    several-word lexicon entry joins them (a word of one side linking to a
+    phrase the other side has, or adjacent words of one side that are one key
+    whose link the other side has); ``inflection``: a Dutch word of the pair
+    without links of its own reaches, through a base form guessed by
+    ``index.crosslink.inflection``, a link the English side has (its own stem
+    does not, or only through a generated form's weaker link). A pair may be
+    in both, or in neither (``other``). ``direction`` is kept for the table.
     """
     from index.analysis import analyze, fold, iter_words as words_of
     from index.crosslink import phrase_links
     from index.crosslink.inflection import dutch_reductions
 
+    raw = {lang: [w for w, _, _ in words_of(article.sentences[lang][0])] for lang in ("nl", "en")}
+    terms = {lang: [t for w in raw[lang] for t in analyze(lang, w)] for lang in raw}
+    joined = {lang: " " + " ".join(terms[lang]) + " " for lang in raw}
     classes = set()
-    for lang in ("nl", "en"):
-        sentence = article.sentences[lang][0]
-        raw = [w for w, _, _ in words_of(sentence)]
-        terms = [t for w in raw for t in analyze(lang, w)]
-        if phrase_links(lexicon, lang, terms) or any(
-                " " in link.term for t in terms for link in lexicon.links(lang, t)):
+    for lang, other_lang in (("nl", "en"), ("en", "nl")):
+        targets = [link.term for t in terms[lang] for link in lexicon.links(lang, t)
+                   if " " in link.term]
+        targets += [link.term for _, _, links in phrase_links(lexicon, lang, terms[lang])
+                    for link in links]
+        if any(f" {t} " in joined[other_lang] for t in targets):
             classes.add("phrase")
-        if lang == "nl":
-            for w in raw:
-                stems = analyze("nl", w)
-                if len(stems) != 1 or lexicon.links("nl", stems[0]):
-                    continue
-                if any(lexicon.links("nl", t) for base in dutch_reductions(fold(w))
-                       for t in analyze("nl", base)):
-                    classes.add("inflection")
-                    break
+    english = set(terms["en"])
+    for w in raw["nl"]:
+        stems = analyze("nl", w)
+        if len(stems) != 1 or any(link.term in english for link in lexicon.links("nl", stems[0])
+                                  if link.source != "dictionary" or link.weight >= 0.5):
+            continue  # its own stem already reaches the English side
+        if any(link.term in english for base in dutch_reductions(fold(w))
+               for t in analyze("nl", base) if t != stems[0]
+               for link in lexicon.links("nl", t)):
+            classes.add("inflection")
+            break
     return classes or {"other"}
 
 
