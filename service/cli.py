@@ -411,7 +411,8 @@ def cmd_check(args, settings) -> int:
             verified = (f"{r['files']} files match their checksums" if r["checksums"]
                         else "no checksums recorded (written by an older Tolk)")
             if r["problems"]:
-                print(f"{r['role']:8} {r['generation']}  DAMAGED")
+                print(f"{r['role']:8} {r['generation']}  "
+                      + ("OUTDATED" if r.get("outdated") else "DAMAGED"))
                 for problem in r["problems"]:
                     print(f"         - {problem}")
             else:
@@ -424,6 +425,10 @@ def cmd_check(args, settings) -> int:
 def _check_advice(root: Path, by_role: dict, damaged_current: bool,
                   good_previous: bool) -> list[str]:
     rebuild = f"`tolk index --rebuild --index-dir {root} PATH`"
+    if by_role.get("current", {}).get("outdated"):
+        return [f"tolk: the current generation was built with another text analysis (stemmer "
+                f"or stem overrides) than this version of Tolk; run `tolk reindex --index-dir "
+                f"{root}` to analyze its stored documents again"]
     if damaged_current and good_previous:
         if by_role.get("current", {}).get("opens"):  # e.g. a flipped bit: found by hashing only
             served = ("the server does not notice this damage and still serves it (a search "

@@ -73,6 +73,7 @@ def test_index_built_with_another_analysis_is_not_served_and_says_reindex(tmp_pa
     assert "Traceback" not in result.stderr
     check = runner(["check", "--index-dir", str(tmp_path)])
     assert check.exit_code != 0
+    assert "OUTDATED" in check.output and "tolk reindex" in check.stderr
     reindex(tmp_path)  # reads the stored documents, whatever analysis they were built with
     reopened = IndexReader(tmp_path)
     assert reopened.searchers()["nl"].doc_count() == 1

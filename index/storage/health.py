@@ -130,6 +130,8 @@ def check_generation(generation: Path, lexicon_loader=None, deep: bool = True) -
         opened = open_generation(generation, lexicon_loader)
     except CorruptIndexError as exc:
         report["problems"].append(str(exc))
+        # built with another text analysis: intact, but needs `tolk reindex`
+        report["outdated"] = isinstance(exc, AnalyzerMismatchError)
     else:
         report["opens"] = True  # passes the server's open-time checks
         report["documents"] = opened.documents
