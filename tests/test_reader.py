@@ -85,3 +85,15 @@ def test_index_built_with_the_current_analysis_opens(tmp_path):
     reader = IndexReader(tmp_path)
     assert reader.searchers()["nl"].doc_count() == 1
     reader.close()
+
+
+def test_api_answers_index_outdated_for_an_index_of_another_analysis(tmp_path, monkeypatch):
+    from conftest import assert_error
+    from service import create_app
+
+    _build_with_old_analysis(tmp_path, monkeypatch)
+    app = create_app({"INDEX_DIR": str(tmp_path), "API_KEY": "test-key"})
+    app.config.update(TESTING=True)
+    response = app.test_client().get("/api/search?q=nl1")
+    body = assert_error(response, 503, "index_outdated")
+    assert "tolk reindex" in body["message"]

@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.analysis import analyze, fold, is_stopword, stem_word
-from index.crosslink.inflection import dutch_forms
+from index.crosslink.inflection import adjective_forms, verb_forms
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,11 @@ FILES = {("nl", "en"): "freedict-nld-eng", ("en", "nl"): "freedict-eng-nld"}
 MAX_WEIGHT = 0.8
 SENSE_DECAY = 0.1  # weight factor 1 / (1 + decay * (rank - 1))
 PHRASE_FACTOR = 0.6  # a phrase reduced to one word, or a two-word term
-INFLECTED_FACTOR = 0.9  # a link from the stem of a generated inflected form
+INFLECTED_FACTOR = 0.9  # a link from the stem of a generated plural (or -isch -> -ische)
+# Verb (-t, ge-..-d) and adjective (-e) forms of every headword, guessed without parts of
+# speech, at this factor (0: none). Measured on FLORES (docs/notes/stem.md): at 0.5 or more
+# they crowd an English word's best links (links() keeps 12) and lower en->nl MRR.
+VERB_FORM_FACTOR = 0.25
 BOTH_BONUS = 0.5  # share of the weaker direction added when both dictionaries agree
 MAX_SQUASHED = 20  # longer translations without spaces are dropped
 MAX_TERMS = 2  # more content words than this: the translation is dropped
@@ -338,6 +342,16 @@ def _entries_links(src: str, dst: str, entries: list[Entry], segmenter, vocabula
     return links
 
 
+def _link_forms(surface: str) -> list[tuple[str, float]]:
+    """The forms of a Dutch headword that link like it, with their weight factor."""
+    forms = [(f, INFLECTED_FACTOR) for f in dutch_inflections(surface)]
+    if VERB_FORM_FACTOR > 0:
+        w = surface.lower()
+        if w.isalpha():
+            forms += [(f, VERB_FORM_FACTOR) for f in verb_forms(w) + adjective_forms(w)]
+    return forms
+
+
 def dictionary_pairs(freedict_dir: str | Path | None = DEFAULT_DIR, warnings: list | None = None
                      ) -> list[tuple[str, str, float, str, str]]:
     """All dictionary pairs ``(nl_term, en_term, weight, nl_surface, en_surface)``.
@@ -410,7 +424,7 @@ def dictionary_pairs(freedict_dir: str | Path | None = DEFAULT_DIR, warnings: li
     extra = {}
     for surface, links in by_surface.items():
         stems = {links[0][0]}
-        for form in dutch_forms(surface):
+        for form, factor in _link_forms(surface):
             terms = _terms("nl", form)
             if (len(terms) != 1 or len(terms[0]) < 4 or terms[0] in stems
                     or terms[0] in dutch_stems or is_stopword("nl", terms[0])):
@@ -418,7 +432,7 @@ def dictionary_pairs(freedict_dir: str | Path | None = DEFAULT_DIR, warnings: li
             stems.add(terms[0])
             for _, en_term, weight, en_s in links:
                 key = (terms[0], en_term)
-                w = round(weight * INFLECTED_FACTOR, 4)
+                w = round(weight * factor, 4)
                 if w > extra.get(key, (0.0,))[0]:
                     extra[key] = (w, form, en_s)
     for key, value in extra.items():
