@@ -8,8 +8,10 @@ headword only. Two general rules close the gap, without parts of speech and
 without a word list:
 
 * :func:`dutch_forms` generates a headword's regular forms (noun plurals,
-  adjective -e/-er, verb -t/-de/-te/ge-..-d), so the lexicon links their stems
-  too (the English side then reaches Dutch documents with those forms);
+  adjective -e/-er, verb -t/-de/-te/ge-..-d); the dictionary source links their
+  stems too (plurals at 0.9, guessed verb and adjective forms at a low weight,
+  ``dictionary.VERB_FORM_FACTOR``), so an English word reaches Dutch documents
+  with those forms;
 * :func:`dutch_reductions` guesses the base forms an inflected word may come
   from (``organiseert`` -> organiseren, ``critici`` -> criticus); at query time
   a candidate counts only when the lexicon knows its stem, which is what keeps
