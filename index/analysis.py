@@ -19,7 +19,12 @@ The pipeline follows Whoosh's own layout, a tokenizer followed by filters:
 * ``DecompoundFilter`` (Dutch only, index mode) adds a compound's parts at its
   position: ``gasprijzen`` -> gasprijzen, gas, prijzen (``index.decompound``).
 * ``StemFilter`` stems with PyStemmer's Snowball stemmers, after looking the
-  word up in a stem-override table for known bad cases (fiets/fietsen, ...).
+  word up in a stem-override table for known bad cases (fiets/fietsen, ...);
+  a compound that ends in such a word follows it (grensgebieden -> grensgebied).
+  Dutch uses the Kraaij-Pohlmann ``dutch`` algorithm, not ``dutch_porter``
+  (Lucene's): measured in docs/notes/stem.md, it gives the higher Dutch MRR.
+  :func:`analyzer_version` names the analysis an index was built with, so an
+  index built with another one is noticed (``index.storage.health``).
 
 Every piece is picklable, because Whoosh stores analyzers in the schema.
 """
@@ -47,6 +52,12 @@ CACHED_WORD_CHARS = 64
 # Snowball algorithm per language. One choice for index and query time;
 # changing it means a full reindex (`tolk index --rebuild`).
 STEMMER_ALGORITHMS = {"nl": "dutch", "en": "english"}
+
+# A compound ending in a word of the override table is stemmed like it
+# (kleinkinderen -> kleinkind, grensgebieden -> grensgebied): a tail of at least
+# MIN_OVERRIDE_TAIL letters after a head of at least MIN_COMPOUND_HEAD.
+MIN_OVERRIDE_TAIL = 5
+MIN_COMPOUND_HEAD = 2
 
 # Thousands separator per language; the other one of "." and "," is decimal.
 THOUSANDS_SEPARATOR = {"nl": ".", "en": ","}
@@ -273,8 +284,14 @@ class StemFilter(Filter):
     and left out of the pickled state.
     """
 
+    # Version of the rules in stem() beyond the Snowball algorithm and the table
+    # (2: a compound follows its overridden tail). Stored with the pickled analyzer;
+    # one unpickled from an older index has none and counts as 1.
+    RULES = 2
+
     def __init__(self, language: str, overrides: dict[str, str] | None = None):
         self.language = language
+        self.rules = self.RULES
         self.algorithm = STEMMER_ALGORITHMS[language]
         self.overrides = dict(load_stem_overrides(language) if overrides is None else overrides)
         self._stemmer = None
@@ -307,6 +324,8 @@ class StemFilter(Filter):
             stem = head.replace("-", "") + (self.stem(last) if last else "")
         elif word in self.overrides:
             stem = self.overrides[word]
+        elif (tail := self._override_tail(word)) is not None:
+            stem = word[:-len(tail)] + self.overrides[tail]
         elif word[:1].isdigit():
             stem = word
         else:
@@ -316,6 +335,14 @@ class StemFilter(Filter):
         if len(self._cache) < 200_000 and len(word) <= CACHED_WORD_CHARS:
             self._cache[word] = stem
         return stem
+
+    def _override_tail(self, word: str) -> str | None:
+        """The longest overridden word that ends ``word`` after a head of at least
+        MIN_COMPOUND_HEAD letters (``grensgebieden`` ends in ``gebieden``), or None."""
+        for cut in range(MIN_COMPOUND_HEAD, len(word) - MIN_OVERRIDE_TAIL + 1):
+            if word[cut:] in self.overrides:
+                return word[cut:]
+        return None
 
     def __call__(self, tokens):
         for t in tokens:
@@ -333,6 +360,22 @@ def language_analyzer(language: str):
                 | DecompoundFilter() | StemFilter(language))
     return (NewsTokenizer(language) | NormalizeFilter() | StopFilter(language)
             | StemFilter(language))
+
+
+def analyzer_version(analyzer) -> str:
+    """A short name of what an analyzer's stemming does: the Snowball algorithm and a
+    digest of its override table (``dutch+3f2a9c1b``). Two analyzers with the same
+    version give the same terms; an index stores its analyzer in its schema."""
+    import hashlib
+
+    stem_filter = next((f for f in getattr(analyzer, "items", ()) if isinstance(f, StemFilter)),
+                       None)
+    if stem_filter is None:
+        return "none"
+    table = "\n".join(f"{k}\t{v}" for k, v in sorted(stem_filter.overrides.items()))
+    rules = f"rules{getattr(stem_filter, 'rules', 1)}"
+    digest = hashlib.sha1((table + rules).encode("utf-8")).hexdigest()[:8]
+    return f"{stem_filter.algorithm}+{digest}"
 
 
 def spelling_analyzer(language: str):

@@ -121,6 +121,7 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
                                             (" cross-linked" if crosslingual else " plain"))
             started = time.perf_counter()
             rr, hits10, count = 0.0, 0, 0
+            ranks: dict[int, int] = {}  # article -> rank of its document (0: not found)
             for n, article in enumerate(articles):
                 if len(article.sentences[target]) < 2:
                     continue
@@ -134,12 +135,14 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
                 rr += reciprocal_rank(ranked, target_id)
                 if on_query is not None:
                     on_query(name, n, q, reciprocal_rank(ranked, target_id))
+                ranks[n] = ranked.index(target_id) + 1 if target_id in ranked else 0
                 hits10 += target_id in ranked[:10]
                 count += 1
             results[name] = {"queries": count, "mrr": round(rr / count, 4),
                              "recall@10": round(hits10 / count, 4),
                              "ms_per_query": round(1000 * (time.perf_counter() - started)
-                                                   / count, 1)}
+                                                   / count, 1),
+                             "ranks": ranks}
             if progress:
                 progress(f"{name}: MRR {results[name]['mrr']:.3f}, "
                          f"R@10 {results[name]['recall@10']:.3f}")
@@ -152,6 +155,108 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
             if run and mono:
                 run["mrr_vs_monolingual"] = round(run["mrr"] / mono, 4)
     return results
+
+
+def flores_misses(flores: dict, articles: list[Article]) -> list[dict]:
+    """Queries that rank their document worse cross-lingually than monolingually.
+
+    For ``en->nl`` the reference is ``nl->nl`` on the same article (the Dutch
+    version of the same first sentence): a miss is what cross-linking loses.
+    """
+    rows = []
+    for source, target in (("en", "nl"), ("nl", "en")):
+        cross = flores.get(f"{source}->{target} cross-linked", {}).get("ranks")
+        mono = flores.get(f"{target}->{target}", {}).get("ranks")
+        if not cross or not mono:
+            continue
+        for n, rank in sorted(cross.items(), key=lambda kv: int(kv[0])):
+            n = int(n)
+            reference = mono.get(n, mono.get(str(n), 0))
+            if reference and (not rank or rank > reference):
+                rows.append({"direction": f"{source}->{target}", "article": n,
+                             "mono_rank": reference, "cross_rank": rank,
+                             "query": plain_query(articles[n].sentences[source][0])})
+    return rows
+
+
+def write_misses(path: str | Path, rows: list[dict]) -> None:
+    """The misses as TSV: direction, article, mono_rank, cross_rank (0: not found), query."""
+    lines = ["direction\tarticle\tmono_rank\tcross_rank\tquery"]
+    lines += [f"{r['direction']}\t{r['article']}\t{r['mono_rank']}\t{r['cross_rank']}\t"
+              + r["query"].replace("\t", " ") for r in rows]
+    Path(path).write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def read_misses(path: str | Path) -> list[dict]:
+    rows = []
+    for line in Path(path).read_text("utf-8").splitlines()[1:]:
+        direction, article, mono, cross, query = line.split("\t", 4)
+        rows.append({"direction": direction, "article": int(article), "mono_rank": int(mono),
+                     "cross_rank": int(cross), "query": query})
+    return rows
+
+
+def miss_classes(direction: str, article: Article, lexicon) -> set[str]:
+    """What kind of cross-lingual link a query pair needs (see docs/notes/stem.md).
+
+    The pair is the article's first sentence in both languages. ``phrase``: a
+    several-word lexicon entry joins them (a word of one side linking to a
+    phrase the other side has, or adjacent words of one side that are one key
+    whose link the other side has); ``inflection``: a Dutch word of the pair
+    without links of its own reaches, through a base form guessed by
+    ``index.crosslink.inflection``, a link the English side has (its own stem
+    does not, or only through a generated form's weaker link). A pair may be
+    in both, or in neither (``other``). ``direction`` is kept for the table.
+    """
+    from index.analysis import analyze, fold, iter_words as words_of
+    from index.crosslink import phrase_links
+    from index.crosslink.inflection import dutch_reductions
+
+    raw = {lang: [w for w, _, _ in words_of(article.sentences[lang][0])] for lang in ("nl", "en")}
+    terms = {lang: [t for w in raw[lang] for t in analyze(lang, w)] for lang in raw}
+    joined = {lang: " " + " ".join(terms[lang]) + " " for lang in raw}
+    classes = set()
+    for lang, other_lang in (("nl", "en"), ("en", "nl")):
+        targets = [link.term for t in terms[lang] for link in lexicon.links(lang, t)
+                   if " " in link.term]
+        targets += [link.term for _, _, links in phrase_links(lexicon, lang, terms[lang])
+                    for link in links]
+        if any(f" {t} " in joined[other_lang] for t in targets):
+            classes.add("phrase")
+    english = set(terms["en"])
+    for w in raw["nl"]:
+        stems = analyze("nl", w)
+        if len(stems) != 1 or any(link.term in english for link in lexicon.links("nl", stems[0])
+                                  if link.source != "dictionary" or link.weight >= 0.5):
+            continue  # its own stem already reaches the English side
+        if any(link.term in english for base in dutch_reductions(fold(w))
+               for t in analyze("nl", base) if t != stems[0]
+               for link in lexicon.links("nl", t)):
+            classes.add("inflection")
+            break
+    return classes or {"other"}
+
+
+def miss_table(before: list[dict], after: list[dict], articles: list[Article], lexicon
+               ) -> list[dict]:
+    """Per direction and class: misses before, of them fixed (no longer a miss), still missed,
+    and new misses after."""
+    after_keys = {(r["direction"], r["article"]) for r in after}
+    before_keys = {(r["direction"], r["article"]) for r in before}
+    table: dict[tuple, dict] = {}
+    for rows, kind in ((before, "before"), (after, "after")):
+        for r in rows:
+            for cls in sorted(miss_classes(r["direction"], articles[r["article"]], lexicon)):
+                cell = table.setdefault((r["direction"], cls), {
+                    "direction": r["direction"], "class": cls, "missed_before": 0,
+                    "fixed": 0, "still_missed": 0, "new_misses": 0})
+                key = (r["direction"], r["article"])
+                if kind == "before":
+                    cell["missed_before"] += 1
+                    cell["fixed" if key not in after_keys else "still_missed"] += 1
+                elif key not in before_keys:
+                    cell["new_misses"] += 1
+    return [table[k] for k in sorted(table)]
 
 
 def seed_queries() -> list[tuple[str, dict[str, int], str]]:

@@ -315,6 +315,12 @@ def cmd_eval(args, settings) -> int:
                      if "mrr_vs_monolingual" in run else "")
             print(f"flores {name:22} MRR {run['mrr']:.3f}  R@10 {run['recall@10']:.3f}"
                   f"  {run['ms_per_query']} ms/query{extra}")
+    if getattr(args, "misses", None) and "flores" in report:
+        from index.evaluation import flores_articles, flores_misses, write_misses
+
+        rows = flores_misses(report["flores"], flores_articles(flores))
+        write_misses(args.misses, rows)
+        print(f"{len(rows)} cross-lingual misses written to {args.misses}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
     if args.benchmarks:
@@ -475,7 +481,8 @@ def cmd_check(args, settings) -> int:
             verified = (f"{r['files']} files match their checksums" if r["checksums"]
                         else "no checksums recorded (written by an older Tolk)")
             if r["problems"]:
-                print(f"{r['role']:8} {r['generation']}  DAMAGED")
+                print(f"{r['role']:8} {r['generation']}  "
+                      + ("OUTDATED" if r.get("outdated") else "DAMAGED"))
                 for problem in r["problems"]:
                     print(f"         - {problem}")
             else:
@@ -488,6 +495,10 @@ def cmd_check(args, settings) -> int:
 def _check_advice(root: Path, by_role: dict, damaged_current: bool,
                   good_previous: bool) -> list[str]:
     rebuild = f"`tolk index --rebuild --index-dir {root} PATH`"
+    if by_role.get("current", {}).get("outdated"):
+        return [f"tolk: the current generation was built with another text analysis (stemmer "
+                f"or stem overrides) than this version of Tolk; run `tolk reindex --index-dir "
+                f"{root}` to analyze its stored documents again"]
     if damaged_current and good_previous:
         if by_role.get("current", {}).get("opens"):  # e.g. a flipped bit: found by hashing only
             served = ("the server does not notice this damage and still serves it (a search "
@@ -613,6 +624,9 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--skip-seeds", action="store_true")
     p.add_argument("--skip-flores", action="store_true")
     p.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    p.add_argument("--misses", metavar="FILE",
+                   help="write the queries that rank worse cross-lingually than monolingually "
+                        "(TSV; compare two with bench/misses.py)")
     p.add_argument("--benchmarks", metavar="FILE",
                    help="also write the results as the evaluation section of FILE "
                         "(BENCHMARKS.md), replacing the previous one")

@@ -17,7 +17,8 @@ from index.ingest.documents import DocumentError
 from index.search.filters import FilterError
 from index.search.query import QuerySyntaxError
 from index.storage import IndexLockedError, IndexMissingError, StoreError
-from index.storage.errors import CorruptIndexError, FieldTypeError, IndexUnavailableError
+from index.storage.errors import (CorruptIndexError, FieldTypeError, IndexOutdatedError,
+                                  IndexUnavailableError)
 
 log = logging.getLogger("tolk")
 
@@ -100,6 +101,8 @@ def _from_exception(exc: Exception) -> ApiError:
         return ApiError(503, "index_busy", str(exc), headers={"Retry-After": "5"})
     if isinstance(exc, IndexMissingError):
         return ApiError(503, "no_index", str(exc))
+    if isinstance(exc, IndexOutdatedError):
+        return ApiError(503, "index_outdated", str(exc))
     if isinstance(exc, IndexUnavailableError):
         return ApiError(503, "index_unavailable", str(exc), headers={"Retry-After": "10"})
     if isinstance(exc, CorruptIndexError):

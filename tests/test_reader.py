@@ -40,3 +40,60 @@ def test_a_deep_page_costs_what_the_first_one_does(tmp_path):
 
     first, deep = cost(""), cost("d05900")
     assert deep / first < 3
+
+
+def _build_with_old_analysis(root, monkeypatch):
+    """An index whose stored analyzer is an older one (stem rules version 1)."""
+    from index import analysis
+
+    monkeypatch.setattr(analysis.StemFilter, "RULES", 1)
+    analysis.analyzer_for.cache_clear()
+    try:
+        rebuild(root, [make_doc("nl1", "nl"), make_doc("en1", "en")])
+    finally:
+        monkeypatch.undo()
+        analysis.analyzer_for.cache_clear()
+
+
+def test_index_built_with_another_analysis_is_not_served_and_says_reindex(tmp_path,
+                                                                          monkeypatch, runner):
+    from index.storage import reindex
+    from index.storage.errors import IndexOutdatedError
+    import pytest
+
+    _build_with_old_analysis(tmp_path, monkeypatch)
+    reader = IndexReader(tmp_path)
+    with pytest.raises(IndexOutdatedError) as raised:
+        reader.searchers()
+    message = str(raised.value)
+    assert "tolk reindex --index-dir" in message and "\n" not in message
+    result = runner(["search", "--index-dir", str(tmp_path), "nl1"])
+    assert result.exit_code != 0
+    assert "tolk reindex" in result.stderr and result.stderr.count("\n") <= 1
+    assert "Traceback" not in result.stderr
+    check = runner(["check", "--index-dir", str(tmp_path)])
+    assert check.exit_code != 0
+    assert "OUTDATED" in check.output and "tolk reindex" in check.stderr
+    reindex(tmp_path)  # reads the stored documents, whatever analysis they were built with
+    reopened = IndexReader(tmp_path)
+    assert reopened.searchers()["nl"].doc_count() == 1
+    reopened.close()
+
+
+def test_index_built_with_the_current_analysis_opens(tmp_path):
+    rebuild(tmp_path, [make_doc("nl1", "nl")])
+    reader = IndexReader(tmp_path)
+    assert reader.searchers()["nl"].doc_count() == 1
+    reader.close()
+
+
+def test_api_answers_index_outdated_for_an_index_of_another_analysis(tmp_path, monkeypatch):
+    from conftest import assert_error
+    from service import create_app
+
+    _build_with_old_analysis(tmp_path, monkeypatch)
+    app = create_app({"INDEX_DIR": str(tmp_path), "API_KEY": "test-key"})
+    app.config.update(TESTING=True)
+    response = app.test_client().get("/api/search?q=nl1")
+    body = assert_error(response, 503, "index_outdated")
+    assert "tolk reindex" in body["message"]

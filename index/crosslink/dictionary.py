@@ -40,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.analysis import analyze, fold, is_stopword, stem_word
+from index.crosslink.inflection import adjective_forms, verb_forms
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,11 @@ FILES = {("nl", "en"): "freedict-nld-eng", ("en", "nl"): "freedict-eng-nld"}
 MAX_WEIGHT = 0.8
 SENSE_DECAY = 0.1  # weight factor 1 / (1 + decay * (rank - 1))
 PHRASE_FACTOR = 0.6  # a phrase reduced to one word, or a two-word term
-INFLECTED_FACTOR = 0.9  # a link from the stem of a generated inflected form
+INFLECTED_FACTOR = 0.9  # a link from the stem of a generated plural (or -isch -> -ische)
+# Verb (-t, ge-..-d) and adjective (-e) forms of every headword, guessed without parts of
+# speech, at this factor (0: none). Measured on FLORES (docs/notes/stem.md): at 0.5 or more
+# they crowd an English word's best links (links() keeps 12) and lower en->nl MRR.
+VERB_FORM_FACTOR = 0.25
 BOTH_BONUS = 0.5  # share of the weaker direction added when both dictionaries agree
 MAX_SQUASHED = 20  # longer translations without spaces are dropped
 MAX_TERMS = 2  # more content words than this: the translation is dropped
@@ -243,6 +248,23 @@ def translation_term(lang: str, item: str, segmenter: Segmenter | None = None,
     return " ".join(terms), PHRASE_FACTOR, " ".join(content)
 
 
+def _glued_pair(lang: str, item: str, segmenter, vocabulary) -> tuple[str, str] | None:
+    """``primeminister`` -> (``prime minist``, ``prime minister``): an English
+    translation that lost the space between two content words (not particles)
+    is also linked as the phrase, which is what English text writes."""
+    if lang != "en" or segmenter is None or " " in item or not item.islower():
+        return None
+    folded = fold(item)
+    if not folded.isalpha() or folded in (vocabulary or ()):
+        return None
+    pieces = segmenter.split(folded)
+    if (not pieces or len(pieces) != 2 or any(len(p) < 3 or p in _PARTICLES for p in pieces)
+            or any(is_stopword(lang, p) for p in pieces)):
+        return None
+    terms = [t for p in pieces for t in _terms(lang, p)]
+    return (" ".join(terms), " ".join(pieces)) if len(terms) == 2 else None
+
+
 _ADJECTIVE_ENDINGS = ("isch", "ig", "lijk", "baar", "loos", "zaam", "ief", "eel", "air")
 _VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
 _S_ONLY_ENDINGS = ("el", "er", "em", "en")
@@ -305,6 +327,10 @@ def _entries_links(src: str, dst: str, entries: list[Entry], segmenter, vocabula
                 factor /= 1.0 + SENSE_DECAY * (rank - 1)
                 if factor > translations.get(term, (0.0, ""))[0]:
                     translations[term] = (factor, surface)
+                phrase = _glued_pair(dst, item, segmenter, vocabulary)
+                if phrase is not None and factor * PHRASE_FACTOR > translations.get(
+                        phrase[0], (0.0, ""))[0]:
+                    translations[phrase[0]] = (factor * PHRASE_FACTOR, phrase[1])
         if not translations:
             continue
         share = MAX_WEIGHT / math.sqrt(len(translations))
@@ -314,6 +340,16 @@ def _entries_links(src: str, dst: str, entries: list[Entry], segmenter, vocabula
             if weight > links.get(key, (0.0,))[0]:
                 links[key] = (weight, entry.headword, surface)
     return links
+
+
+def _link_forms(surface: str) -> list[tuple[str, float]]:
+    """The forms of a Dutch headword that link like it, with their weight factor."""
+    forms = [(f, INFLECTED_FACTOR) for f in dutch_inflections(surface)]
+    if VERB_FORM_FACTOR > 0:
+        w = surface.lower()
+        if w.isalpha():
+            forms += [(f, VERB_FORM_FACTOR) for f in verb_forms(w) + adjective_forms(w)]
+    return forms
 
 
 def dictionary_pairs(freedict_dir: str | Path | None = DEFAULT_DIR, warnings: list | None = None
@@ -368,15 +404,27 @@ def dictionary_pairs(freedict_dir: str | Path | None = DEFAULT_DIR, warnings: li
             pairs[(nl_term, en_term)] = (combined, known[1], known[2])
 
     # Inflected Dutch forms whose stem differs from the headword's stem.
-    dutch_stems = {nl_term for nl_term, _ in pairs}
+    # A generated form must not take over another Dutch headword (regen -> "regent"), but
+    # may join a stem that only the English-Dutch side gives as a translation (beschuldigt).
+    dutch_stems = {" ".join(_terms("nl", entry.headword)) for entry in nl_en}
+    # Every Dutch headword's forms inherit the links of the headword's stem (whichever
+    # entry gave them): beschuldigen's stem beschuld links accuse, so beschuldigt does too.
+    by_stem = defaultdict(list)
+    for (nl_term, en_term), (weight, nl_s, en_s) in pairs.items():
+        if " " not in nl_term:
+            by_stem[nl_term].append((nl_term, en_term, weight, en_s))
     by_surface = defaultdict(list)
     for (nl_term, en_term), (weight, nl_s, en_s) in pairs.items():
         if " " not in nl_term and " " not in nl_s:
-            by_surface[nl_s].append((nl_term, en_term, weight, en_s))
+            by_surface[nl_s] = by_stem[nl_term]
+    for entry in nl_en:
+        head = _terms("nl", entry.headword)
+        if len(head) == 1 and head[0] in by_stem and " " not in entry.headword:
+            by_surface[entry.headword] = by_stem[head[0]]
     extra = {}
     for surface, links in by_surface.items():
         stems = {links[0][0]}
-        for form in dutch_inflections(surface):
+        for form, factor in _link_forms(surface):
             terms = _terms("nl", form)
             if (len(terms) != 1 or len(terms[0]) < 4 or terms[0] in stems
                     or terms[0] in dutch_stems or is_stopword("nl", terms[0])):
@@ -384,7 +432,7 @@ def dictionary_pairs(freedict_dir: str | Path | None = DEFAULT_DIR, warnings: li
             stems.add(terms[0])
             for _, en_term, weight, en_s in links:
                 key = (terms[0], en_term)
-                w = round(weight * INFLECTED_FACTOR, 4)
+                w = round(weight * factor, 4)
                 if w > extra.get(key, (0.0,))[0]:
                     extra[key] = (w, form, en_s)
     for key, value in extra.items():

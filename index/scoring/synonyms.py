@@ -7,6 +7,11 @@ frequencies (each weighted by the confidence of its link) and the document
 frequency is the maximum over the members. So a word with ten translations
 counts once, not ten times, against the rest of the query.
 
+A member may be a phrase, its words joined by one space (``prime minist``, the
+stems of "prime minister" linked from Dutch ``premier``): it matches where its
+words stand at consecutive positions, and its term frequency in a document is
+the number of times the phrase occurs there (``index.scoring.vectorphrase``).
+
 The IDF is not computed here: the search module sets ``idf`` from statistics
 over both language indexes, which makes scores comparable across them.
 """
@@ -17,6 +22,17 @@ from whoosh import matching
 from whoosh.query import Query
 
 from index.scoring.bm25 import K1, B, bm25
+from index.scoring.vectorphrase import phrase_frequencies
+
+
+def member_doc_frequency(reader, fieldname: str, text: str) -> int:
+    """Documents holding one member: a term's document frequency, or for a phrase
+    member (words joined by a space) the documents where the phrase occurs."""
+    if " " not in text:
+        return reader.doc_frequency(fieldname, text)
+    words = text.split()
+    return sum(len(phrase_frequencies(leaf, fieldname, words)[0])
+               for leaf, _ in reader.leaf_readers())
 
 
 class SynonymQuery(Query):
@@ -52,7 +68,7 @@ class SynonymQuery(Query):
 
     def doc_freq(self, reader) -> int:
         """Document frequency of the set in one index: max over its members."""
-        return max((reader.doc_frequency(self.fieldname, t) for t in self.terms_weights),
+        return max((member_doc_frequency(reader, self.fieldname, t) for t in self.terms_weights),
                    default=0)
 
     def estimate_size(self, reader):
@@ -65,7 +81,12 @@ class SynonymQuery(Query):
         reader = searcher.reader()
         children = []
         for text, weight in self.terms_weights.items():
-            if (self.fieldname, text) in reader:
+            if " " in text:
+                ids, tfs = phrase_frequencies(reader, self.fieldname, text.split())
+                if len(ids):
+                    children.append((matching.ListMatcher(ids.tolist(), all_weights=None,
+                                                          weights=tfs.tolist()), weight, text))
+            elif (self.fieldname, text) in reader:
                 children.append((reader.postings(self.fieldname, text), weight, text))
         if not children:
             return matching.NullMatcher()

@@ -89,3 +89,46 @@ def phrase_scores(sub, reader, query, size: int, lengths, seg):
     scores[hits] = total
     mask[hits] = True
     return scores, mask
+
+
+def phrase_frequencies(reader, fieldname: str, words: list[str], seg=None):
+    """(docnums, phrase frequencies) of the adjacent words ``words`` in one segment.
+
+    A phrase member of a synonym set (``index.scoring.synonyms``) counts, per
+    document, how often its words occur at consecutive positions: that count is
+    its term frequency. Empty arrays when a word is missing or the field keeps
+    no positions.
+    """
+    empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+    if fieldname not in reader.schema or not words:
+        return empty
+    field = reader.schema[fieldname]
+    if not field.format.supports("positions"):
+        return empty
+    postings = []
+    for word in words:
+        btext = field.to_bytes(word)
+        if (fieldname, btext) not in reader:
+            return empty
+        postings.append(postingcache.CACHE.get_or_compute(
+            seg and (seg, "phrase", fieldname, btext),
+            lambda btext=btext: postings_module.decode(reader, fieldname, btext, True)))
+    candidates = postings[0][0]
+    for ids, *_rest in postings[1:]:
+        candidates = np.intersect1d(candidates, ids, assume_unique=True)
+    if not len(candidates):
+        return empty
+    rows = [np.searchsorted(ids, candidates) for ids, *_rest in postings]
+    decode = field.format.decoder("positions")
+    counts = np.zeros(len(candidates), dtype=np.float64)
+    for k in range(len(candidates)):
+        starts = None
+        for i, (_, _, offsets, values) in enumerate(postings):
+            row = rows[i][k]
+            shifted = {p - i for p in decode(values[offsets[row]:offsets[row + 1]].tobytes())}
+            starts = shifted if starts is None else starts & shifted
+            if not starts:
+                break
+        counts[k] = len(starts) if starts else 0
+    found = counts > 0
+    return candidates[found].astype(np.int64), counts[found]

@@ -79,9 +79,12 @@ def _decode(reader, fieldname: str, text: str):
 def _leaf(reader, query: SynonymQuery, size: int, avg_length: float, seg):
     tf = np.zeros(size, dtype=np.float64)
     for text, weight in query.terms_weights.items():
-        if (query.fieldname, text) not in reader:
+        if " " in text:  # a phrase member: its phrase frequency
+            ids, tfs = vectorphrase.phrase_frequencies(reader, query.fieldname, text.split(), seg)
+        elif (query.fieldname, text) not in reader:
             continue
-        ids, tfs = _postings(reader, query.fieldname, text, seg)
+        else:
+            ids, tfs = _postings(reader, query.fieldname, text, seg)
         tf[ids] += weight * tfs
     mask = tf > 0
     lengths = _field_lengths(reader, query.fieldname, size, seg)

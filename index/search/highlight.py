@@ -63,7 +63,50 @@ def _cut(text: str, pos: int) -> int:
 
 
 def _scan(language: str, text: str, terms, start: int, end: int) -> list[TokenMatch]:
-    """Matches among the tokens of ``text[start:end]`` (offsets into ``text``)."""
+    """Matches among the tokens of ``text[start:end]`` (offsets into ``text``).
+
+    A phrase term (words joined by a space, a cross-link such as ``prime minist``)
+    marks its words only where they stand together, with at most stopwords between.
+    """
+    phrases = [t.split() for t in terms if " " in t]
+    wanted = set(terms)
+    if phrases:
+        wanted |= {w for p in phrases for w in p}
+    found = _scan_words(language, text, wanted, start, end)
+    return _phrase_runs(language, text, found, terms, phrases) if phrases else found
+
+
+def _phrase_runs(language: str, text: str, found: list[TokenMatch], terms,
+                 phrases: list[list[str]]) -> list[TokenMatch]:
+    """Keep phrase words only where a whole phrase stands; one match spans the phrase."""
+    runs: dict[int, tuple[int, str]] = {}  # first token -> (tokens, phrase term)
+    covered: set[int] = set()
+    for i in range(len(found)):
+        for words in phrases:
+            n = len(words)
+            if i + n > len(found) or any(k in covered for k in range(i, i + n)):
+                continue
+            run = found[i:i + n]
+            if all(words[k] in word_terms(language, run[k].surface) for k in range(n)) and all(
+                    not any(word_terms(language, raw) for raw in
+                            _PLAIN_TOKEN_RE.findall(text, run[k].end, run[k + 1].start))
+                    for k in range(n - 1)):
+                runs[i] = (n, " ".join(words))
+                covered.update(range(i, i + n))
+    out = []
+    for i, m in enumerate(found):
+        if i in runs:
+            n, term = runs[i]
+            last = found[i + n - 1]
+            out.append(TokenMatch(term, text[m.start:last.end], m.start, last.end))
+        elif i not in covered:
+            hit = word_terms(language, m.surface) & terms
+            if hit:
+                out.append(TokenMatch(min(hit), m.surface, m.start, m.end))
+    return out
+
+
+def _scan_words(language: str, text: str, terms, start: int, end: int) -> list[TokenMatch]:
     matched = {}  # each distinct token analyzed once
     for raw in set(_PLAIN_TOKEN_RE.findall(text, start, end)):
         hit = word_terms(language, raw) & terms

@@ -29,7 +29,8 @@ from index.search import compounds, facets as keyword_facets
 from index.search.collect import DATE_COLUMN, _column, collect, sort_key
 from index.search.filters import (FilterError, date_filter, filter_mask, parse_filter,
                                   query_mask)
-from index.search.expansion import OWN, TYPO, Expansion, add_typo_terms, expand_word
+from index.search.expansion import (OWN, TYPO, Expansion, add_typo_terms, expand_word,
+                                    span_links)
 from index.search.highlight import clean_surface, find_matches, snippet, title_end
 from index.search.resultcache import cache_for, index_state, request_key
 from index.search.query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
@@ -62,7 +63,8 @@ class SearchRequest:
 class _Compiler:
     """Turns a query tree into a Whoosh query for one language's index."""
 
-    def __init__(self, language, query_language, lexicon, crosslingual):
+    def __init__(self, language, query_language, lexicon, crosslingual, spans=None):
+        self.spans = spans
         self.language = language
         self.query_language = query_language
         self.lexicon = lexicon
@@ -116,7 +118,7 @@ class _Compiler:
 
     def _word(self, node: Word, boost: float = 1.0):
         expansion = expand_word(node, self.language, self.query_language, self.lexicon,
-                                self.crosslingual)
+                                self.crosslingual, self.spans)
         if expansion is None:
             return None
         self.expansions.append(expansion)
@@ -196,6 +198,26 @@ def _corrected_query(q: str, node, compilers: dict, searchers: dict) -> str | No
                    for e in group for term in e.terms for name in FIELD_BOOSTS):
             unmatched.append(group[0].word)
     return correct_query(q, unmatched, searchers) if unmatched else None
+
+
+def _span_links(q: str, node, lexicon) -> dict:
+    """Lexicon keys of several words among runs of adjacent query words
+    (``prime minister`` -> premier), see ``expansion.span_links``."""
+    if lexicon is None:
+        return {}
+    words = sorted(_searched_words(node), key=lambda w: w.start)
+    spans: dict = {}
+    run: list = []
+    for word in words + [None]:
+        if word is not None and run and q[run[-1].end:word.start].strip() == "" \
+                and word.field == run[-1].field:
+            run.append(word)
+            continue
+        if len(run) > 1:
+            for key, links in span_links(run, lexicon).items():
+                spans.setdefault(key, []).extend(links)
+        run = [word] if word is not None else []
+    return spans
 
 
 def _set_global_idf(compilers, searchers) -> None:
@@ -358,7 +380,8 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
             plan: tuple) -> dict:
     filter_tree, sort, facet_names = plan
     query_language = detect_query_language(node, searchers)
-    compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual)
+    spans = _span_links(request.q, node, lexicon) if request.crosslingual else None
+    compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual, spans)
                  for lang in LANGUAGES}
     queries = {lang: compilers[lang].compile(node) for lang in LANGUAGES}
     if request.typo:

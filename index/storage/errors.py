@@ -25,3 +25,12 @@ class IndexUnavailableError(StoreError):
 
 class FieldTypeError(StoreError):
     """A field is declared with another type than the index holds it as."""
+
+
+class AnalyzerMismatchError(CorruptIndexError):
+    """A generation was built with another text analysis (stemmer, overrides) than this
+    code uses: queries would be analyzed differently from its documents."""
+
+
+class IndexOutdatedError(StoreError):
+    """Every generation was built with another text analysis; ``tolk reindex`` fixes it."""

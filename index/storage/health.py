@@ -27,10 +27,10 @@ from typing import Callable
 
 from whoosh import index as whoosh_index
 
-from index.analysis import LANGUAGES
+from index.analysis import LANGUAGES, analyzer_for, analyzer_version
 from index.storage.checksums import deep_problems, quick_problems
 from index.storage.commit import open_searcher, read_commit_file
-from index.storage.errors import CorruptIndexError
+from index.storage.errors import AnalyzerMismatchError, CorruptIndexError
 from index.storage.generations import LEXICON_FILE, META_FILE
 
 
@@ -58,6 +58,23 @@ def lexicon_key(path: Path) -> tuple | None:
     return (st.st_mtime_ns, st.st_size)
 
 
+def analyzer_problem(language: str, schema) -> str | None:
+    """Why an index's stored analyzer differs from this code's, or None.
+
+    Whoosh keeps the analyzer an index was built with in its schema; the search
+    analyzes queries with the current one, so a change of stemmer or override
+    table would silently miss documents. The index must be analyzed again.
+    """
+    if "body" not in schema:
+        return None
+    built = analyzer_version(schema["body"].analyzer)
+    now = analyzer_version(analyzer_for(language))
+    if built == now:
+        return None
+    return (f"the {language} index was built with text analysis {built}, this version of "
+            f"Tolk uses {now}")
+
+
 def open_generation(generation: Path,
                     lexicon_loader: Callable[[Path], object] | None = None) -> Opened:
     """Run the open-time checks; the opened indexes (and lexicon), or ``CorruptIndexError``."""
@@ -77,6 +94,12 @@ def open_generation(generation: Path,
                 documents[lang] = searcher.doc_count()
     except Exception as exc:  # noqa: BLE001 - Whoosh raises many types on damaged files
         raise CorruptIndexError(f"the Whoosh index cannot be opened ({_describe(exc)})") from None
+    for lang, ix in indexes.items():
+        problem = analyzer_problem(lang, ix.schema)
+        if problem:
+            for opened_ix in indexes.values():
+                opened_ix.close()
+            raise AnalyzerMismatchError(problem)
     try:
         meta = generation / META_FILE
         if meta.exists():
@@ -107,6 +130,8 @@ def check_generation(generation: Path, lexicon_loader=None, deep: bool = True) -
         opened = open_generation(generation, lexicon_loader)
     except CorruptIndexError as exc:
         report["problems"].append(str(exc))
+        # built with another text analysis: intact, but needs `tolk reindex`
+        report["outdated"] = isinstance(exc, AnalyzerMismatchError)
     else:
         report["opens"] = True  # passes the server's open-time checks
         report["documents"] = opened.documents

@@ -20,7 +20,8 @@ from typing import Callable
 
 from index.analysis import LANGUAGES
 from index.storage.commit import open_searcher, read_commit_point
-from index.storage.errors import CorruptIndexError, IndexMissingError, IndexUnavailableError
+from index.storage.errors import (AnalyzerMismatchError, CorruptIndexError, IndexMissingError,
+                                   IndexOutdatedError, IndexUnavailableError)
 from index.storage.generations import (CURRENT, LEXICON_CORPUS_FILE, LEXICON_FILE, PREVIOUS,
                                        USER_LINKS_FILE, all_generations, linked_generation,
                                        read_meta)
@@ -121,6 +122,7 @@ class IndexReader:
         candidates += [g for g in all_generations(self.root) if g not in candidates]
         failures = []
         self._failures = failures
+        self._outdated_only = True  # every failure so far: built with another analysis
         for generation in candidates:
             if generation != current and not (generation / "commit.json").exists():
                 continue  # a rebuild in progress or an abandoned one, never published
@@ -128,6 +130,8 @@ class IndexReader:
                 opened = open_generation(generation, self._lexicon_loader)
             except CorruptIndexError as exc:
                 failures.append(f"{generation.name}: {exc}")
+                if not isinstance(exc, AnalyzerMismatchError):
+                    self._outdated_only = False
                 continue
             self._indexes = opened.indexes
             self._lexicon, self._lexicon_key = opened.lexicon, (generation, opened.lexicon_key)
@@ -150,6 +154,11 @@ class IndexReader:
             raise IndexMissingError(
                 f"no index in {self.root} yet; build one with `tolk index --index-dir "
                 f"{self.root} PATH` (or wait for the build that is running)")
+        if self._outdated_only:
+            reason = failures[0].split(": ", 1)[-1]
+            raise IndexOutdatedError(
+                f"{reason}: run `tolk reindex --index-dir {self.root}` to analyze the stored "
+                "documents again (the index is not served until then)")
         raise IndexUnavailableError(
             f"no index generation in {self.root} can be opened ("
             + "; ".join(failures) + "); run `tolk check --index-dir "
