@@ -261,6 +261,8 @@ class DecompoundFilter(Filter):
     Splitting is :mod:`index.decompound`; ``TOLK_DECOMPOUND=off`` turns it off.
     """
 
+    RULES = 1  # version of the splitting rules (part of analyzer_version)
+
     def __eq__(self, other):
         return type(self) is type(other)
 
@@ -374,6 +376,10 @@ def analyzer_version(analyzer) -> str:
         return "none"
     table = "\n".join(f"{k}\t{v}" for k, v in sorted(stem_filter.overrides.items()))
     rules = f"rules{getattr(stem_filter, 'rules', 1)}"
+    # An index built with the compound filter holds part terms beside the whole word:
+    # without it (an index from before decompounding) its terms differ.
+    if any(isinstance(f, DecompoundFilter) for f in getattr(analyzer, "items", ())):
+        rules += f"+decompound{DecompoundFilter.RULES}"
     digest = hashlib.sha1((table + rules).encode("utf-8")).hexdigest()[:8]
     return f"{stem_filter.algorithm}+{digest}"
 
