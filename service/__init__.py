@@ -48,6 +48,10 @@ def create_app(config: dict | None = None):
     resultcache.configure(reader, settings["RESULT_CACHE"])
     postingcache.configure(settings["POSTING_CACHE_MB"])
     app.extensions["tolk_reader"] = reader
+    from index.backends import open_backend
+
+    # The engine behind the API (TOLK_BACKEND); reads app.config as it is at each call.
+    app.extensions["tolk_backend"] = open_backend(app.config, reader=reader)
 
     register_request_ids(app)
     register_error_handlers(app)
