@@ -9,6 +9,8 @@ used, so the requests Tolk sends are the documented REST calls, written out here
 
 from __future__ import annotations
 
+import logging
+
 from index.backends.opensearch.errors import translate
 
 DEFAULT_TIMEOUT = 10.0
@@ -18,6 +20,10 @@ class Client:
     def __init__(self, url: str, user: str = "", password: str = "",
                  timeout: float = DEFAULT_TIMEOUT):
         from opensearchpy import OpenSearch
+
+        # The client logs every failed request with a traceback; Tolk logs one line per
+        # failure itself (service/errors.py), with what to do.
+        logging.getLogger("opensearch").setLevel(logging.ERROR)
 
         self.url = url.rstrip("/")
         auth = (user, password) if user else None
@@ -29,7 +35,7 @@ class Client:
         """The decoded answer of one REST call; raises Tolk's backend errors."""
         from opensearchpy.exceptions import OpenSearchException
 
-        headers = {"Content-Type": "application/x-ndjson"} if ndjson else None
+        headers = {"content-type": "application/x-ndjson"} if ndjson else None
         try:
             return self._os.transport.perform_request(method, path, params=params or {},
                                                       body=body, headers=headers,
