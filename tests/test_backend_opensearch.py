@@ -451,3 +451,13 @@ def test_export_loads_into_a_cluster_with_its_readme_commands(cluster, tmp_path,
     some = reader.list_documents("", 1, languages=["nl"])[0]
     got = client.get(f"/api/documents/{some['id']}").get_json()
     assert got["text"] == some["body"] and got["original"] == some["original"]
+
+
+def test_live_and_ready_ask_the_cluster(filled, tmp_path):
+    assert filled.get("/api/health/live").get_json()["ready"] is True
+    ready = filled.get("/api/health/ready")
+    assert ready.status_code == 200, ready.get_json()
+    assert ready.get_json()["documents"] == {"nl": 2, "en": 1}
+    down = os_app(f"http://127.0.0.1:{free_port()}", tmp_path, OPENSEARCH_TIMEOUT=2.0)
+    body = assert_error(down.test_client().get("/api/health/ready"), 503, "not_ready")
+    assert "TOLK_OPENSEARCH_URL" in body["message"]

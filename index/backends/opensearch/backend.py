@@ -226,7 +226,13 @@ class OpenSearchBackend(Backend):
         if answer.get("status") == "red":
             raise BackendUnavailable(f"the OpenSearch cluster at {self.url} is red (primary "
                                      "shards unassigned)")
-        return {"documents": self.counts(), "cluster": answer.get("status")}
+        from index.search import SearchRequest
+
+        lexicon = self.lexicon()
+        probe = self.search(SearchRequest(q="nieuws news", limit=1), None)
+        return {"documents": self.counts(), "cluster": answer.get("status"),
+                "probe_hits": probe["total"],
+                "lexicon_pairs": len(lexicon) if lexicon is not None else 0}
 
     def stats(self) -> dict:
         lexicon = self.lexicon()
