@@ -456,3 +456,11 @@ def test_live_and_ready_ask_the_cluster(filled, tmp_path):
     down = os_app(f"http://127.0.0.1:{free_port()}", tmp_path, OPENSEARCH_TIMEOUT=2.0)
     body = assert_error(down.test_client().get("/api/health/ready"), 503, "not_ready")
     assert "TOLK_OPENSEARCH_URL" in body["message"]
+
+
+def test_search_page_and_document_page(filled):
+    page = filled.get('/?q="Russische+troepen"')
+    assert page.status_code == 200 and "nl-1" in page.get_data(as_text=True)
+    doc = filled.get("/doc/nl-1?q=NAVO")
+    assert doc.status_code == 200 and "Russische troepen" in doc.get_data(as_text=True)
+    assert filled.get("/doc/nope").status_code == 404

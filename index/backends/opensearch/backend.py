@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from index.analysis import LANGUAGES, fold
 from index.backends.base import Backend, BackendRequestError, BackendUnavailable
@@ -115,7 +116,8 @@ class OpenSearchBackend(Backend):
 
     def get(self, doc_id: str) -> dict | None:
         for name in self.indexes.values():
-            answer = self.client.request("GET", f"/{name}/_doc/{doc_id}", ignore=(404,))
+            answer = self.client.request("GET", f"/{name}/_doc/{quote(doc_id, safe='')}",
+                                         ignore=(404,))
             if isinstance(answer, dict) and answer.get("found"):
                 return mapping.stored(answer["_source"])
         return None
