@@ -440,9 +440,14 @@ def test_export_loads_into_a_cluster_with_its_readme_commands(cluster, tmp_path,
     client = os_app(cluster, tmp_path, INDEX_DIR=str(index_dir), OPENSEARCH_PREFIX="ex-"
                     ).test_client()
     from index.storage import IndexReader
+    from service.lexicon import load_lexicon
 
     reader = IndexReader(index_dir)
-    assert client.get("/api/stats").get_json()["documents"] == reader.counts()
+    stats = client.get("/api/stats").get_json()
+    assert stats["documents"] == reader.counts()
+    # the exported index's lexicon expands queries (FREEDICT_DIR is empty for the app)
+    reader.set_lexicon_loader(load_lexicon)
+    assert stats["lexicon_pairs"] == reader.lexicon().stats()
     some = reader.list_documents("", 1, languages=["nl"])[0]
     got = client.get(f"/api/documents/{some['id']}").get_json()
     assert got["text"] == some["body"] and got["original"] == some["original"]

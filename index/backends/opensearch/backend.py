@@ -45,6 +45,7 @@ class OpenSearchBackend(Backend):
         self.indexes = {lang: mapping.index_name(self.prefix, lang) for lang in LANGUAGES}
         self._lexicon = None
         self._lexicon_loaded = False
+        self._reader = None  # the Whoosh index in INDEX_DIR, for its lexicon only
         self._lock = threading.Lock()
         self._created = False
 
@@ -191,30 +192,42 @@ class OpenSearchBackend(Backend):
     # -- lexicon, state -----------------------------------------------------------------
 
     def lexicon(self):
-        with self._lock:
-            if not self._lexicon_loaded:
-                self._lexicon = self._load_lexicon()
-                self._lexicon_loaded = True
-            return self._lexicon
-
-    def _load_lexicon(self):
-        from index.crosslink import corpus_part
-        from index.storage import IndexMissingError, IndexReader
-        from index.storage.generations import LEXICON_CORPUS_FILE
-
-        index_dir = self.settings.get("INDEX_DIR")
-        if index_dir and Path(index_dir).exists():
+        """The Whoosh index's lexicon in ``INDEX_DIR`` when there is one (looked at on each
+        call: a ``tolk index`` there updates it, as for the Whoosh backend), else the
+        lexicon of the configured sources, built once per process."""
+        reader = self._lexicon_reader()
+        if reader is not None:
             try:
-                reader = IndexReader(index_dir)
-                reader.set_lexicon_loader(lambda path: corpus_part.load(
-                    Path(path), Path(path).with_name(LEXICON_CORPUS_FILE)))
                 found = reader.lexicon()
                 if found is not None:
                     return found
-            except (IndexMissingError, OSError, ValueError):
+            except Exception:  # noqa: BLE001 - no usable index there: the sources' lexicon
                 pass
+        with self._lock:
+            if not self._lexicon_loaded:
+                self._lexicon = self._sources_lexicon()
+                self._lexicon_loaded = True
+            return self._lexicon
+
+    def _lexicon_reader(self):
+        from index.crosslink import corpus_part
+        from index.storage import IndexReader
+        from index.storage.generations import LEXICON_CORPUS_FILE, current_generation
+
+        index_dir = self.settings.get("INDEX_DIR")
+        if not index_dir or current_generation(Path(index_dir)) is None:
+            return None
+        if self._reader is None:
+            reader = IndexReader(index_dir)
+            reader.set_lexicon_loader(lambda path: corpus_part.load(
+                Path(path), Path(path).with_name(LEXICON_CORPUS_FILE)))
+            self._reader = reader
+        return self._reader
+
+    def _sources_lexicon(self):
         from index.crosslink.builder import IncrementalBuilder
 
+        index_dir = self.settings.get("INDEX_DIR")
         return IncrementalBuilder(freedict_dir=self.settings.get("FREEDICT_DIR") or None,
                                   parallel_dir=self.settings.get("PARALLEL_DIR") or None,
                                   cache_dir=Path(index_dir) / "cache" if index_dir else None)(None)
