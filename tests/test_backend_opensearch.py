@@ -469,3 +469,12 @@ def test_search_page_and_document_page(filled):
     doc = filled.get("/doc/nl-1?q=NAVO")
     assert doc.status_code == 200 and "Russische troepen" in doc.get_data(as_text=True)
     assert filled.get("/doc/nope").status_code == 404
+
+
+def test_metrics_report_the_cluster(filled, tmp_path):
+    text = filled.get("/metrics").get_data(as_text=True)
+    assert "tolk_index_up 1.0" in text
+    assert 'tolk_documents{language="nl"} 2.0' in text
+    down = os_app(f"http://127.0.0.1:{free_port()}", tmp_path, OPENSEARCH_TIMEOUT=2.0)
+    text = down.test_client().get("/metrics").get_data(as_text=True)
+    assert "tolk_index_up 0.0" in text
