@@ -478,3 +478,22 @@ def test_metrics_report_the_cluster(filled, tmp_path):
     down = os_app(f"http://127.0.0.1:{free_port()}", tmp_path, OPENSEARCH_TIMEOUT=2.0)
     text = down.test_client().get("/metrics").get_data(as_text=True)
     assert "tolk_index_up 0.0" in text
+
+
+def test_big_batches_are_split_and_long_texts_highlighted(client, monkeypatch):
+    from index.backends.opensearch import backend as os_backend
+
+    monkeypatch.setattr(os_backend, "BULK_BYTES", 30_000)
+    words = "Het kabinet overlegt over de steun aan Oekraïne en de NAVO. " * 400  # ~24 kB
+    docs = [{"id": f"long-{i}", "language": "nl", "text": words + f"Slot {i}."}
+            for i in range(3)]
+    response = client.post("/api/documents", json={"documents": docs}, headers=AUTH)
+    assert response.status_code == 200, response.get_json()
+    bulks = sent("POST", "/_bulk")
+    assert len(bulks) == 3 and all(len(b["body"]) < 2 * 30_000 for b in bulks)
+    assert client.get("/api/stats").get_json()["documents"]["nl"] == 3
+    result = client.get('/api/search?q="kabinet+overlegt"').get_json()
+    assert result["total"] == 3
+    body = json.loads(_search_request()["body"])
+    assert body["highlight"]["max_analyzer_offset"] == 200_000
+    assert all(len(h["snippet"]) < 1000 for h in result["hits"])

@@ -1,7 +1,9 @@
 """The OpenSearch backend: one index per language, Tolk's queries, read-your-writes.
 
 Writes go through ``_bulk`` with ``refresh=wait_for``, so a document is searchable
-when the write returns (as with the Whoosh backend). An id lives in one language
+when the write returns (as with the Whoosh backend). Unlike the Whoosh backend a batch is
+not all or nothing: a cluster may store some documents of a failed batch (the answer is an
+error; sending the batch again is safe, writes are by id). An id lives in one language
 index: writing it deletes it from the other in the same bulk request (a document
 whose language changed moves). Searches send Tolk's structured query (``query.py``)
 to both indexes with ``dfs_query_then_fetch``. The lexicon that expands queries
@@ -28,6 +30,7 @@ from index.fields import active as active_fields
 from index.search.filters import parse_filter
 from index.search.pipeline import resolve_facets, resolve_sort
 
+BULK_BYTES = 20 * 1024 * 1024
 LIST_MAX = 10_000  # documents one filter may select (OpenSearch's default result window)
 _PREFIX_RE = re.compile(r"^[a-z0-9]{1,40}$")
 
@@ -74,13 +77,27 @@ class OpenSearchBackend(Backend):
 
     # -- writes -------------------------------------------------------------------------
 
-    def _bulk(self, lines: list[dict]) -> list[dict]:
-        if not lines:
-            return []
-        body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
-        answer = self.client.request("POST", "/_bulk", body=body.encode(),
-                                     params={"refresh": "wait_for"}, ndjson=True)
-        items = [next(iter(item.values())) for item in answer.get("items", [])]
+    def _bulk(self, groups: list[list[dict]]) -> list[dict]:
+        """Send the action lines (in groups that stay together: a document's delete from
+        the other index, its action and source) as ``_bulk`` requests of at most about
+        BULK_BYTES each (a cluster refuses bodies over ``http.max_content_length``, 100 MB
+        by default); the result items of all."""
+        requests, current, size = [], [], 0
+        for group in groups:
+            lines = [(json.dumps(line, ensure_ascii=False) + "\n").encode() for line in group]
+            group_size = sum(map(len, lines))
+            if current and size + group_size > BULK_BYTES:
+                requests.append(current)
+                current, size = [], 0
+            current += lines
+            size += group_size
+        if current:
+            requests.append(current)
+        items = []
+        for chunk in requests:
+            answer = self.client.request("POST", "/_bulk", body=b"".join(chunk),
+                                         params={"refresh": "wait_for"}, ndjson=True)
+            items += [next(iter(item.values())) for item in answer.get("items", [])]
         failed = [i for i in items if i.get("error") and i.get("status") != 404]
         if failed:
             first = failed[0]
@@ -97,20 +114,20 @@ class OpenSearchBackend(Backend):
     def write(self, docs: list) -> None:
         fields = active_fields()
         self.ensure_indexes(fields)
-        lines = []
+        groups = []
         for doc in docs:
-            for lang, name in self.indexes.items():
-                if lang != doc.language:
-                    lines.append({"delete": {"_index": name, "_id": doc.id}})
-            lines.append({"index": {"_index": self.indexes[doc.language], "_id": doc.id}})
-            lines.append(mapping.source(doc, fields))
-        self._bulk(lines)
+            group = [{"delete": {"_index": name, "_id": doc.id}}
+                     for lang, name in self.indexes.items() if lang != doc.language]
+            group.append({"index": {"_index": self.indexes[doc.language], "_id": doc.id}})
+            group.append(mapping.source(doc, fields))
+            groups.append(group)
+        self._bulk(groups)
 
     def delete(self, ids: list[str]) -> list[str]:
         self.ensure_indexes()
-        lines = [{"delete": {"_index": name, "_id": doc_id}}
-                 for doc_id in ids for name in self.indexes.values()]
-        gone = {i.get("_id") for i in self._bulk(lines) if i.get("result") == "deleted"}
+        groups = [[{"delete": {"_index": name, "_id": doc_id}} for name in self.indexes.values()]
+                  for doc_id in ids]
+        gone = {i.get("_id") for i in self._bulk(groups) if i.get("result") == "deleted"}
         return [doc_id for doc_id in ids if doc_id in gone]
 
     # -- reads --------------------------------------------------------------------------
@@ -134,7 +151,7 @@ class OpenSearchBackend(Backend):
         if ids is not None:
             filters.append({"terms": {"id": list(ids)}})
         body = {"query": {"bool": {"filter": filters}}, "sort": [{"id": "asc"}],
-                "size": min(limit, LIST_MAX), "_source": {"excludes": ["spell", "original"]}}
+                "size": min(limit, LIST_MAX), "_source": {"excludes": ["original"]}}
         hits = self._search(body, languages)["hits"]["hits"]
         return [mapping.stored(h["_source"]) for h in hits]
 

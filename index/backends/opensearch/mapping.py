@@ -57,10 +57,12 @@ def mappings(language: str, fields: Fields) -> dict:
     """The mappings of one language index, from Tolk's declared fields."""
     index_analyzer, search_analyzer = analyzer_names(language)
     text = {"type": "text", "analyzer": index_analyzer, "search_analyzer": search_analyzer}
+    # title and body also feed "spell" (folded words for completions), not kept in _source
+    spelled = {**text, "copy_to": ["spell"]}
     keyword = {"type": "keyword"}
     stored = {"type": "keyword", "index": False, "doc_values": False}
     properties = {
-        "id": keyword, "language": keyword, "title": text, "body": text,
+        "id": keyword, "language": keyword, "title": spelled, "body": spelled,
         "date": keyword, "date_start": keyword, "date_end": keyword, "month": keyword,
         "url": stored, "source": stored, "source_key": keyword,
         "original": {"type": "text", "index": False},
@@ -97,7 +99,7 @@ def source(doc, fields: Fields) -> dict:
         "month": (doc.date or "")[:7], "url": doc.url, "source": doc.source or "",
         "source_key": keyword_fold(doc.source or ""), "original": doc.original,
         "language_confidence": doc.language_confidence, "decisions": doc.decisions,
-        "fields": dict(doc.fields), "spell": doc.title + "\n" + doc.text,
+        "fields": dict(doc.fields),
     }
     out.update(_extra(doc.fields, fields))
     return out
@@ -116,7 +118,6 @@ def source_from_stored(stored: dict, fields: Fields) -> dict:
         "original": stored.get("original", ""),
         "language_confidence": stored.get("language_confidence"),
         "decisions": stored.get("decisions") or [], "fields": dict(values),
-        "spell": stored.get("title", "") + "\n" + stored.get("body", ""),
     }
     out.update(_extra(values, fields))
     return out

@@ -25,6 +25,7 @@ from index.fields import date_range
 SEARCH_TYPE = "dfs_query_then_fetch"
 MONTHS_MAX = 1000  # month buckets (every month, as the Whoosh backend gives)
 FRAGMENT_CHARS = 240
+MAX_ANALYZED_CHARS = 200_000  # as index.search.highlight
 
 
 def synonym_set(clause: SynonymSet, boosts: dict) -> dict:
@@ -176,9 +177,12 @@ def search_body(query: StructuredQuery) -> dict:
         "post_filter": {"terms": {"language": wanted}},
         "from": query.offset, "size": query.limit,
         "track_total_hits": True,
-        "_source": {"excludes": ["original", "spell", "date_start", "date_end",
+        "_source": {"excludes": ["original", "date_start", "date_end",
                                  "source_key", EXTRA_PREFIX + "*"]},
+        # max_analyzer_offset: like Tolk's own highlighter, a very long text is read only so
+        # far for marks (without it OpenSearch refuses to highlight past 1,000,000 chars)
         "highlight": {"encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
+                      "max_analyzer_offset": MAX_ANALYZED_CHARS,
                       "fields": {"body": {"fragment_size": FRAGMENT_CHARS,
                                           "number_of_fragments": 1, "no_match_size":
                                           FRAGMENT_CHARS}}},
