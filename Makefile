@@ -9,9 +9,12 @@ WORKERS ?= 2
 # Parallel text to learn cross-links from, when it is beside the checkout (it is on our machines).
 export TOLK_PARALLEL_DIR ?= $(abspath $(wildcard ../shared/data/flores200_devtest_nl_en))
 # Debian packages: FreeDict for the lexicon; the tests also build and run the container
-# image with podman (runc, debootstrap for a local base image) and drive Debian's Chromium.
+# image with podman (runc, debootstrap for a local base image) and drive Debian's Chromium;
+# tests/test_lucene_analysis.py runs the OpenSearch analysis settings through Lucene's own
+# code (Java 17's single-file source launcher needs the JDK, not only the JRE).
 RUN_DEBS := dict-freedict-nld-eng dict-freedict-eng-nld
-TEST_DEBS := $(RUN_DEBS) podman podman-compose runc debootstrap chromium fonts-liberation
+TEST_DEBS := $(RUN_DEBS) podman podman-compose runc debootstrap chromium fonts-liberation \
+	openjdk-17-jdk-headless liblucene8-java
 BENCH_DEBS := $(RUN_DEBS) wdutch wamerican wrk
 
 .PHONY: run test reliability ci install install-test install-bench debs-run debs-test \

@@ -14,32 +14,46 @@ Chain (``tolk_<lang>`` indexes, ``tolk_<lang>_search`` analyzes queries)::
     mapping char filter  invisibles out, combining marks out, accents and
                          compatibility forms folded (NFKD without marks)
     pattern tokenizer    NewsTokenizer's word/number regex, in Java syntax
-    truncate             8,000 chars (Lucene refuses terms over 32,766 bytes)
+    length               drops a token over 8,000 chars (Lucene refuses a term
+                         over 32,766 bytes: the whole document would fail)
     pattern_replace x2   foto's -> foto, zo'n -> zon
-    pattern_replace x5   numbers: 130.000 (nl) / 130,000 (en) -> 130000
+    pattern_replace x8   numbers: 130.000 (nl) / 130,000 (en) -> 130000
     word_delimiter_graph hyphens: whole + parts (index), whole only (search)
     stop                 case-sensitive, so all-capitals US / WHO stay
     lowercase
-    stemmer_override     index/data/stem_overrides.tsv
+    stemmer_override     index/data/stem_overrides.tsv (and, when Tolk's
+                         StemFilter has the rule, compounds ending in a
+                         table word: pattern_replace + keyword_marker)
     keyword_marker       words starting with a digit are not stemmed
-    snowball             Dutch / English
+    snowball             Kp or Dutch / English (see SNOWBALL_LANGUAGES)
 
-What maps exactly: tokenization (word and number boundaries, apostrophes),
-invisibles, accent folding of Latin/Greek/Cyrillic letters, number
-normalization, stopwords incl. the acronym exception for lowercase and
-Capitalized words, stem overrides, the English stemmer (Snowball Porter2).
+What maps exactly (no difference found on the seeds and FLORES): tokenization
+(word and number boundaries, apostrophes), invisibles, accent folding of
+Latin/Greek/Cyrillic letters, number normalization, stopwords incl. the
+acronym exception for lowercase and Capitalized words, stem overrides, and
+the stemmer where the cluster runs the same Snowball program (``dutch_porter``
+as Lucene's ``Dutch``).
 
 What maps only approximately:
 
-* Stemmer: Lucene's Snowball ``Dutch`` is the older Porter-based algorithm,
-  i.e. PyStemmer's ``dutch_porter``. PyStemmer's default ``dutch`` (the
-  newer Kraaij-Pohlmann based one) has no Lucene/OpenSearch equivalent, so
-  with it Dutch terms differ for many words; see :data:`EXACT_STEMMERS`.
+* Stemmer: the Snowball version in the cluster's Lucene decides (see
+  SNOWBALL_LANGUAGES). In Lucene 8/9 ``Dutch`` is the older Porter-based
+  algorithm, i.e. PyStemmer's ``dutch_porter`` (exact), and PyStemmer's
+  default ``dutch`` (Snowball 3's Kraaij-Pohlmann) maps to ``Kp``, the old
+  Snowball program of the same algorithm: 99.7 % of Dutch tokens agree, the
+  rest mostly ge- words (``gevaar`` -> vaar). ``Dutch`` instead of ``Kp``
+  leaves two Dutch terms in five different; Lucene 10 has no ``Kp``, so with
+  ``dutch`` it needs a Lucene with Snowball 3 (or Tolk on ``dutch_porter``);
+  :func:`choose_snowball` asks the cluster. Lucene's English
+  before Snowball 3 lacks a few new exceptions (``international``,
+  ``university``, ``added``): 0.5 % of English tokens. Measured against
+  Debian's Lucene 8.7; :func:`probe_mismatches` checks a live cluster.
 * A hyphenated whole: Tolk stems only the last part (``minsk`` +
   stem(``akkoorden``)); Lucene stems the catenated word.
 * Positions: Tolk closes the gap a stopword leaves, Lucene keeps it (the
   query analyzer leaves the same gap, so phrases still match in the index).
-* Stopwords in mIxEd case (``tHe``) stay; a word of 8,000+ chars is cut.
+* Stopwords in mIxEd case (``tHe``) stay; a word of 8,000+ chars is dropped;
+  a vulgar fraction stays one character (Tolk: ``½`` -> 1⁄2).
 * NFC: Tolk composes first; here combining marks are simply dropped, the
   same result for accents on letters. Folding is listed for the Basic
   Multilingual Plane minus Hangul syllables and CJK compatibility
@@ -53,6 +67,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+import index.analysis as _tolk
 from index.analysis import (
     LANGUAGES, STEMMER_ALGORITHMS, THOUSANDS_SEPARATOR, fold, load_stem_overrides,
 )
@@ -63,17 +78,49 @@ SEARCH_ANALYZERS = {"nl": "tolk_nl_search", "en": "tolk_en_search"}
 
 # PyStemmer algorithm -> Snowball language name that OpenSearch's ``snowball``
 # filter and Lucene's SnowballPorterFilterFactory accept (osmem-server and
-# some OpenSearch versions reject ``stemmer`` language ``dutch``).
+# some OpenSearch versions reject ``stemmer`` language ``dutch``). The names
+# depend on the cluster's Lucene:
+#   Lucene 8/9 (OpenSearch 1.x/2.x): "Dutch" is Porter's algorithm; "Kp" is the
+#     old Snowball program of Kraaij-Pohlmann, which Snowball 3's "dutch"
+#     re-implements (99.7 % of FLORES tokens agree).
+#   Lucene 10 (OpenSearch 3.x) removed "Kp" (elastic/elasticsearch#113143).
+#   Lucene with Snowball 3 (apache/lucene#15505, on main since Dec 2025, for 11.0):
+#     "Dutch" is Kraaij-Pohlmann, Porter's is "Dutch_porter".
+# SNOWBALL_LANGUAGES (the default) is for Lucene 8/9; choose_snowball() picks
+# the right name on a live cluster from how it stems the STEM_PROBES words.
 SNOWBALL_LANGUAGES = {
     "dutch_porter": "Dutch",
-    "dutch": "Dutch",  # approximate: no engine ships the newer Dutch algorithm
+    "dutch": "Kp",
     "english": "English",
     "porter": "Porter",
 }
-# Algorithms whose Lucene counterpart is the same algorithm.
+SNOWBALL3_LANGUAGES = {
+    "dutch_porter": "Dutch_porter",
+    "dutch": "Dutch",
+    "english": "English",
+    "porter": "Porter",
+}
+# Names to try for each PyStemmer algorithm, best first.
+SNOWBALL_CANDIDATES = {
+    "dutch": ("Dutch", "Kp"),
+    "dutch_porter": ("Dutch_porter", "Dutch"),
+    "english": ("English",),
+    "porter": ("Porter",),
+}
+# Algorithms whose SNOWBALL_LANGUAGES counterpart is the same algorithm.
 EXACT_STEMMERS = frozenset({"dutch_porter", "english", "porter"})
 
-# Longest token kept whole; Lucene rejects a term longer than 32,766 UTF-8 bytes.
+# Words whose stems tell stemmer versions apart: Dutch Porter vs Kraaij-Pohlmann
+# (aangeleerde, Oekraïne), old Kp vs Snowball 3's (gevaar, geeft: ge- handling);
+# Snowball 3's English exceptions (univers-, organ-, -ogist, added).
+STEM_PROBES = {
+    "nl": ("aangeleerde", "Oekraïne", "gevaar", "geeft", "fietsen", "bevindingen"),
+    "en": ("running", "international", "university", "organization", "added",
+           "paleontologists"),
+}
+
+# Longest token kept (longer ones are dropped): Lucene rejects a term over 32,766 UTF-8
+# bytes, and 8,000 UTF-16 units are at most 24,000 bytes.
 MAX_TOKEN_CHARS = 8000
 
 _APOSTROPHES = "'\u2019\u2018\u02bc"
@@ -82,7 +129,7 @@ _DIGIT = r"\p{Nd}"  # Python's \d
 # index.analysis._TOKEN_RE in Java syntax: a number with separators, else a word.
 TOKEN_PATTERN = (
     _DIGIT + r"+(?:[.,]" + _DIGIT + r"+)+"
-    + "|" + _WORD + "+(?:[" + _APOSTROPHES + r"\-\u2010\u2011]" + _WORD + "+)*"
+    + "|" + _WORD + "+(?:[" + _APOSTROPHES + "\\-\u2010\u2011]" + _WORD + "+)*"
 )
 
 # Ranges not folded by the mapping table (see docstring).
@@ -131,20 +178,31 @@ def fold_mappings() -> tuple[str, ...]:
 
 
 def _number_filters(language: str) -> dict[str, dict]:
-    """``index.analysis.normalize_number`` as five anchored regex replacements.
+    """``index.analysis.normalize_number`` as anchored regex replacements.
 
     A decimal point is written as ``#`` until all separators are gone, so a
-    later rule never reads a converted number again.
+    later rule never reads a converted number again. No lookarounds or
+    backreferences: the patterns must also compile in RE2-style engines
+    (osmem-server), and each repeat is followed by a character it cannot
+    match, so Java's backtracking stays linear.
     """
     d = _DIGIT
     sep = "\\." if THOUSANDS_SEPARATOR[language] == "." else ","
+    body_dots = d + "+(?:\\." + d + "{3})+"
+    body_commas = d + "+(?:," + d + "{3})+"
+    rest = "(?:[.,]" + d + "{3})*"
     steps = [
         # 1,234 (en) / 1.234 (nl): one thousands separator, three digits after.
         ("^(" + d + "{1,3})" + sep + "(" + d + "{3})$", "$1$2"),
         # any other two groups: decimal.
         ("^(" + d + "+)[.,](" + d + "+)$", "$1#$2"),
-        # both separators, middle groups of three: the last one is decimal.
-        ("^(?=[^,]*,)(?=[^.]*\\.)(" + d + "+(?:[.,]" + d + "{3})+)[.,](" + d + "+)$", "$1#$2"),
+        # Both separators, middle groups of three: the last separator is the decimal one.
+        # 1.234.567,5 and 1,234,567.5: the switch comes at the last separator ...
+        ("^(" + body_dots + "),(" + d + "+)$", "$1#$2"),
+        ("^(" + body_commas + ")\\.(" + d + "+)$", "$1#$2"),
+        # ... or before it: 1.234,567,5 and 1,234.567.5.
+        ("^(" + body_dots + "," + d + "{3}" + rest + ")[.,](" + d + "+)$", "$1#$2"),
+        ("^(" + body_commas + "\\." + d + "{3}" + rest + ")[.,](" + d + "+)$", "$1#$2"),
         # everything else: separators are thousands.
         ("[.,]", ""),
         ("#", "."),
@@ -152,6 +210,36 @@ def _number_filters(language: str) -> dict[str, dict]:
     return {f"tolk_{language}_number_{i}": {"type": "pattern_replace", "pattern": p,
                                            "replacement": r, "all": True}
             for i, (p, r) in enumerate(steps, 1)}
+
+
+# Appended to a word the override table has stemmed as a compound's tail, so
+# keyword_marker keeps Snowball off it; removed after stemming. Tokens never hold
+# it: the fold mapping deletes control characters before tokenization.
+_MARK = "\u0001"
+
+
+def _tail_filters(language: str, overrides: dict[str, str]) -> dict[str, dict]:
+    """Compounds ending in an overridden word, when Tolk's StemFilter has that rule.
+
+    ``kleinkinderen`` -> klein + override(``kinderen``): one anchored
+    replacement per table word of at least ``MIN_OVERRIDE_TAIL`` letters,
+    longest first (Tolk takes the longest tail). Empty when index.analysis has
+    no such rule.
+    """
+    min_tail = getattr(_tolk, "MIN_OVERRIDE_TAIL", None)
+    if min_tail is None:
+        return {}
+    min_head = getattr(_tolk, "MIN_COMPOUND_HEAD", 1)
+    tails = sorted((w for w in overrides if len(w) >= min_tail and w.isalnum()),
+                   key=lambda w: (-len(w), w))
+    filters = {f"tolk_{language}_override_tail_{i}": {
+        "type": "pattern_replace", "pattern": f"^(.{{{min_head},}}){tail}$",
+        "replacement": f"$1{overrides[tail]}{_MARK}", "all": True}
+        for i, tail in enumerate(tails, 1) if overrides[tail].isalnum()}
+    if filters:
+        filters[f"tolk_{language}_override_mark"] = {"type": "keyword_marker",
+                                                     "keywords_pattern": f".*{_MARK}"}
+    return filters
 
 
 def _stopwords(language: str) -> list[str]:
@@ -186,11 +274,12 @@ def _hyphen_filter(parts: bool) -> dict:
     }
 
 
-def snowball_language(language: str) -> str:
-    """The Snowball language for ``language``'s stemmer in STEMMER_ALGORITHMS."""
-    algorithm = STEMMER_ALGORITHMS[language]
+def snowball_language(language: str, names: dict[str, str] | None = None,
+                      stemmer: str | None = None) -> str:
+    """The Snowball language for ``stemmer`` (default: ``language``'s in STEMMER_ALGORITHMS)."""
+    algorithm = stemmer or STEMMER_ALGORITHMS[language]
     try:
-        return SNOWBALL_LANGUAGES[algorithm]
+        return (names or SNOWBALL_LANGUAGES)[algorithm]
     except KeyError:
         raise ValueError(f"stemmer {algorithm!r} has no OpenSearch snowball language") from None
 
@@ -200,18 +289,75 @@ def stemmer_is_exact(language: str) -> bool:
     return STEMMER_ALGORITHMS[language] in EXACT_STEMMERS
 
 
-def analysis_settings(language: str) -> dict:
+def probe_terms(language: str) -> dict[str, list[str]]:
+    """Tolk's query terms for the :data:`STEM_PROBES` words of ``language``."""
+    from index.analysis import analyze
+
+    return {word: analyze(language, word, mode="query") for word in STEM_PROBES[language]}
+
+
+def probe_mismatches(language: str, analyze_remote) -> dict[str, tuple[list[str], list[str]]]:
+    """Probe words the engine analyzes differently from Tolk: ``word -> (tolk, engine)``.
+
+    ``analyze_remote(analyzer_name, text) -> list[str]`` runs the engine's
+    analyzer (OpenSearch: ``POST /<index>/_analyze``). Empty means the stemmer
+    version matches on these words; otherwise index and queries would disagree.
+    """
+    mismatches = {}
+    for word, expected in probe_terms(language).items():
+        got = list(analyze_remote(SEARCH_ANALYZERS[language], word))
+        if got != expected:
+            mismatches[word] = (expected, got)
+    return mismatches
+
+
+def choose_snowball(language: str, stem_remote, stemmer: str | None = None):
+    """The Snowball name whose stems on a live engine best match Tolk's.
+
+    ``stem_remote(snowball_name, words) -> list[str] | None`` stems folded
+    words with the engine's ``snowball`` filter (OpenSearch: ``POST /_analyze``
+    with an inline filter) or returns None when the engine refuses the name.
+    Returns ``(name, agreeing_probes, total_probes)``; a name that stems every
+    probe like PyStemmer wins at once. Raises ValueError when none is accepted.
+    """
+    import Stemmer
+
+    algorithm = stemmer or STEMMER_ALGORITHMS[language]
+    words = [fold(word) for word in STEM_PROBES[language]]
+    expected = Stemmer.Stemmer(algorithm).stemWords(words)
+    best = None
+    for name in SNOWBALL_CANDIDATES.get(algorithm, ()):
+        got = stem_remote(name, words)
+        if got is None:
+            continue
+        agreeing = sum(a == b for a, b in zip(expected, got))
+        if best is None or agreeing > best[1]:
+            best = (name, agreeing, len(words))
+        if agreeing == len(words):
+            break
+    if best is None:
+        raise ValueError(f"the engine accepts no Snowball stemmer for {algorithm!r} "
+                         f"(tried {', '.join(SNOWBALL_CANDIDATES.get(algorithm, ())) or 'none'})")
+    return best
+
+
+def analysis_settings(language: str, snowball_names: dict[str, str] | None = None,
+                      stemmer: str | None = None) -> dict:
     """The OpenSearch index ``settings.analysis`` block for one language index.
 
     Defines ``ANALYZERS[language]`` (documents: a hyphenated word gives the
     whole word and its parts) and ``SEARCH_ANALYZERS[language]`` (queries:
     the whole word only), like Tolk's ``index`` and ``query`` modes.
+    ``snowball_names``: algorithm -> Snowball name, default
+    :data:`SNOWBALL_LANGUAGES` (Lucene 8/9); :data:`SNOWBALL3_LANGUAGES`, or
+    ``{algorithm: choose_snowball(...)[0]}`` for the cluster at hand. ``stemmer``: a
+    PyStemmer algorithm instead of ``STEMMER_ALGORITHMS[language]`` (to compare).
     """
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}; use one of {LANGUAGES}")
     p = f"tolk_{language}_"
     filters = {
-        p + "truncate": {"type": "truncate", "length": MAX_TOKEN_CHARS},
+        p + "length": {"type": "length", "min": 0, "max": MAX_TOKEN_CHARS},
         p + "possessive": {"type": "pattern_replace", "pattern": f"[{_APOSTROPHES}][sS]$",
                            "replacement": "", "all": True},
         p + "apostrophe": {"type": "pattern_replace", "pattern": f"[{_APOSTROPHES}]",
@@ -224,12 +370,19 @@ def analysis_settings(language: str) -> dict:
             "type": "stemmer_override",
             "rules": [f"{w} => {s}" for w, s in sorted(load_stem_overrides(language).items())],
         },
+        **_tail_filters(language, load_stem_overrides(language)),
         p + "keep_numbers": {"type": "keyword_marker", "keywords_pattern": _DIGIT + ".*"},
-        p + "stem": {"type": "snowball", "language": snowball_language(language)},
+        p + "stem": {"type": "snowball",
+                     "language": snowball_language(language, snowball_names, stemmer)},
     }
-    before = [p + "truncate", p + "possessive", p + "apostrophe",
+    before = [p + "length", p + "possessive", p + "apostrophe",
               *(name for name in filters if name.startswith(p + "number_"))]
-    after = [p + "stop", "lowercase", p + "stem_override", p + "keep_numbers", p + "stem"]
+    tails = [name for name in filters if name.startswith(p + "override_")]
+    if tails:
+        filters[p + "override_unmark"] = {"type": "pattern_replace", "pattern": _MARK,
+                                          "replacement": "", "all": True}
+    after = [p + "stop", "lowercase", p + "stem_override", *tails, p + "keep_numbers", p + "stem",
+             *([p + "override_unmark"] if tails else [])]
     common = {"type": "custom", "char_filter": [p + "fold"], "tokenizer": p + "news"}
     return {
         "char_filter": {p + "fold": {"type": "mapping", "mappings": list(fold_mappings())}},
@@ -237,6 +390,7 @@ def analysis_settings(language: str) -> dict:
         "filter": filters,
         "analyzer": {
             ANALYZERS[language]: {**common, "filter": [*before, p + "hyphen_index", *after]},
-            SEARCH_ANALYZERS[language]: {**common, "filter": [*before, p + "hyphen_search", *after]},
+            SEARCH_ANALYZERS[language]: {**common,
+                                         "filter": [*before, p + "hyphen_search", *after]},
         },
     }
