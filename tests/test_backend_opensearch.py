@@ -497,3 +497,17 @@ def test_big_batches_are_split_and_long_texts_highlighted(client, monkeypatch):
     body = json.loads(_search_request()["body"])
     assert body["highlight"]["max_analyzer_offset"] == 200_000
     assert all(len(h["snippet"]) < 1000 for h in result["hits"])
+
+
+def test_the_snowball_name_is_chosen_by_asking_the_cluster(client):
+    response = client.put("/api/documents/a", headers=AUTH,
+                          json={"text": "Het kabinet overlegt.", "language": "nl"})
+    assert response.status_code == 200, response.get_json()
+    probes = [json.loads(r["body"]) for r in sent("POST", "/_analyze")]
+    asked = {p["filter"][0]["language"] for p in probes}
+    assert "English" in asked and asked & {"Dutch", "Kp", "Dutch_porter"}
+    created = {r["path"]: json.loads(r["body"]) for r in sent("PUT", prefix_of(client))}
+    for body in created.values():
+        filters = body["settings"]["index"]["analysis"]["filter"]
+        names = {f["language"] for f in filters.values() if f.get("type") == "snowball"}
+        assert names and names <= asked  # a name the cluster accepted

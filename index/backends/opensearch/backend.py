@@ -66,14 +66,39 @@ class OpenSearchBackend(Backend):
             found = self.client.request("HEAD", f"/{name}", ignore=(404,))
             if found is True:
                 continue
-            answer = self.client.request("PUT", f"/{name}", ignore=(400,),
-                                         body=mapping.index_body(lang, fields))
+            body = mapping.index_body(lang, fields, snowball_names=self.snowball_names())
+            answer = self.client.request("PUT", f"/{name}", ignore=(400,), body=body)
             error = answer.get("error") if isinstance(answer, dict) else None
             if error and "already_exists" not in json.dumps(error):
                 raise BackendRequestError(400, "backend_rejected",
                                           f"OpenSearch refused to create index {name}: "
                                           f"{error.get('reason', error)}")
         self._created = True
+
+    def snowball_names(self) -> dict:
+        """PyStemmer algorithm -> the Snowball name this cluster stems most like Tolk
+        (``analysis.choose_snowball``: Lucene's names differ between versions)."""
+        from index.analysis import STEMMER_ALGORITHMS
+        from index.backends.opensearch.analysis import choose_snowball
+
+        def stem_remote(name, words):
+            try:
+                answer = self.client.request("POST", "/_analyze", body={
+                    "tokenizer": "whitespace",
+                    "filter": [{"type": "snowball", "language": name}],
+                    "text": " ".join(words)})
+            except BackendRequestError:
+                return None  # the cluster does not know this name
+            tokens = [t.get("token") for t in answer.get("tokens", [])]
+            return tokens if len(tokens) == len(words) else None
+
+        names = {}
+        for lang in LANGUAGES:
+            try:
+                names[STEMMER_ALGORITHMS[lang]] = choose_snowball(lang, stem_remote)[0]
+            except ValueError:
+                pass  # none accepted: the default name (index creation then says why)
+        return names
 
     # -- writes -------------------------------------------------------------------------
 

@@ -33,12 +33,14 @@ def _portable(pattern: str) -> str:
     return _JAVA_U.sub(r"\\x{\1}", pattern)
 
 
-def analysis(language: str) -> dict:
+def analysis(language: str, snowball_names: dict | None = None) -> dict:
     """The generated analysis block (``analysis.analysis_settings``), with the
-    tokenizer patterns written portably, plus the completion analyzer."""
+    tokenizer patterns written portably, plus the completion analyzer.
+    ``snowball_names``: PyStemmer algorithm -> the cluster's Snowball name
+    (``analysis.choose_snowball``); default: Lucene 8/9's names."""
     from index.backends.opensearch.analysis import analysis_settings
 
-    block = analysis_settings(language)
+    block = analysis_settings(language, snowball_names)
     for tokenizer in block.get("tokenizer", {}).values():
         if "pattern" in tokenizer:
             tokenizer["pattern"] = _portable(tokenizer["pattern"])
@@ -76,10 +78,11 @@ def mappings(language: str, fields: Fields) -> dict:
     return {"dynamic": "strict", "properties": properties}
 
 
-def index_body(language: str, fields: Fields, shards: int = 1, replicas: int = 1) -> dict:
+def index_body(language: str, fields: Fields, shards: int = 1, replicas: int = 1,
+               snowball_names: dict | None = None) -> dict:
     """``PUT /<index>`` body: settings (analysis generated from Tolk's) and mappings."""
     return {"settings": {"index": {"number_of_shards": shards, "number_of_replicas": replicas,
-                                   "analysis": analysis(language)}},
+                                   "analysis": analysis(language, snowball_names)}},
             "mappings": mappings(language, fields)}
 
 
