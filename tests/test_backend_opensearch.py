@@ -511,3 +511,40 @@ def test_the_snowball_name_is_chosen_by_asking_the_cluster(client):
         filters = body["settings"]["index"]["analysis"]["filter"]
         names = {f["language"] for f in filters.values() if f.get("type") == "snowball"}
         assert names and names <= asked  # a name the cluster accepted
+
+
+def test_a_patch_is_computed_again_when_the_document_changed_meanwhile(filled):
+    """write_computed reads, computes and writes only if nothing changed since (if_seq_no);
+    here another write lands between the read and the write of the first attempt."""
+    from dataclasses import replace
+
+    from index.ingest.patch import stored_raw
+
+    engine = filled.application.extensions["tolk_backend"]
+    runs = []
+
+    def compute():
+        stored = engine.get("nl-1")
+        runs.append(stored["source"])
+        if len(runs) == 1:  # another request (another thread) writes the document now
+            answers = []
+            writer = threading.Thread(target=lambda: answers.append(filled.patch(
+                "/api/documents/nl-1", headers=AUTH, json={"source": "ANP"}).status_code))
+            writer.start()
+            writer.join()
+            assert answers == [200]
+        raw = stored_raw(stored)
+        with filled.application.app_context():
+            from service.documents_api import _languages
+            from index.ingest.documents import prepare
+
+            doc = prepare(replace(raw, url="https://example.test/1"), _languages())
+        return [doc]
+
+    with filled.application.test_request_context():
+        engine.write_computed(compute)
+    assert runs == ["NOS", "ANP"]  # computed again on the newer document
+    stored = filled.get("/api/documents/nl-1").get_json()
+    assert stored["source"] == "ANP" and stored["url"] == "https://example.test/1"
+    bulk = json.loads(sent("POST", "/_bulk")[-1]["body"].decode().splitlines()[-2])
+    assert "if_seq_no" in bulk["index"] and "if_primary_term" in bulk["index"]

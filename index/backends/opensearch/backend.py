@@ -31,8 +31,13 @@ from index.search.filters import parse_filter
 from index.search.pipeline import resolve_facets, resolve_sort
 
 BULK_BYTES = 20 * 1024 * 1024
+CONFLICT_TRIES = 5  # a PATCH computed again when the document changed meanwhile
 LIST_MAX = 10_000  # documents one filter may select (OpenSearch's default result window)
 _PREFIX_RE = re.compile(r"^[a-z0-9]{1,40}$")
+
+
+class _Conflict(Exception):
+    """A conditional write found the document changed (409)."""
 
 
 class OpenSearchBackend(Backend):
@@ -49,6 +54,7 @@ class OpenSearchBackend(Backend):
         self._lexicon = None
         self._lexicon_loaded = False
         self._reader = None  # the Whoosh index in INDEX_DIR, for its lexicon only
+        self._seen = threading.local()  # versions read by a write_computed's compute()
         self._lock = threading.Lock()
         self._created = False
 
@@ -123,6 +129,8 @@ class OpenSearchBackend(Backend):
             answer = self.client.request("POST", "/_bulk", body=b"".join(chunk),
                                          params={"refresh": "wait_for"}, ndjson=True)
             items += [next(iter(item.values())) for item in answer.get("items", [])]
+        if any(i.get("status") == 409 for i in items):
+            raise _Conflict()
         failed = [i for i in items if i.get("error") and i.get("status") != 404]
         if failed:
             first = failed[0]
@@ -136,17 +144,43 @@ class OpenSearchBackend(Backend):
                                       f"(first: {first.get('_id')}: {reason})")
         return items
 
-    def write(self, docs: list) -> None:
+    def write(self, docs: list, versions: dict | None = None) -> None:
+        """``versions``: id -> (index, seq_no, primary_term) the document must still have."""
+        versions = versions or {}
         fields = active_fields()
         self.ensure_indexes(fields)
         groups = []
         for doc in docs:
             group = [{"delete": {"_index": name, "_id": doc.id}}
                      for lang, name in self.indexes.items() if lang != doc.language]
-            group.append({"index": {"_index": self.indexes[doc.language], "_id": doc.id}})
+            action = {"_index": self.indexes[doc.language], "_id": doc.id}
+            known = versions.get(doc.id)
+            if known is not None and known[0] == action["_index"]:
+                action.update(if_seq_no=known[1], if_primary_term=known[2])
+            group.append({"index": action})
             group.append(mapping.source(doc, fields))
             groups.append(group)
         self._bulk(groups)
+
+    def write_computed(self, compute) -> None:
+        """Optimistic concurrency instead of the Whoosh backend's write lock: the documents
+        ``compute()`` read are written only if unchanged since (``if_seq_no``); if another
+        write came first, ``compute()`` runs again on what is stored now."""
+        for _ in range(CONFLICT_TRIES):
+            outer = getattr(self._seen, "versions", None)
+            self._seen.versions = {}
+            try:
+                docs = compute()
+                versions = self._seen.versions
+            finally:
+                self._seen.versions = outer
+            try:
+                self.write(docs, versions)
+                return
+            except _Conflict:
+                continue
+        raise BackendRequestError(409, "conflict", "the document kept changing while this "
+                                  "change was applied; send it again")
 
     def delete(self, ids: list[str]) -> list[str]:
         self.ensure_indexes()
@@ -162,6 +196,9 @@ class OpenSearchBackend(Backend):
             answer = self.client.request("GET", f"/{name}/_doc/{quote(doc_id, safe='')}",
                                          ignore=(404,))
             if isinstance(answer, dict) and answer.get("found"):
+                seen = getattr(self._seen, "versions", None)
+                if seen is not None:  # inside write_computed: remember what was read
+                    seen[doc_id] = (name, answer.get("_seq_no"), answer.get("_primary_term"))
                 return mapping.stored(answer["_source"])
         return None
 
