@@ -18,14 +18,14 @@ from __future__ import annotations
 from index.analysis import analyze
 from index.backends.base import BoolClause, PhraseClause, StructuredQuery, SynonymSet
 from index.backends.opensearch.mapping import EXTRA_PREFIX
-from index.fields import keyword_fold
+from index.fields import date_range, keyword_fold
+# _keys: the index keys of a number/date value, exactly as the Whoosh filters use them
 from index.search.filters import BoolNode, _keys
-from index.fields import date_range
+# snippets as long as Tolk's, and as far into a long text
+from index.search.highlight import FRAGMENT_CHARS, MAX_ANALYZED_CHARS
 
 SEARCH_TYPE = "dfs_query_then_fetch"
 MONTHS_MAX = 1000  # month buckets (every month, as the Whoosh backend gives)
-FRAGMENT_CHARS = 240
-MAX_ANALYZED_CHARS = 200_000  # as index.search.highlight
 
 
 def synonym_set(clause: SynonymSet, boosts: dict) -> dict:

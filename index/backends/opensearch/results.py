@@ -14,7 +14,7 @@ from html import escape
 from index.backends.base import StructuredQuery
 from index.fields import stored_values
 from index.search.expansion import OWN, TYPO
-from index.search.highlight import clean_surface, find_matches
+from index.search.highlight import FRAGMENT_CHARS, clean_surface, find_matches
 
 
 def _crosslinks(language: str, fields: dict, query: StructuredQuery) -> list[dict]:
@@ -40,7 +40,7 @@ def hit(raw: dict, query: StructuredQuery) -> dict:
     language = fields.get("language", "")
     fragments = (raw.get("highlight") or {}).get("body") or []
     body = fields.get("body", "")
-    snippet = fragments[0] if fragments else escape(body[:240], quote=False)
+    snippet = fragments[0] if fragments else escape(body[:FRAGMENT_CHARS], quote=False)
     score = raw.get("_score")
     return {
         "id": fields.get("id", raw.get("_id")),
