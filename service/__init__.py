@@ -49,6 +49,10 @@ def create_app(config: dict | None = None):
     postingcache.configure(settings["POSTING_CACHE_MB"])
     decompound.configure(settings["DECOMPOUND"])
     app.extensions["tolk_reader"] = reader
+    from index.backends import open_backend
+
+    # The engine behind the API (TOLK_BACKEND); reads app.config as it is at each call.
+    app.extensions["tolk_backend"] = open_backend(app.config, reader=reader)
 
     register_request_ids(app)
     register_error_handlers(app)

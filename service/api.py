@@ -6,16 +6,13 @@ The document endpoints (``/api/documents``) are in ``service/documents_api.py``.
 from __future__ import annotations
 
 import math
-import os
 import time
-from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
 from index.observe import recording_phases
-from index.search import SearchRequest, search
+from index.search import SearchRequest
 from index.search.filters import FilterError
-from index.search.suggest import complete_query
 from index.storage import StoreError
 
 from .errors import ApiError
@@ -30,6 +27,11 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 def reader():
     return current_app.extensions["tolk_reader"]
+
+
+def backend():
+    """The search engine behind the API (``index.backends``, TOLK_BACKEND)."""
+    return current_app.extensions["tolk_backend"]
 
 
 def run_search(args: dict) -> dict:
@@ -51,8 +53,8 @@ def run_search(args: dict) -> dict:
     paging = params.pop("paging", None)
     try:
         with recording_phases() as timings:
-            result = search(reader(), SearchRequest(**params),
-                            fields=current_app.extensions["tolk_fields"])
+            result = backend().search(SearchRequest(**params),
+                                      current_app.extensions["tolk_fields"])
     except FilterError as exc:
         raise ApiError(400, f"invalid_{exc.param}", exc.message, {exc.param: [exc.message]}) \
             from None
@@ -103,9 +105,7 @@ def search_post_endpoint():
 def suggest_endpoint():
     params = SuggestArgsSchema().load(request.args.to_dict())
     started = time.perf_counter()
-    index = reader()
-    suggestions = complete_query(index.searchers(), params["q"], params["limit"],
-                                 params["lang"], index.lexicon())
+    suggestions = backend().suggest(params["q"], params["limit"], params["lang"])
     return jsonify(SuggestResponseSchema().dump({
         "query": params["q"], "suggestions": suggestions,
         "took_ms": round((time.perf_counter() - started) * 1000, 2)}))
@@ -118,30 +118,16 @@ def health():
     # As truthful as /api/health/ready: a real probe search, so an index whose searches
     # fail (a truncated lexicon) is not reported healthy. A damaged current generation
     # with a healthy previous one is "degraded" (still 200: searches are answered).
-    from .health import probe
-
-    index = reader()
+    engine = backend()
     try:
-        counts = probe(index)["documents"]
+        counts = engine.health()["documents"]
     except StoreError:
         raise
     except Exception as exc:  # noqa: BLE001 - every failure is a reason, never a 500
         raise ApiError(503, "not_ready", f"not ready: {exc}", {"index": [str(exc)]}) from None
-    status = index.status()
+    status = engine.status()
     return jsonify(HealthSchema().dump({"status": "degraded" if status["degraded"] else "ok",
                                         "documents": counts, "index": status}))
-
-
-def directory_bytes(path: Path) -> int:
-    """Total size of the files below ``path`` (files vanishing meanwhile are skipped)."""
-    total = 0
-    for folder, _, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.stat(os.path.join(folder, name), follow_symlinks=False).st_size
-            except FileNotFoundError:
-                pass
-    return total
 
 
 @bp.get("/stats")
@@ -150,21 +136,7 @@ def directory_bytes(path: Path) -> int:
                        "the current index generation and the time of the last write.",
            response=StatsSchema, errors=(503,))
 def stats():
-    index = reader()
-    generation = index.generation
-    lexicon = index.lexicon()
-    meta = index.meta()
-    status = index.status()
-    return jsonify(StatsSchema().dump({
-        "degraded": status["degraded"],
-        "degraded_reason": status["reason"],
-        "current_generation": status["current"],
-        "documents": index.counts(),
-        "lexicon_pairs": lexicon.stats() if lexicon is not None else None,
-        "index_bytes": directory_bytes(generation),
-        "generation": generation.name,
-        "updated": meta.get("updated") or meta.get("created"),
-    }))
+    return jsonify(StatsSchema().dump(backend().stats()))
 
 
 @bp.get("/openapi.json")

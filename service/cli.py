@@ -571,6 +571,29 @@ def cmd_config(args, settings) -> int:
     return 0
 
 
+def cmd_export(args, settings) -> int:
+    from index.backends.opensearch.export import export
+    from index.fields import active
+    from index.storage import IndexReader
+
+    from .lexicon import load_lexicon
+
+    target = Path(args.opensearch)
+    if target.exists() and not target.is_dir():
+        return _fail(f"{target} is a file; give a folder for the export (it is created if "
+                     "missing)")
+    reader = IndexReader(args.index_dir)
+    reader.set_lexicon_loader(load_lexicon)
+    reader.counts()  # no index: IndexMissingError, one line with what to do
+    result = export(reader, target, active(), prefix=args.prefix)
+    counts = result["documents"]
+    print(f"exported {sum(counts.values())} documents ("
+          + ", ".join(f"{k} {v}" for k, v in counts.items())
+          + f") to {target}: {len(result['files'])} files; see {target / 'README.txt'} for the "
+          "curl commands that load them")
+    return 0
+
+
 def build_parser(settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tolk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -678,6 +701,14 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--verbose", "-v", action="store_true",
                    help="also what each setting accepts and means")
     p.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("export", parents=[common],
+                       help="write the index as files an OpenSearch cluster loads (curl)")
+    p.add_argument("--opensearch", required=True, metavar="DIR",
+                   help="folder for index templates, _bulk NDJSON files and README.txt")
+    p.add_argument("--prefix", default=settings["OPENSEARCH_PREFIX"],
+                   help="index name prefix (env TOLK_OPENSEARCH_PREFIX; default %(default)s)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("serve", parents=[common], help="serve the API and page with gunicorn")
     p.add_argument("--host", default="127.0.0.1")

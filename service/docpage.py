@@ -46,8 +46,13 @@ def show(doc_id):
     view = None
     try:
         validate_id(doc_id)
+        engine = current_app.extensions["tolk_backend"]
+        if not engine.embedded:
+            # Shown unmarked: marking reads the embedded index's term dictionary (typos).
+            q = ""
         try:
-            view = highlight_document(reader(), doc_id, q, crosslingual=crosslingual)
+            view = highlight_document(reader() if engine.embedded else engine, doc_id, q,
+                                      crosslingual=crosslingual)
         except QuerySyntaxError:  # shown unmarked; the results page explains the error
             view = highlight_document(reader(), doc_id)
     except DocumentError:

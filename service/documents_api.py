@@ -1,8 +1,9 @@
 """Documents under ``/api/documents``: add (batches), list, read, replace, patch, delete.
 
-Writes need the bearer key (``service/auth.py``) and go through
-``index.storage.update``/``delete_ids``, which hold the index's write lock, so
-writes from several workers take turns; every worker's next search sees them.
+Writes need the bearer key (``service/auth.py``) and go through the backend
+(``index.backends``; for Whoosh ``index.storage.update``/``delete_ids``, which hold
+the index's write lock, so writes from several workers take turns); every worker's
+next search sees them.
 
 ``POST /api/documents`` takes ``{"documents": [ {...}, ... ]}`` or NDJSON (one
 document a line, ``service/batches.py``). By default it is all or nothing: if
@@ -21,19 +22,17 @@ from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
 from index.fields import stored_values
-from index.search.filters import matching_ids
 from index.analysis import LANGUAGES
 from index.ingest.documents import ID_RE, Document, DocumentError, RawDocument, prepare, \
     validate_id
 from index.ingest.patch import merge_patch, stored_raw
-from index.storage import IndexMissingError, delete, delete_ids, update, update_computed
+from index.storage import IndexMissingError
 
-from .api import reader
+from .api import backend
 from .auth import require_write_key
 from .batches import NDJSON_TYPES, Item, item_errors, json_items, ndjson_items, refusals
 from .errors import ApiError
 from .languages import language_options
-from .lexicon import lexicon_builder
 from .openapi import operation
 from .requestbody import json_body
 from .schemas import (BatchArgsSchema, BatchResultSchema, DeletedManySchema, DeletedSchema,
@@ -57,7 +56,7 @@ def checked_id(doc_id: str) -> str:
 def prepare_all(raws: list[RawDocument]) -> list[Document]:
     """Clean and detect every document; one failure fails the batch (422, per item)."""
     docs, errors = [], {}
-    languages = language_options(current_app.config, reader())
+    languages = _languages()
     for i, raw in enumerate(raws):
         try:
             docs.append(prepare(raw, languages))
@@ -70,6 +69,11 @@ def prepare_all(raws: list[RawDocument]) -> list[Document]:
     return docs
 
 
+def _languages():
+    """Language detection options; the embedded index's vocabulary is evidence too."""
+    return language_options(current_app.config, backend().reader)
+
+
 def refuse_writes_when_degraded() -> None:
     """503 while the reader serves a previous generation: a write would go where no one reads.
 
@@ -77,7 +81,7 @@ def refuse_writes_when_degraded() -> None:
     previous one, which a rebuild would then discard) would lose the write.
     """
     try:
-        status = reader().status()
+        status = backend().status()
     except IndexMissingError:
         return  # the first write creates the index
     if status["degraded"]:
@@ -89,10 +93,8 @@ def refuse_writes_when_degraded() -> None:
 
 
 def store(docs: list[Document]) -> None:
-    config = current_app.config
     refuse_writes_when_degraded()
-    update(config["INDEX_DIR"], docs, lexicon_builder=lexicon_builder(config),
-           lock_timeout=config["LOCK_TIMEOUT"])
+    backend().write(docs)
 
 
 def _reject_duplicates(raws: list[RawDocument]) -> None:
@@ -160,7 +162,7 @@ def post_documents():
                        "NDJSON, one document a line ('Content-Type: application/x-ndjson')")
     if ndjson:
         items = ndjson_items(request.stream, current_app.config["MAX_BATCH_DOCS"],
-                             language_options(current_app.config, reader()))
+                             _languages())
     else:
         body = json_body()
         if not skip:  # all or nothing, exactly as before on_error existed
@@ -174,7 +176,7 @@ def post_documents():
         if not isinstance(records, list) or not records or set(body) != {"documents"}:
             DocumentBatchSchema().load(body)  # raises the usual 400 for the envelope
             raise ApiError(400, "invalid_request", BATCH_SHAPE, {"_schema": [BATCH_SHAPE]})
-        items = json_items(records, language_options(current_app.config, reader()))
+        items = json_items(records, _languages())
     refused = [item for item in items if item.failure]
     if refused and (not skip or len(refused) == len(items)):
         invalid = [item for item in refused if item.failure == 400]
@@ -235,10 +237,10 @@ def list_documents():
     after = _decode_cursor(args["cursor"]) if "cursor" in args else ""
     languages = LANGUAGES if args["lang"] == "any" else [args["lang"]]
     ids = split_ids(args["ids"], 1000) if "ids" in args else None
-    index = reader()
+    index = backend()
     if "filter" in args:  # the ids the filter matches (and of those given, if any)
-        matched = {doc_id for doc_id, _ in matching_ids(index, args["filter"],
-                                                        current_app.extensions["tolk_fields"])}
+        matched = {doc_id for doc_id, _ in index.matching_ids(
+            args["filter"], current_app.extensions["tolk_fields"])}
         ids = sorted(matched if ids is None else matched & set(ids))
     page = index.list_documents(after, args["limit"] + 1, languages=languages, ids=ids)
     more = len(page) > args["limit"]
@@ -257,8 +259,8 @@ def list_documents():
 
 def _filtered_ids(text: str) -> list[str]:
     """Every stored id the filter matches (400 for a bad filter)."""
-    return [doc_id for doc_id, _ in matching_ids(reader(), text,
-                                                 current_app.extensions["tolk_fields"])]
+    return [doc_id for doc_id, _ in backend().matching_ids(
+        text, current_app.extensions["tolk_fields"])]
 
 
 def _ids_to_delete() -> list[str]:
@@ -307,8 +309,7 @@ def _ids_to_delete() -> list[str]:
 def delete_documents():
     ids = list(dict.fromkeys(_ids_to_delete()))
     refuse_writes_when_degraded()
-    config = current_app.config
-    deleted = delete_ids(config["INDEX_DIR"], ids, lock_timeout=config["LOCK_TIMEOUT"])
+    deleted = backend().delete(ids)
     gone = set(deleted)
     return jsonify(DeletedManySchema().dump({
         "deleted": len(deleted), "ids": deleted,
@@ -321,7 +322,7 @@ def delete_documents():
            response=StoredDocumentSchema, errors=(400, 404, 503))
 def get_document(doc_id):
     checked_id(doc_id)
-    fields = reader().get(doc_id)
+    fields = backend().get(doc_id)
     if fields is None:
         raise ApiError(404, "not_found", f"no document with id {doc_id!r}")
     return jsonify(StoredDocumentSchema().dump({
@@ -367,7 +368,7 @@ def put_document(doc_id):
     body = _object_body_for(doc_id, "a document")
     raw = DocumentReplaceSchema().load({**body, "id": doc_id})
     try:
-        doc = prepare(raw, language_options(current_app.config, reader()))
+        doc = prepare(raw, _languages())
     except DocumentError as exc:
         raise ApiError(422, "invalid_document", f"{doc_id}: {exc.message}; nothing was stored",
                        exc.errors) from None
@@ -382,8 +383,7 @@ def put_document(doc_id):
 def delete_document(doc_id):
     checked_id(doc_id)
     refuse_writes_when_degraded()
-    config = current_app.config
-    if not delete(config["INDEX_DIR"], [doc_id], lock_timeout=config["LOCK_TIMEOUT"]):
+    if not backend().delete([doc_id]):
         raise ApiError(404, "not_found", f"no document with id {doc_id!r}")
     return jsonify(DeletedSchema().dump({"id": doc_id, "deleted": True}))
 
@@ -419,9 +419,7 @@ def patch_document(doc_id):
                 patched = again
             return [patched.document]
 
-        config = current_app.config
-        update_computed(config["INDEX_DIR"], compute, lexicon_builder=lexicon_builder(config),
-                        lock_timeout=config["LOCK_TIMEOUT"])
+        backend().write_computed(compute)
     doc = patched.document
     return jsonify(PatchedDocumentSchema().dump({**doc.to_dict(), "reanalyzed":
                                                  patched.reanalyzed}))
@@ -432,7 +430,7 @@ def _patched(doc_id: str, patch: dict, unless: RawDocument | None = None):
 
     With ``unless``: None instead of a merge when the stored document is still that one.
     """
-    stored = reader().get(doc_id)
+    stored = backend().get(doc_id)
     if stored is None:
         raise ApiError(404, "not_found", f"no document with id {doc_id!r}; create it with "
                                          "PUT or POST first")
@@ -440,7 +438,7 @@ def _patched(doc_id: str, patch: dict, unless: RawDocument | None = None):
     if unless is not None and raw == unless:
         return raw, None
     try:
-        return raw, merge_patch(stored, patch, language_options(current_app.config, reader()))
+        return raw, merge_patch(stored, patch, _languages())
     except DocumentError as exc:
         raise ApiError(422, "invalid_document", f"{doc_id}: {exc.message}; nothing was changed",
                        exc.errors) from None

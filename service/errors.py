@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from index.ingest.documents import DocumentError
 from index.search.filters import FilterError
 from index.search.query import QuerySyntaxError
+from index.backends.base import BackendRequestError, BackendUnavailable
 from index.storage import IndexLockedError, IndexMissingError, StoreError
 from index.storage.errors import (CorruptIndexError, FieldTypeError, IndexOutdatedError,
                                   IndexUnavailableError)
@@ -109,6 +110,12 @@ def _from_exception(exc: Exception) -> ApiError:
         return ApiError(503, "index_damaged", str(exc))
     if isinstance(exc, StoreError):
         return ApiError(503, "store_error", str(exc))
+    if isinstance(exc, BackendUnavailable):
+        log.error("backend unavailable on %s %s: %s %s", request.method, request.path,
+                  exc.message, exc.detail)
+        return ApiError(503, "backend_unavailable", exc.message, headers={"Retry-After": "5"})
+    if isinstance(exc, BackendRequestError):
+        return ApiError(exc.status, exc.code, exc.message)
     if isinstance(exc, OSError) and exc.errno in DISK_FULL:
         log.error("disk full on %s %s: %s", request.method, request.path, exc)
         return ApiError(507, "insufficient_storage",

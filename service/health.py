@@ -45,6 +45,12 @@ def _reader(app=None):
     return (app or current_app).extensions["tolk_reader"]
 
 
+def _engine(app=None):
+    """The backend when it is not the embedded index (OpenSearch), else None."""
+    engine = (app or current_app).extensions.get("tolk_backend")
+    return engine if engine is not None and not engine.embedded else None
+
+
 def _index_status(reader) -> dict | None:
     """The reader's own status (generation, degraded flag) when it offers one."""
     status = getattr(reader, "status", None)
@@ -102,6 +108,8 @@ def warm_up(app) -> dict:
 def live():
     reader = _reader()
     body = {"status": "live", "pid": os.getpid(), "ready": True, "message": "serving"}
+    if _engine() is not None:  # the cluster's state is /ready's business
+        return jsonify(LiveSchema().dump(body))
     try:
         reader.generation
     except Exception as exc:  # noqa: BLE001 - live must answer whatever the index does
@@ -117,6 +125,9 @@ def live():
            response=ReadySchema, errors=(503,))
 def ready():
     app = current_app._get_current_object()
+    engine = _engine(app)
+    if engine is not None:
+        return _ready_on(engine)
     reader = _reader(app)
     warm = warm_up(app)
     started = time.perf_counter()
@@ -134,3 +145,17 @@ def ready():
         "status": "ready", "pid": os.getpid(), **found,
         "probe_ms": round((time.perf_counter() - started) * 1000, 2),
         "warmup_seconds": warm.get("seconds")}))
+
+
+def _ready_on(engine):
+    """Readiness on a non-embedded backend: the cluster answers a real probe search."""
+    started = time.perf_counter()
+    try:
+        found = engine.health()
+    except Exception as exc:  # noqa: BLE001 - every failure is a reason, never a 500
+        message = getattr(exc, "message", None) or str(exc)
+        raise ApiError(503, "not_ready", f"not ready: {message}", {"index": [message]},
+                       headers={"Retry-After": "5"}) from None
+    return jsonify(ReadySchema().dump({
+        "status": "ready", "pid": os.getpid(), **found,
+        "probe_ms": round((time.perf_counter() - started) * 1000, 2), "warmup_seconds": None}))

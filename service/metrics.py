@@ -195,8 +195,35 @@ def render() -> bytes:
     summed = list(registry.collect())
     scrape = CollectorRegistry()
     scrape.register(_Fixed(summed))
-    scrape.register(IndexCollector(current_app.extensions["tolk_reader"], summed))
+    engine = current_app.extensions.get("tolk_backend")
+    if engine is not None and not engine.embedded:
+        scrape.register(BackendCollector(engine))
+    else:
+        scrape.register(IndexCollector(current_app.extensions["tolk_reader"], summed))
     return generate_latest(scrape)
+
+
+class BackendCollector:
+    """Documents and reachability of a cluster backend (OpenSearch), read at scrape time."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def collect(self):
+        up = GaugeMetricFamily("tolk_index_up", "1 if the index opens, 0 if not.")
+        try:
+            counts = self.engine.counts()
+        except Exception:  # noqa: BLE001 - a cluster that is down is reported, not raised
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        documents = GaugeMetricFamily("tolk_documents", "Documents in the index by language.",
+                                      labels=["language"])
+        for language, count in sorted(counts.items()):
+            documents.add_metric([language], count)
+        yield documents
 
 
 class _Fixed:

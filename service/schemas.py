@@ -585,6 +585,7 @@ class ReadySchema(Schema):
 
 
 class StatsSchema(Schema):
+    backend = fields.String(metadata={"description": "the search engine: whoosh or opensearch"})
     documents = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
                             metadata={"description": "documents per language"})
     lexicon_pairs = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True,

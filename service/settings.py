@@ -161,6 +161,21 @@ SETTINGS = [
             "indexed after it (`tolk index --rebuild` for all).", choices=("on", "off")),
     Setting("METRICS", "TOLK_METRICS", "on",
             "Prometheus metrics at /metrics (`on`) or not (`off`, 404).", choices=("on", "off")),
+    Setting("BACKEND", "TOLK_BACKEND", "whoosh",
+            "Search engine: `whoosh` (embedded, the index in TOLK_INDEX_DIR) or `opensearch` "
+            "(a cluster at TOLK_OPENSEARCH_URL; see README \"Backends\").",
+            choices=("whoosh", "opensearch")),
+    Setting("OPENSEARCH_URL", "TOLK_OPENSEARCH_URL", "http://localhost:9200",
+            "OpenSearch cluster address (with TOLK_BACKEND=opensearch)."),
+    Setting("OPENSEARCH_USER", "TOLK_OPENSEARCH_USER", "",
+            "OpenSearch user for basic auth (empty: no auth)."),
+    Setting("OPENSEARCH_PASSWORD", "TOLK_OPENSEARCH_PASSWORD", "",
+            "OpenSearch password for basic auth.", secret=True),
+    Setting("OPENSEARCH_PREFIX", "TOLK_OPENSEARCH_PREFIX", "tolk-",
+            "Index name prefix: the indexes are PREFIXnl and PREFIXen."),
+    Setting("OPENSEARCH_TIMEOUT", "TOLK_OPENSEARCH_TIMEOUT", 10.0,
+            "Seconds to wait for an OpenSearch answer before answering 503.", float,
+            min=0.1, max=300),
 ]
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -172,12 +172,10 @@ def test_not_found_and_method_not_allowed_are_json(client):
 
 
 def test_unexpected_errors_are_json_without_details(client, monkeypatch):
-    import service.api
-
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(service.api, "search", explode)
+    monkeypatch.setattr(client.application.extensions["tolk_backend"], "search", explode)
     body = assert_error(client.get("/api/search?q=Poetin"), 500, "internal_error")
     assert "secret" not in body["message"]
 

@@ -27,6 +27,8 @@ BAD_VALUES = {
     "TOLK_HEADER_TIMEOUT": ["0", "soon", "1.5"],
     "TOLK_BODY_TIMEOUT": ["0", "x"],
     "TOLK_BODY_MIN_RATE": ["-1", "fast"],
+    "TOLK_BACKEND": ["solr", "elasticsearch"],
+    "TOLK_OPENSEARCH_TIMEOUT": ["0", "-1", "later"],
 }
 
 
