@@ -55,14 +55,14 @@ def links(client, word: str) -> dict:
 
 
 def test_an_added_link_finds_the_document_at_once_with_source_user(xclient):
-    assert "fed-1" not in hits(xclient, "federation")
-    response = put(xclient, {"nl": "Federatieraad", "en": "federation", "weight": 0.9})
+    assert "fed-1" not in hits(xclient, "senate")
+    response = put(xclient, {"nl": "Federatieraad", "en": "senate", "weight": 0.9})
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert (body["nl_term"], body["en_term"], body["weight"], body["block"], body["created"]) \
-        == ("federatieraad", "feder", 0.9, False, True)
-    found = hits(xclient, "federation")
-    assert found["fed-1"] == [{"query": "federation", "matched": "Federatieraad",
+        == ("federatieraad", "senat", 0.9, False, True)
+    found = hits(xclient, "senate")
+    assert found["fed-1"] == [{"query": "senate", "matched": "Federatieraad",
                                "source": "user"}]
 
 
@@ -109,12 +109,12 @@ def test_a_reweight_replaces_the_weight_and_keeps_the_other_sources(xclient):
 
 
 def test_a_link_turned_into_a_block_and_back(xclient):
-    put(xclient, {"nl": "Federatieraad", "en": "federation", "weight": 0.8})
-    put(xclient, {"nl": "Federatieraad", "en": "federation", "block": True})
-    assert "fed-1" not in hits(xclient, "federation")
-    put(xclient, {"nl": "Federatieraad", "en": "federation"})
-    assert hits(xclient, "federation")["fed-1"][0]["source"] == "user"
-    assert links(xclient, "federation")[("en", "feder", "federatieraad")]["weight"] == 1.0
+    put(xclient, {"nl": "Federatieraad", "en": "senate", "weight": 0.8})
+    put(xclient, {"nl": "Federatieraad", "en": "senate", "block": True})
+    assert "fed-1" not in hits(xclient, "senate")
+    put(xclient, {"nl": "Federatieraad", "en": "senate"})
+    assert hits(xclient, "senate")["fed-1"][0]["source"] == "user"
+    assert links(xclient, "senate")[("en", "senat", "federatieraad")]["weight"] == 1.0
 
 
 # -- listing -----------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_openapi_describes_the_crosslink_routes(client):
 
 
 def test_an_edit_is_named_in_the_commit_point_and_checks_clean(xclient, writable_index, runner):
-    put(xclient, {"nl": "Federatieraad", "en": "federation", "weight": 0.9})
+    put(xclient, {"nl": "Federatieraad", "en": "senate", "weight": 0.9})
     generation = current_generation(writable_index)
     commit = read_commit_file(generation)
     entry = commit["files"][USER_LINKS_FILE]
@@ -229,7 +229,7 @@ def test_an_edit_is_named_in_the_commit_point_and_checks_clean(xclient, writable
 
 
 def test_edits_are_carried_over_by_a_rebuild_and_a_reindex(xclient, writable_index, runner):
-    put(xclient, {"nl": "Federatieraad", "en": "federation", "weight": 0.9})
+    put(xclient, {"nl": "Federatieraad", "en": "senate", "weight": 0.9})
     put(xclient, {"nl": "kerk", "en": "kirk", "block": True})
     before = current_generation(writable_index)
     result = runner(["reindex", "--index-dir", writable_index, "--quiet"],
@@ -239,13 +239,13 @@ def test_edits_are_carried_over_by_a_rebuild_and_a_reindex(xclient, writable_ind
     assert "cross-link edits kept: 2" in result.output
     app = create_app({"INDEX_DIR": str(writable_index), "API_KEY": KEY})
     client = app.test_client()
-    assert hits(client, "federation")["fed-1"][0]["source"] == "user"
+    assert hits(client, "senate")["fed-1"][0]["source"] == "user"
     assert "kerk-1" not in hits(client, "kirk")
     result = runner(["index", "--rebuild", "--quiet", "--index-dir", writable_index,
                      ROOT / "seeds"], env={"TOLK_FREEDICT_DIR": ""})
     assert result.exit_code == 0, result.stderr
     edits = user_links.read_edits(current_generation(writable_index) / USER_LINKS_FILE)
-    assert sorted(edits) == [("federatieraad", "feder"), ("kerk", "kirk")]
+    assert sorted(edits) == [("federatieraad", "senat"), ("kerk", "kirk")]
 
 
 def test_an_unreadable_edits_file_stops_a_rebuild_with_what_to_do(xclient, writable_index,
@@ -284,7 +284,7 @@ KILLER = textwrap.dedent("""
 
     if sys.argv[2] == "before-publish":
         commit.publish = killed
-    edit = user_links.make_edit("Federatieraad", "federation", 0.7)
+    edit = user_links.make_edit("Federatieraad", "senate", 0.7)
     user_links.store_edit(sys.argv[1], edit, 10)
     os.kill(os.getpid(), signal.SIGKILL)  # after the acknowledgement, before anything else
 """)
@@ -310,7 +310,7 @@ def test_kill9_between_the_phases_leaves_a_healthy_index_and_keeps_acknowledged_
     assert client.get("/api/health/ready").status_code == 200
     assert "kerk-1" not in hits(client, "kirk")
     if when == "after-publish":  # acknowledged: never lost
-        assert hits(client, "federation")["fed-1"][0]["source"] == "user"
+        assert hits(client, "senate")["fed-1"][0]["source"] == "user"
     # The next edit goes through and is published.
     assert put(client, {"nl": "vrede", "en": "peace"}).status_code == 200
     edits = user_links.read_edits(current_generation(writable_index) / USER_LINKS_FILE)
@@ -323,20 +323,20 @@ def test_kill9_between_the_phases_leaves_a_healthy_index_and_keeps_acknowledged_
 
 def test_cli_add_block_remove_edits_and_lookup(xclient, writable_index, runner):
     index = ["--index-dir", writable_index]
-    result = runner(["lexicon", "add", "Federatieraad", "federation", "--weight", "0.8", *index])
+    result = runner(["lexicon", "add", "Federatieraad", "senate", "--weight", "0.8", *index])
     assert result.exit_code == 0 and "searches use it now" in result.output
     assert runner(["lexicon", "block", "kerk", "kirk", *index]).exit_code == 0
-    assert hits(xclient, "federation")["fed-1"][0]["source"] == "user"  # the server sees it
+    assert hits(xclient, "senate")["fed-1"][0]["source"] == "user"  # the server sees it
     assert "kerk-1" not in hits(xclient, "kirk")
     listed = runner(["lexicon", "edits", "--json", *index])
     assert [(e["nl_term"], e["en_term"], e["weight"], e["block"])
-            for e in json.loads(listed.output)] == [("federatieraad", "feder", 0.8, False),
+            for e in json.loads(listed.output)] == [("federatieraad", "senat", 0.8, False),
                                                       ("kerk", "kirk", None, True)]
     lookup = runner(["lexicon", "lookup", "kerken", *index])
     assert "blocked by a user: nl 'kerk' -- en 'kirk'" in lookup.output
     assert "'kirk'" not in lookup.output.split("blocked by a user")[0]
     lookup = runner(["lexicon", "lookup", "Federatieraad", *index])
-    assert "'feder'" in lookup.output and "from user" in lookup.output
+    assert "'senat'" in lookup.output and "from user" in lookup.output
     assert runner(["lexicon", "remove", "kerk", "kirk", *index]).exit_code == 0
     assert hits(xclient, "kirk")["kerk-1"][0]["source"] == "dictionary"
 
@@ -398,13 +398,13 @@ def test_every_gunicorn_worker_applies_an_edit_at_its_next_search(seed_index, tm
             assert all("kerk-1" in found for found in pool.map(search, ["kirk"] * 24))
         pairs = next(iter(before.values()))
         status, _, body = server.request("PUT", "/api/crosslinks",
-                                         {"nl": "Federatieraad", "en": "federation"}, AUTH)
+                                         {"nl": "Federatieraad", "en": "senate"}, AUTH)
         assert status == 200, body
         # A new pair: every worker's next request uses a lexicon with one pair more.
         assert set(ready_pairs().values()) == {pairs + 1}
         with ThreadPoolExecutor(6) as pool:
-            added = list(pool.map(search, ["federation"] * 24))
-        assert all(found.get("fed-1") == [{"query": "federation", "matched": "Federatieraad",
+            added = list(pool.map(search, ["senate"] * 24))
+        assert all(found.get("fed-1") == [{"query": "senate", "matched": "Federatieraad",
                                            "source": "user"}] for found in added)
         status, _, body = server.request("PUT", "/api/crosslinks",
                                          {"nl": "kerk", "en": "kirk", "block": True}, AUTH)
