@@ -278,8 +278,7 @@ def _flores_dir(args, settings) -> Path | None:
 
 
 def cmd_eval(args, settings) -> int:
-    from index.crosslink import build_lexicon
-    from index.evaluation import run_flores, run_seeds
+    from index.evaluation import flores_lexicon_factory, run_flores, run_seeds
 
     report = {}
     if not args.skip_seeds:
@@ -301,11 +300,8 @@ def cmd_eval(args, settings) -> int:
                          "nld_Latn.devtest, eng_Latn.devtest, metadata_devtest.tsv)")
         freedict = settings.get("FREEDICT_DIR") or None
 
-        def factory(names, exclude):
-            return build_lexicon(names=names, parallel_dir=flores, freedict_dir=freedict,
-                                 exclude_parallel_lines=exclude)
-
-        report["flores"] = run_flores(flores, factory, folds=args.folds,
+        report["flores"] = run_flores(flores, flores_lexicon_factory(flores, freedict),
+                                      folds=args.folds,
                                       progress=lambda msg: print(msg, file=sys.stderr))
         for name, run in report["flores"].items():
             extra = (f"  ({run['mrr_vs_monolingual']:.0%} of monolingual)"
@@ -364,7 +360,26 @@ def cmd_lexicon(args, settings) -> int:
         sources = ", ".join(row["sources"])
         print(f"{row['from']} {row['term']!r} -> {row['to']} {row['target']!r} "
               f"({row['surface']}) weight {row['weight']:.2f} from {sources}")
+        print(f"    {_explain_link(row)}")
     return 0
+
+
+def _explain_link(row: dict) -> str:
+    """One line: the evidence behind a link's weight for a query word of ``row['from']``."""
+    facts = row.get("evidence") or {}
+    parts = []
+    if facts.get("dictionary") is not None:
+        parts.append(f"dictionary {facts['dictionary']:.2f} (sense {facts['dictionary_rank']} "
+                     f"of {facts['dictionary_senses']})")
+    if facts.get("parallel") is not None:
+        parts.append(f"parallel text {facts['parallel']:.2f}")
+    if facts.get("source_zipf") is not None:
+        parts.append(f"frequency {facts['source_zipf']:.1f} -> {facts['target_zipf']:.1f} "
+                     f"x{facts['frequency_factor']:.2f}")
+    if facts.get("cognate_gain"):
+        parts.append(f"cognate {facts['cognate']:.2f} +{facts['cognate_gain']:.2f}")
+    return (f"for a {row['from']} query: {row['query_weight']:.2f}"
+            + (f" ({'; '.join(parts)})" if parts else ""))
 
 
 def cmd_check(args, settings) -> int:

@@ -1,0 +1,161 @@
+"""Sense weighting at query time: which of a word's translations the query means.
+
+A dictionary gives every sense of a word (``kerk`` -> church, kirk; ``troops``
+-> troepen, horde, zwerm), and a synonym set that weights them all alike
+matches documents about the wrong sense. Two kinds of evidence lower the
+unlikely ones once the query is known, in each target language's synonym
+sets:
+
+1. per direction (``index.crosslink.evidence``): a dictionary translation far
+   rarer than the query word loses weight, one spelled like it gains;
+2. co-occurrence in the indexed corpus itself (multi-word queries only): for
+   each of a word's translations, the number of the query's other words it
+   shares a document with (any of their terms); a translation that meets
+   fewer than :data:`COOCCURRENCE_SHARE` of what the best one meets keeps
+   :data:`COOCCURRENCE_FACTOR` of its weight. The right senses of a query's
+   words tend to meet in documents; wrong senses rarely do.
+
+The work is bounded: posting lists longer than :data:`MAX_POSTINGS` are not
+read (such a term is taken to co-occur, and a word with one tells nothing as
+context), queries of more than :data:`MAX_WORDS` words are left alone, and only
+words with two or more translations are reweighted. Each word's documents are
+one set (a union), so a query costs at most words x translations set tests.
+"""
+
+from __future__ import annotations
+
+from index.analysis import LANGUAGES, analyze
+from index.crosslink import evidence
+from index.crosslink.lexicon import other
+
+ENABLED = True  # the evaluation script turns it off to measure the difference
+USE_EVIDENCE = True  # per-direction frequency and cognate evidence
+USE_COOCCURRENCE = True
+COOCCURRENCE_FACTOR = 0.5
+# A translation meeting fewer than this share of the other words the best translation
+# meets loses weight (0: only one that meets none, with another that meets some).
+COOCCURRENCE_SHARE = 0.5
+MAX_POSTINGS = 5000
+MAX_WORDS = 16
+FIELD = "body"
+_NOT_LINKS = frozenset({"query", "typo", "cognate"})  # expansion sources that are not links
+
+
+def _pair_sources(lexicon, lang: str, term: str, source_terms: list[str]) -> set[str]:
+    """Every source of the stored pair(s) between ``term`` (of ``lang``) and the query word."""
+    found: set[str] = set()
+    for source_term in source_terms:
+        nl_term, en_term = (term, source_term) if lang == LANGUAGES[0] else (source_term, term)
+        found.update(lexicon.sources_of(nl_term, en_term))
+    return found
+
+
+def _apply_evidence(expansion, lexicon, changes: list) -> None:
+    """Per-direction frequency and cognate evidence on one expansion's dictionary links."""
+    target = expansion.language
+    source_lang = other(target)
+    word = expansion.word.text
+    source_terms = None
+    competitors = [surface for _, source, surface in expansion.terms.values()
+                   if source not in _NOT_LINKS]
+    for term, (weight, source, surface) in list(expansion.terms.items()):
+        if source not in evidence.SOURCES:
+            continue
+        if source_terms is None:
+            source_terms = analyze(source_lang, word)
+        if lexicon is not None and _pair_sources(lexicon, target, term, source_terms) \
+                - evidence.SOURCES:
+            continue  # also attested by another source: trusted as it is
+        new = evidence.adjusted_weight(word, source_lang, surface, target, weight, source,
+                                       [c for c in competitors if c != surface])
+        if new != weight:
+            expansion.terms[term] = (new, source, surface)
+            changes.append((word, term, weight, new, "evidence"))
+
+
+class _Postings:
+    """Doc-id sets of terms in one index, read once per query, bounded."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self.cache: dict[str, frozenset | None] = {}
+
+    def docs(self, term: str) -> frozenset | None:
+        """The documents containing ``term``; None when the list is too long to read."""
+        if term not in self.cache:
+            df = self.reader.doc_frequency(FIELD, term)
+            if df == 0:
+                self.cache[term] = frozenset()
+            elif df > MAX_POSTINGS:
+                self.cache[term] = None
+            else:
+                self.cache[term] = frozenset(self.reader.postings(FIELD, term).all_ids())
+        return self.cache[term]
+
+
+def _apply_cooccurrence(expansions: list, reader, changes: list) -> None:
+    words = {}
+    for expansion in expansions:
+        words.setdefault(id(expansion.word), expansion)
+    if len(words) < 2 or len(words) > MAX_WORDS:
+        return
+    postings = _Postings(reader)
+    # Per word: the documents holding any of its terms (None: too common to tell).
+    contexts: dict[int, set | None] = {}
+    for key, expansion in words.items():
+        union: set | None = set()
+        for term in expansion.terms:
+            docs = postings.docs(term)
+            if docs is None:
+                union = None
+                break
+            union |= docs
+        contexts[key] = union
+    for key, expansion in words.items():
+        links = [t for t, (_, source, _) in expansion.terms.items() if source not in _NOT_LINKS]
+        if len(links) < 2:
+            continue
+        others = [c for k, c in contexts.items() if k != key and c]
+        if not others:
+            continue  # the other words are absent or too common: no evidence
+        met = {}
+        for term in links:
+            docs = postings.docs(term)
+            if docs is None:
+                met[term] = len(others)
+            elif docs:  # a term that matches nothing: its weight does not matter
+                met[term] = sum(1 for c in others if not docs.isdisjoint(c))
+        best = max(met.values(), default=0)
+        if not best:
+            continue  # no translation meets the others: nothing to choose by
+        for term, count in met.items():
+            if count >= best * COOCCURRENCE_SHARE:
+                continue
+            weight, source, surface = expansion.terms[term]
+            new = round(weight * COOCCURRENCE_FACTOR, 4)
+            expansion.terms[term] = (new, source, surface)
+            changes.append((expansion.word.text, term, weight, new, "cooccurrence"))
+
+
+def reweigh(compilers: dict, searchers: dict, lexicon) -> list[tuple]:
+    """Reweight the translations in every compiler's expansions; returns the changes.
+
+    ``compilers``: language -> the query compiler (its ``expansions`` and
+    ``leaves``); ``searchers``: language -> Whoosh searcher. Each change is
+    ``(query word, term, old weight, new weight, evidence kind)``.
+    """
+    changes: list[tuple] = []
+    if not ENABLED or lexicon is None:
+        return changes
+    for language, compiler in compilers.items():
+        if not compiler.expansions:
+            continue
+        if USE_EVIDENCE:
+            for expansion in compiler.expansions:
+                _apply_evidence(expansion, lexicon, changes)
+        if USE_COOCCURRENCE:
+            _apply_cooccurrence(compiler.expansions, searchers[language].reader(), changes)
+        if changes:
+            for leaf in compiler.leaves:
+                leaf.terms_weights = leaf.expansion.weights()
+    return changes
