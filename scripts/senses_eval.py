@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -63,6 +65,7 @@ def main() -> int:
             print(f"lexicon {fold + 1}/{args.folds}", file=sys.stderr)
         for source, target in (("en", "nl"), ("nl", "en")):
             rows = []
+            took = {False: [], True: []}
             for n, article in enumerate(articles):
                 if len(article.sentences[target]) < 2:
                     continue
@@ -71,9 +74,11 @@ def main() -> int:
                 for enabled in (False, True):
                     senses.ENABLED = enabled
                     recorded.clear()
+                    started = time.perf_counter()
                     result = search(readers[target], SearchRequest(
                         q=q, lang=target, limit=100, crosslingual=True, typo=False),
                         lexicon=lexicons[fold_of[n]])
+                    took[enabled].append(time.perf_counter() - started)
                     ranked = [h["id"] for h in result["hits"]]
                     rr = reciprocal_rank(ranked, f"a{n:03d}")
                     ranks[enabled] = round(1 / rr) if rr else None
@@ -98,7 +103,9 @@ def main() -> int:
                 "unchanged": len(touched) - len(better) - len(worse),
                 "fixed": sum(1 for r in better if r["on"] == 1),
                 "still_missed": sum(1 for r in touched if r["on"] != 1),
-                "changes_by_kind": dict(kinds)}
+                "changes_by_kind": dict(kinds),
+                "median_ms_off": round(1000 * statistics.median(took[False]), 2),
+                "median_ms_on": round(1000 * statistics.median(took[True]), 2)}
             report[name] = {"summary": summary, "rows": rows}
             print(name, json.dumps(summary))
         for reader in readers.values():

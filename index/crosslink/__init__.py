@@ -208,7 +208,8 @@ def lookup(lexicon: Lexicon, word: str, limit: int | None = 20) -> list[dict]:
                 facts = sense_evidence.explain(
                     word, lang, link.surface, target, link.weight,
                     "dictionary" if set(sources or {link.source}) == {"dictionary"} else link.source,
-                    [other_link.surface for other_link in links if other_link is not link])
+                    [other_link.surface for other_link in links if other_link is not link],
+                    link.term)
                 rank = ranked.index(links.index(link)) + 1 if "dictionary" in sources else None
                 rows.append({
                     "from": lang, "term": term, "to": target, "target": link.term,

@@ -79,12 +79,13 @@ def cognate_gain(similarity: float) -> float:
 
 
 def explain(word: str, source_lang: str, surface: str, target_lang: str, weight: float,
-            source: str, competitors: list[str] = ()) -> dict:
+            source: str, competitors: list[str] = (), target_term: str = "") -> dict:
     """The evidence for one link of ``word`` and the weight it leads to.
 
     ``weight`` is the stored (both-direction) weight and ``source`` the
     source of it; ``competitors`` are the surfaces of the word's other
-    translations. The frequency reference is the lower of the query word's
+    translations. The target's frequency is the better of its surface's and
+    its index term's (``slechtst`` is rare, ``slecht`` is not). The frequency reference is the lower of the query word's
     Zipf frequency and that of its most frequent translation (a language
     whose word forms are rarer, Dutch with its inflections and compounds, is
     then not penalized as a whole, and a word's only translation never is).
@@ -96,7 +97,8 @@ def explain(word: str, source_lang: str, surface: str, target_lang: str, weight:
            "cognate_gain": 0.0, "weight": weight}
     if source not in SOURCES:
         return row
-    source_zipf, target_zipf = zipf(word.lower(), source_lang), zipf(surface.lower(), target_lang)
+    source_zipf = zipf(word.lower(), source_lang)
+    target_zipf = max(zipf(surface.lower(), target_lang), zipf(target_term, target_lang))
     best = max([target_zipf] + [zipf(c.lower(), target_lang) for c in competitors])
     reference = min(source_zipf, best) if source_zipf > 0.0 else 0.0
     factor = frequency_factor(reference, target_zipf)
@@ -111,9 +113,10 @@ def explain(word: str, source_lang: str, surface: str, target_lang: str, weight:
 
 
 def adjusted_weight(word: str, source_lang: str, surface: str, target_lang: str,
-                    weight: float, source: str, competitors: list[str] = ()) -> float:
+                    weight: float, source: str, competitors: list[str] = (),
+                    target_term: str = "") -> float:
     """The link's weight for a query word of ``source_lang`` (see :func:`explain`)."""
     if source not in SOURCES:
         return weight
     return explain(word, source_lang, surface, target_lang, weight, source,
-                   competitors)["weight"]
+                   competitors, target_term)["weight"]

@@ -34,7 +34,8 @@ USE_COOCCURRENCE = True
 COOCCURRENCE_FACTOR = 0.5
 # A translation meeting fewer than this share of the other words the best translation
 # meets loses weight (0: only one that meets none, with another that meets some).
-COOCCURRENCE_SHARE = 0.5
+COOCCURRENCE_SHARE = 0.01
+MIN_DOCS = 1  # a translation in fewer documents is not judged
 MAX_POSTINGS = 5000
 MAX_WORDS = 16
 FIELD = "body"
@@ -67,7 +68,7 @@ def _apply_evidence(expansion, lexicon, changes: list) -> None:
                 - evidence.SOURCES:
             continue  # also attested by another source: trusted as it is
         new = evidence.adjusted_weight(word, source_lang, surface, target, weight, source,
-                                       [c for c in competitors if c != surface])
+                                       [c for c in competitors if c != surface], term)
         if new != weight:
             expansion.terms[term] = (new, source, surface)
             changes.append((word, term, weight, new, "evidence"))
@@ -123,7 +124,7 @@ def _apply_cooccurrence(expansions: list, reader, changes: list) -> None:
             docs = postings.docs(term)
             if docs is None:
                 met[term] = len(others)
-            elif docs:  # a term that matches nothing: its weight does not matter
+            elif len(docs) >= MIN_DOCS:  # rarer: too little to judge by (none: weight moot)
                 met[term] = sum(1 for c in others if not docs.isdisjoint(c))
         best = max(met.values(), default=0)
         if not best:
