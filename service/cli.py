@@ -373,8 +373,8 @@ def _explain_link(row: dict) -> str:
                      f"of {facts['dictionary_senses']})")
     if facts.get("parallel") is not None:
         parts.append(f"parallel text {facts['parallel']:.2f}")
-    if facts.get("source_zipf") is not None:
-        parts.append(f"frequency {facts['source_zipf']:.1f} -> {facts['target_zipf']:.1f} "
+    if facts.get("reference_zipf") is not None:  # the lower of word and best translation
+        parts.append(f"frequency {facts['reference_zipf']:.1f} -> {facts['target_zipf']:.1f} "
                      f"x{facts['frequency_factor']:.2f}")
     if facts.get("cognate_gain"):
         parts.append(f"cognate {facts['cognate']:.2f} +{facts['cognate_gain']:.2f}")

