@@ -99,3 +99,21 @@ def test_search_uses_it_end_to_end(reader, lexicon, monkeypatch):
     assert on["e1"] == pytest.approx(off["e1"]) and on["e2"] == pytest.approx(off["e2"])
     assert search(reader, SearchRequest(q="kerk dorp", lang="en", crosslingual=False),
                   lexicon=lexicon)["hits"] == []
+
+
+def test_documents_in_several_segments(tmp_path, lexicon, cooccurrence_only):
+    from index.storage import update
+
+    def doc(i, text):
+        return Document(id=i, language="en", language_confidence=1.0, title="", text=text,
+                        original=text)
+
+    rebuild(tmp_path, [doc(i, EN[i]) for i in ("e3", "e4", "e5", "e6")])
+    update(tmp_path, [doc("e1", EN["e1"]), doc("e2", EN["e2"])])
+    reader = IndexReader(tmp_path)
+    try:
+        assert len(reader.searchers()["en"].leaf_searchers()) > 1  # church docs in two segments
+        village, changes = weights(reader, lexicon, "kerk dorp")
+        assert village["kerk"]["kirk"] < village["kerk"]["church"]
+    finally:
+        reader.close()

@@ -22,15 +22,20 @@ sets:
 The work is bounded: posting lists longer than :data:`MAX_POSTINGS` are not
 read (such a term is taken to co-occur, and a word with one tells nothing as
 context), queries of more than :data:`MAX_WORDS` words are left alone, and only
-words with two or more translations are reweighted. Each word's documents are
-one set (a union), so a query costs at most words x translations set tests.
+words with two or more translations are reweighted. Posting lists come from the
+per-segment cache that scoring reads too; each word's documents are one sorted
+array (a union), so a query costs at most words x translations sorted lookups.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from index.analysis import LANGUAGES, analyze
 from index.crosslink import evidence
 from index.crosslink.lexicon import other
+from index.scoring import vectorscore
+from index.storage import postingcache
 
 ENABLED = True  # the evaluation script turns it off to measure the difference
 USE_EVIDENCE = True  # per-direction frequency and cognate evidence
@@ -44,6 +49,7 @@ MAX_POSTINGS = 2000  # a list longer than this is not read (bounded work at 100k
 MAX_WORDS = 8  # longer queries: left alone (their other words decide anyway)
 FIELD = "body"
 _NOT_LINKS = frozenset({"query", "typo", "cognate"})  # expansion sources that are not links
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 def _pair_sources(lexicon, lang: str, term: str, source_terms: list[str]) -> set[str]:
@@ -79,48 +85,60 @@ def _apply_evidence(expansion, lexicon, changes: list) -> None:
 
 
 class _Postings:
-    """Doc-id sets of terms in one index, read once per query, bounded."""
+    """Doc numbers of terms in one index (sorted NumPy arrays), bounded.
 
-    def __init__(self, reader):
-        self.reader = reader
-        self.cache: dict[str, frozenset | None] = {}
+    Read through the per-segment posting cache that scoring uses
+    (``index.storage.postingcache``), so a term's list is decoded once for both.
+    """
 
-    def docs(self, term: str) -> frozenset | None:
+    def __init__(self, searcher):
+        folder = postingcache.index_folder(searcher)
+        self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        self.segments = [postingcache.segment_key(folder, reader) for reader, _ in self.leaves]
+        self.reader = searcher.reader()
+        self.cache: dict[str, np.ndarray | None] = {}
+
+    def docs(self, term: str) -> np.ndarray | None:
         """The documents containing ``term``; None when the list is too long to read."""
         if term not in self.cache:
             df = self.reader.doc_frequency(FIELD, term)
             if df == 0:
-                self.cache[term] = frozenset()
+                self.cache[term] = _EMPTY
             elif df > MAX_POSTINGS:
                 self.cache[term] = None
             else:
-                self.cache[term] = frozenset(self.reader.postings(FIELD, term).all_ids())
+                parts = [vectorscore._postings(reader, FIELD, term, seg)[0] + offset
+                         for (reader, offset), seg in zip(self.leaves, self.segments)
+                         if (FIELD, term) in reader]
+                self.cache[term] = np.unique(np.concatenate(parts)) if parts else _EMPTY
         return self.cache[term]
 
 
-def _apply_cooccurrence(expansions: list, reader, changes: list) -> None:
+def _meets(docs: np.ndarray, context: np.ndarray) -> bool:
+    """Whether two sorted doc-number arrays share a document."""
+    positions = np.searchsorted(context, docs)
+    positions[positions == len(context)] = 0
+    return bool((context[positions] == docs).any())
+
+
+def _apply_cooccurrence(expansions: list, searcher, changes: list) -> None:
     words = {}
     for expansion in expansions:
         words.setdefault(id(expansion.word), expansion)
     if len(words) < 2 or len(words) > MAX_WORDS:
         return
-    postings = _Postings(reader)
+    postings = _Postings(searcher)
     # Per word: the documents holding any of its terms (None: too common to tell).
-    contexts: dict[int, set | None] = {}
+    contexts: dict[int, np.ndarray | None] = {}
     for key, expansion in words.items():
-        union: set | None = set()
-        for term in expansion.terms:
-            docs = postings.docs(term)
-            if docs is None:
-                union = None
-                break
-            union |= docs
-        contexts[key] = union
+        arrays = [postings.docs(term) for term in expansion.terms]
+        contexts[key] = (None if any(a is None for a in arrays)
+                         else np.unique(np.concatenate(arrays)) if arrays else _EMPTY)
     for key, expansion in words.items():
         links = [t for t, (_, source, _) in expansion.terms.items() if source not in _NOT_LINKS]
         if len(links) < 2:
             continue
-        others = [c for k, c in contexts.items() if k != key and c]
+        others = [c for k, c in contexts.items() if k != key and c is not None and len(c)]
         if not others:
             continue  # the other words are absent or too common: no evidence
         met = {}
@@ -129,7 +147,7 @@ def _apply_cooccurrence(expansions: list, reader, changes: list) -> None:
             if docs is None:
                 met[term] = len(others)
             elif len(docs) >= MIN_DOCS:  # rarer: too little to judge by (none: weight moot)
-                met[term] = sum(1 for c in others if not docs.isdisjoint(c))
+                met[term] = sum(1 for c in others if _meets(docs, c))
         best = max(met.values(), default=0)
         if not best:
             continue  # no translation meets the others: nothing to choose by
@@ -159,7 +177,7 @@ def reweigh(compilers: dict, searchers: dict, lexicon) -> list[tuple]:
             for expansion in compiler.expansions:
                 _apply_evidence(expansion, lexicon, changes)
         if USE_COOCCURRENCE:
-            _apply_cooccurrence(compiler.expansions, searchers[language].reader(), changes)
+            _apply_cooccurrence(compiler.expansions, searchers[language], changes)
         if changes:
             for leaf in compiler.leaves:
                 leaf.terms_weights = leaf.expansion.weights()
