@@ -111,3 +111,20 @@ def test_evaluation_never_learns_from_its_test_fold(tmp_path):
                                                                     exclude=exclude)}
         assert learned == expected  # nothing from the shipped file (all FLORES articles)
         assert not (learned - expected) & shipped
+
+
+def test_rows_follow_the_analyzers_when_the_stored_terms_are_stale(tmp_path):
+    """After a stemmer change the words, not the old stems, decide (until the file is rebuilt)."""
+    stale = tmp_path / "links.tsv"
+    stale.write_text("# source: test\n"
+                     "learned\toldnl\toldenx\t0.5\ttroepen\ttroops\n"
+                     "unattested\toldnl2\toldenx2\tkerken\tkirks\n", "utf-8")
+    learned, evidence, _ = parallel.read_shipped(stale)
+    assert learned == [(analyze("nl", "troepen")[0], analyze("en", "troops")[0], 0.5,
+                        "troepen", "troops")]
+    assert evidence.contradicts(analyze("nl", "kerken")[0], analyze("en", "kirks")[0])
+    assert evidence.contradicts("oldnl2", "oldenx2")
+    broken = tmp_path / "broken.tsv"
+    broken.write_text("learned\tonly-two\tfields\n", "utf-8")
+    with pytest.raises(ValueError, match="broken.tsv:1"):
+        parallel.read_shipped(broken)

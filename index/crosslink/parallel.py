@@ -177,7 +177,7 @@ def read_parallel(parallel_dir: str | Path) -> tuple[list[str], list[str]]:
 # which have no FLORES folder, rank as well as a machine that has one. The file
 # holds index terms and readable words, never the text itself. Rows:
 #   learned<TAB>nl_term<TAB>en_term<TAB>weight<TAB>nl_surface<TAB>en_surface
-#   unattested<TAB>nl_term<TAB>en_term
+#   unattested<TAB>nl_term<TAB>en_term<TAB>nl_surface<TAB>en_surface
 # The terms are re-derived from the surfaces when the analyzers now stem a
 # surface differently (a stemmer change), so the file does not go stale at once;
 # ``tests/test_crosslink_parallel_shipped.py`` fails when most rows are out of step.
@@ -220,8 +220,11 @@ def read_shipped(path: str | Path | None = None) -> tuple[list[tuple], ShippedEv
             _, nl_term, en_term, weight, nl_s, en_s = fields
             learned.append((_current_term("nl", nl_s, nl_term), _current_term("en", en_s, en_term),
                             float(weight), nl_s, en_s))
-        elif fields[0] == "unattested" and len(fields) == 3:
+        elif fields[0] == "unattested" and len(fields) in (3, 5):
             unattested.add((fields[1], fields[2]))
+            if len(fields) == 5:  # and the pair as the analyzers now stem its words
+                unattested.add((_current_term("nl", fields[3], fields[1]),
+                                _current_term("en", fields[4], fields[2])))
         else:
             raise ValueError(f"{path}:{number}: not a learned or unattested row")
     return learned, ShippedEvidence(unattested), header
@@ -238,8 +241,10 @@ def write_shipped(path: str | Path, parallel_dir: str | Path, dictionary_pairs) 
     nl_lines, en_lines = read_parallel(parallel_dir)
     learned = learn_pairs(nl_lines, en_lines)
     evidence = Evidence(nl_lines, en_lines)
-    unattested = sorted({(nl, en) for nl, en, *_ in dictionary_pairs
-                         if evidence.contradicts(nl, en)})
+    unattested: dict[tuple[str, str], tuple[str, str]] = {}
+    for nl, en, _, nl_s, en_s in dictionary_pairs:
+        if evidence.contradicts(nl, en):
+            unattested.setdefault((nl, en), (nl_s, en_s))
     sentences = sum(1 for a, b in zip(nl_lines, en_lines) if a.strip() and b.strip())
     lines = [
         "# Tolk's learned Dutch-English links, shipped so that a checkout without the corpus",
@@ -250,11 +255,13 @@ def write_shipped(path: str | Path, parallel_dir: str | Path, dictionary_pairs) 
         "(all articles); competitive linking over Dice + cognate bonus (index/crosslink/parallel.py)",
         f"# rows: {len(learned)} learned, {len(unattested)} unattested dictionary pairs",
         "# learned<TAB>nl_term<TAB>en_term<TAB>weight<TAB>nl_word<TAB>en_word",
-        "# unattested<TAB>nl_term<TAB>en_term   (both terms in the text, never aligned: x0.5)",
+        "# unattested<TAB>nl_term<TAB>en_term<TAB>nl_word<TAB>en_word   (dictionary pair whose",
+        "#   terms are both in the text, never in one sentence pair: its weight x0.5)",
     ]
     lines += ["\t".join(("learned", nl, en, f"{w:g}", nl_s, en_s))
               for nl, en, w, nl_s, en_s in sorted(learned)]
-    lines += ["\t".join(("unattested", nl, en)) for nl, en in unattested]
+    lines += ["\t".join(("unattested", nl, en, *unattested[(nl, en)]))
+              for nl, en in sorted(unattested)]
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", "utf-8")
