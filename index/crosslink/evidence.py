@@ -71,12 +71,19 @@ def frequency_factor(reference_zipf: float, target_zipf: float) -> float:
 
 
 def spelling_similarity(word: str, source_lang: str, surface: str) -> float:
-    """1.0 for a spelling-rule cognate (``cognates.variants``), else the edit similarity."""
+    """1.0 for a spelling-rule cognate (``cognates.variants``), else the edit similarity.
+
+    0.0 when the words cannot be cognates by length (below :data:`COGNATE_MIN`).
+    """
     a, b = fold(word.lower()), fold(surface.lower())
     if min(len(a), len(b)) < COGNATE_MIN_LENGTH:
         return 0.0
     if a == b or b in cognates.variants(a, source_lang):
         return 1.0
+    # The edit similarity is at most 2 x shorter / total length: skip difflib when that
+    # cannot reach COGNATE_MIN (most pairs; difflib is the costly part of a query's evidence).
+    if 2.0 * min(len(a), len(b)) / (len(a) + len(b)) < COGNATE_MIN:
+        return 0.0
     return round(cognate_similarity(a, b), 3)
 
 
@@ -122,8 +129,19 @@ def explain(word: str, source_lang: str, surface: str, target_lang: str, weight:
 def adjusted_weight(word: str, source_lang: str, surface: str, target_lang: str,
                     weight: float, source: str, competitors: list[str] = (),
                     target_term: str = "") -> float:
-    """The link's weight for a query word of ``source_lang`` (see :func:`explain`)."""
+    """The link's weight for a query word of ``source_lang`` (see :func:`explain`).
+
+    Memoized per process: queries repeat words, and the spelling comparison
+    is the costly part.
+    """
     if source not in SOURCES:
         return weight
-    return explain(word, source_lang, surface, target_lang, weight, source,
-                   competitors, target_term)["weight"]
+    return _adjusted(word, source_lang, surface, target_lang, weight, source,
+                     tuple(sorted(competitors)), target_term)
+
+
+@lru_cache(maxsize=200_000)
+def _adjusted(word, source_lang, surface, target_lang, weight, source, competitors,
+              target_term) -> float:
+    return explain(word, source_lang, surface, target_lang, weight, source, list(competitors),
+                   target_term)["weight"]
