@@ -19,7 +19,7 @@ def create_app(config: dict | None = None):
     from flask import Flask
 
     from index import fields as declared_fields
-    from index.search import resultcache
+    from index.search import resultcache, senses
     from index.storage import IndexReader, postingcache
 
     from .auth import register_read_protection
@@ -47,6 +47,7 @@ def create_app(config: dict | None = None):
     reader.set_lexicon_loader(load_lexicon)
     resultcache.configure(reader, settings["RESULT_CACHE"])
     postingcache.configure(settings["POSTING_CACHE_MB"])
+    senses.configure(settings["SENSES"])
     app.extensions["tolk_reader"] = reader
 
     register_request_ids(app)

@@ -223,10 +223,11 @@ def cmd_reindex(args, settings) -> int:
 
 def cmd_search(args, settings) -> int:
     # Imported here: `tolk index` does not need the search code (a quarter second to load).
-    from index.search import SearchRequest, search
+    from index.search import SearchRequest, search, senses
     from index.search.filters import FilterError
     from index.search.query import QuerySyntaxError
 
+    senses.configure(settings["SENSES"])
     reader = IndexReader(args.index_dir)
     reader.set_lexicon_loader(load_lexicon)
     facets = tuple(n.strip() for n in args.facets.split(",") if n.strip()) \

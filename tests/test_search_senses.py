@@ -117,3 +117,16 @@ def test_documents_in_several_segments(tmp_path, lexicon, cooccurrence_only):
         assert village["kerk"]["kirk"] < village["kerk"]["church"]
     finally:
         reader.close()
+
+
+def test_configure_sets_the_mode_and_rejects_others(monkeypatch):
+    for name in ("ENABLED", "USE_EVIDENCE", "USE_COOCCURRENCE"):
+        monkeypatch.setattr(senses, name, getattr(senses, name))  # restored after the test
+    senses.configure("evidence")
+    assert senses.ENABLED and senses.USE_EVIDENCE and not senses.USE_COOCCURRENCE
+    senses.configure("off")
+    assert not senses.ENABLED
+    senses.configure("on")
+    assert senses.ENABLED and senses.USE_COOCCURRENCE
+    with pytest.raises(ValueError, match="use one of on, evidence, off"):
+        senses.configure("maybe")

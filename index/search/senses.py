@@ -19,12 +19,12 @@ sets:
    translation is often in the one document sought and nowhere else (on
    FLORES, judging those cost 0.003 MRR; stricter shares cost more).
 
-The work is bounded: posting lists longer than :data:`MAX_POSTINGS` are not
-read (such a term is taken to co-occur, and a word with one tells nothing as
-context), queries of more than :data:`MAX_WORDS` words are left alone, and only
+The work is bounded: a term in more than :data:`MAX_POSTINGS` documents is not
+used (it is taken to co-occur, and a word with one tells nothing as context),
+queries of more than :data:`MAX_WORDS` words are left alone, and only
 words with two or more translations are reweighted. Posting lists come from the
-per-segment cache that scoring reads too; each word's documents are one sorted
-array (a union), so a query costs at most words x translations sorted lookups.
+per-segment cache that scoring reads too; each word's documents are one boolean
+mask, so a translation is tested against a word in one indexing of its documents.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ COOCCURRENCE_FACTOR = 0.5
 # meets loses weight (0: only one that meets none, with another that meets some).
 COOCCURRENCE_SHARE = 0.01  # FLORES: 0.5 and 0.8 cost 0.004 to 0.006 MRR
 MIN_DOCS = 3  # a translation in fewer documents is not judged (FLORES: 1 cost 0.003 MRR)
-MAX_POSTINGS = 2000  # a list longer than this is not read (bounded work at 100k documents)
+MAX_POSTINGS = 2000  # a term in more documents is taken to co-occur (bounded work at 100k)
 MAX_WORDS = 8  # longer queries: left alone (their other words decide anyway)
 FIELD = "body"
 _NOT_LINKS = frozenset({"query", "typo", "cognate"})  # expansion sources that are not links
@@ -85,40 +85,42 @@ def _apply_evidence(expansion, lexicon, changes: list) -> None:
 
 
 class _Postings:
-    """Doc numbers of terms in one index (sorted NumPy arrays), bounded.
+    """Doc numbers of terms in one index, bounded.
 
     Read through the per-segment posting cache that scoring uses
-    (``index.storage.postingcache``), so a term's list is decoded once for both.
+    (``index.storage.postingcache``): every term of the query's synonym sets is
+    decoded for scoring anyway, so reading it here first costs no extra decoding.
     """
 
     def __init__(self, searcher):
         folder = postingcache.index_folder(searcher)
         self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
         self.segments = [postingcache.segment_key(folder, reader) for reader, _ in self.leaves]
-        self.reader = searcher.reader()
+        self.size = searcher.doc_count_all()
         self.cache: dict[str, np.ndarray | None] = {}
 
     def docs(self, term: str) -> np.ndarray | None:
-        """The documents containing ``term``; None when the list is too long to read."""
+        """The documents containing ``term``; None when there are too many to judge by."""
         if term not in self.cache:
-            df = self.reader.doc_frequency(FIELD, term)
-            if df == 0:
-                self.cache[term] = _EMPTY
-            elif df > MAX_POSTINGS:
-                self.cache[term] = None
-            else:
-                parts = [vectorscore._postings(reader, FIELD, term, seg)[0] + offset
-                         for (reader, offset), seg in zip(self.leaves, self.segments)
-                         if (FIELD, term) in reader]
-                self.cache[term] = np.unique(np.concatenate(parts)) if parts else _EMPTY
+            parts = [vectorscore._postings(reader, FIELD, term, seg)[0] + offset
+                     for (reader, offset), seg in zip(self.leaves, self.segments)
+                     if (FIELD, term) in reader]
+            docs = np.concatenate(parts) if parts else _EMPTY
+            self.cache[term] = None if len(docs) > MAX_POSTINGS else docs
         return self.cache[term]
 
-
-def _meets(docs: np.ndarray, context: np.ndarray) -> bool:
-    """Whether two sorted doc-number arrays share a document."""
-    positions = np.searchsorted(context, docs)
-    positions[positions == len(context)] = 0
-    return bool((context[positions] == docs).any())
+    def union(self, terms) -> np.ndarray | None:
+        """A mask of the documents holding any of ``terms`` (None: one is too common)."""
+        mask = None
+        for term in terms:
+            docs = self.docs(term)
+            if docs is None:
+                return None
+            if len(docs):
+                if mask is None:
+                    mask = np.zeros(self.size, dtype=bool)
+                mask[docs] = True
+        return mask
 
 
 def _apply_cooccurrence(expansions: list, searcher, changes: list) -> None:
@@ -127,18 +129,17 @@ def _apply_cooccurrence(expansions: list, searcher, changes: list) -> None:
         words.setdefault(id(expansion.word), expansion)
     if len(words) < 2 or len(words) > MAX_WORDS:
         return
+    candidates = {key: [t for t, (_, source, _) in e.terms.items() if source not in _NOT_LINKS]
+                  for key, e in words.items()}
+    candidates = {key: links for key, links in candidates.items() if len(links) >= 2}
+    if not candidates:
+        return
     postings = _Postings(searcher)
     # Per word: the documents holding any of its terms (None: too common to tell).
-    contexts: dict[int, np.ndarray | None] = {}
-    for key, expansion in words.items():
-        arrays = [postings.docs(term) for term in expansion.terms]
-        contexts[key] = (None if any(a is None for a in arrays)
-                         else np.unique(np.concatenate(arrays)) if arrays else _EMPTY)
-    for key, expansion in words.items():
-        links = [t for t, (_, source, _) in expansion.terms.items() if source not in _NOT_LINKS]
-        if len(links) < 2:
-            continue
-        others = [c for k, c in contexts.items() if k != key and c is not None and len(c)]
+    contexts = {key: postings.union(e.terms) for key, e in words.items()}
+    for key, links in candidates.items():
+        expansion = words[key]
+        others = [c for k, c in contexts.items() if k != key and c is not None]
         if not others:
             continue  # the other words are absent or too common: no evidence
         met = {}
@@ -147,7 +148,7 @@ def _apply_cooccurrence(expansions: list, searcher, changes: list) -> None:
             if docs is None:
                 met[term] = len(others)
             elif len(docs) >= MIN_DOCS:  # rarer: too little to judge by (none: weight moot)
-                met[term] = sum(1 for c in others if _meets(docs, c))
+                met[term] = sum(1 for c in others if c[docs].any())
         best = max(met.values(), default=0)
         if not best:
             continue  # no translation meets the others: nothing to choose by
@@ -158,6 +159,19 @@ def _apply_cooccurrence(expansions: list, searcher, changes: list) -> None:
             new = round(weight * COOCCURRENCE_FACTOR, 4)
             expansion.terms[term] = (new, source, surface)
             changes.append((expansion.word.text, term, weight, new, "cooccurrence"))
+
+
+MODES = ("on", "evidence", "off")
+
+
+def configure(mode: str) -> None:
+    """``on``: all evidence; ``evidence``: without co-occurrence; ``off`` (``TOLK_SENSES``)."""
+    global ENABLED, USE_EVIDENCE, USE_COOCCURRENCE
+    if mode not in MODES:
+        raise ValueError(f"sense weighting mode {mode!r}; use one of {', '.join(MODES)}")
+    ENABLED = mode != "off"
+    USE_EVIDENCE = True
+    USE_COOCCURRENCE = mode == "on"
 
 
 def reweigh(compilers: dict, searchers: dict, lexicon) -> list[tuple]:
