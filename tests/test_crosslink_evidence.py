@@ -3,8 +3,6 @@
 import json
 from pathlib import Path
 
-import pytest
-
 from index.crosslink import evidence
 from tests.conftest import require
 
