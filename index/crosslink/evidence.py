@@ -24,6 +24,7 @@ evidence (how often the pair is aligned).
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 
 from index.analysis import fold
@@ -83,6 +84,10 @@ def spelling_similarity(word: str, source_lang: str, surface: str) -> float:
     # The edit similarity is at most 2 x shorter / total length: skip difflib when that
     # cannot reach COGNATE_MIN (most pairs; difflib is the costly part of a query's evidence).
     if 2.0 * min(len(a), len(b)) / (len(a) + len(b)) < COGNATE_MIN:
+        return 0.0
+    # So is the share of letters the two have in common (difflib's own quick bound).
+    shared = sum((Counter(a) & Counter(b)).values())
+    if 2.0 * shared / (len(a) + len(b)) < COGNATE_MIN:
         return 0.0
     return round(cognate_similarity(a, b), 3)
 
