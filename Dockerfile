@@ -38,7 +38,10 @@ COPY pyproject.toml ./
 RUN python3 -m venv "$VIRTUAL_ENV" \
  && python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb")); print("\n".join(p["build-system"]["requires"] + p["project"]["dependencies"]))' > /tmp/requirements.txt \
  && pip install --requirement /tmp/requirements.txt \
- && rm /tmp/requirements.txt
+ && rm /tmp/requirements.txt \
+ && find "$VIRTUAL_ENV" -path '*/wordfreq/data/*' -type f \
+      ! -name '*_nl.msgpack.gz' ! -name '*_en.msgpack.gz' -delete
+# (wordfreq ships 58 MB of word lists for 40 languages; Tolk reads only Dutch and English.)
 
 # The code, installed without dependencies and without network (setuptools is in the venv).
 COPY README.md ./

@@ -6,8 +6,9 @@ INDEX_DIR ?= data/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
-# Parallel text to learn cross-links from, when it is beside the checkout (it is on our machines).
-export TOLK_PARALLEL_DIR ?= $(abspath $(wildcard ../shared/data/flores200_devtest_nl_en))
+# Parallel text: the links learned from FLORES ship in index/data/parallel_links.tsv, so no
+# folder beside the checkout is needed (TOLK_PARALLEL_DIR=DIR learns from DIR instead);
+# `make eval` finds FLORES with --flores, TOLK_PARALLEL_DIR or ../shared/data.
 # Debian packages: FreeDict for the lexicon; the tests also build and run the container
 # image with podman (runc, debootstrap for a local base image) and drive Debian's Chromium;
 # tests/test_lucene_analysis.py runs the OpenSearch analysis settings through Lucene's own

@@ -84,6 +84,21 @@ def _collection(articles: list[Article], lang: str) -> list[Document]:
     return docs
 
 
+def flores_lexicon_factory(folder: str | Path, freedict_dir=None) -> Callable:
+    """The lexicon of one fold: every source, the parallel text learned without the fold.
+
+    Never the learned links shipped in ``index/data/parallel_links.tsv``: they
+    come from all FLORES articles, the test articles included.
+    """
+    from index.crosslink import build_lexicon
+
+    def factory(names, exclude):
+        return build_lexicon(names=names, parallel_dir=folder, freedict_dir=freedict_dir,
+                             exclude_parallel_lines=exclude, shipped_parallel=False)
+
+    return factory
+
+
 def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int = 5,
                depth: int = 100, progress: Callable[[str], None] | None = None,
                on_query: Callable[[str, int, str, float], None] | None = None) -> dict:

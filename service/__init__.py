@@ -19,7 +19,7 @@ def create_app(config: dict | None = None):
     from flask import Flask
 
     from index import decompound, fields as declared_fields
-    from index.search import resultcache
+    from index.search import resultcache, senses
     from index.storage import IndexReader, postingcache
 
     from .auth import register_read_protection
@@ -48,6 +48,7 @@ def create_app(config: dict | None = None):
     resultcache.configure(reader, settings["RESULT_CACHE"])
     postingcache.configure(settings["POSTING_CACHE_MB"])
     decompound.configure(settings["DECOMPOUND"])
+    senses.configure(settings["SENSES"])
     app.extensions["tolk_reader"] = reader
     from index.backends import open_backend
 

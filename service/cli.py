@@ -226,10 +226,11 @@ def cmd_reindex(args, settings) -> int:
 
 def cmd_search(args, settings) -> int:
     # Imported here: `tolk index` does not need the search code (a quarter second to load).
-    from index.search import SearchRequest, search
+    from index.search import SearchRequest, search, senses
     from index.search.filters import FilterError
     from index.search.query import QuerySyntaxError
 
+    senses.configure(settings["SENSES"])
     reader = IndexReader(args.index_dir)
     reader.set_lexicon_loader(load_lexicon)
     facets = tuple(n.strip() for n in args.facets.split(",") if n.strip()) \
@@ -281,8 +282,7 @@ def _flores_dir(args, settings) -> Path | None:
 
 
 def cmd_eval(args, settings) -> int:
-    from index.crosslink import build_lexicon
-    from index.evaluation import run_flores, run_seeds
+    from index.evaluation import flores_lexicon_factory, run_flores, run_seeds
 
     report = {}
     if not args.skip_seeds:
@@ -304,11 +304,8 @@ def cmd_eval(args, settings) -> int:
                          "nld_Latn.devtest, eng_Latn.devtest, metadata_devtest.tsv)")
         freedict = settings.get("FREEDICT_DIR") or None
 
-        def factory(names, exclude):
-            return build_lexicon(names=names, parallel_dir=flores, freedict_dir=freedict,
-                                 exclude_parallel_lines=exclude)
-
-        report["flores"] = run_flores(flores, factory, folds=args.folds,
+        report["flores"] = run_flores(flores, flores_lexicon_factory(flores, freedict),
+                                      folds=args.folds,
                                       progress=lambda msg: print(msg, file=sys.stderr))
         for name, run in report["flores"].items():
             extra = (f"  ({run['mrr_vs_monolingual']:.0%} of monolingual)"
@@ -376,6 +373,7 @@ def cmd_lexicon(args, settings) -> int:
         sources = ", ".join(row["sources"])
         print(f"{row['from']} {row['term']!r} -> {row['to']} {row['target']!r} "
               f"({row['surface']}) weight {row['weight']:.2f} from {sources}")
+        print(f"    {_explain_link(row)}")
     for edit in ([] if args.json else blocked):
         print(f"blocked by a user: nl {edit['nl_term']!r} -- en {edit['en_term']!r} "
               f"(`tolk lexicon remove {_quoted(edit['nl'])} {_quoted(edit['en'])}` lifts it)")
@@ -441,6 +439,24 @@ def cmd_lexicon_edit(args, settings) -> int:
     done = "new edit" if created else "replaced the previous edit"
     print(f"{stored['nl']} -- {stored['en']} {what} ({done}); searches use it now")
     return 0
+
+
+def _explain_link(row: dict) -> str:
+    """One line: the evidence behind a link's weight for a query word of ``row['from']``."""
+    facts = row.get("evidence") or {}
+    parts = []
+    if facts.get("dictionary") is not None:
+        parts.append(f"dictionary {facts['dictionary']:.2f} (sense {facts['dictionary_rank']} "
+                     f"of {facts['dictionary_senses']})")
+    if facts.get("parallel") is not None:
+        parts.append(f"parallel text {facts['parallel']:.2f}")
+    if facts.get("reference_zipf") is not None:  # the lower of word and best translation
+        parts.append(f"frequency {facts['reference_zipf']:.1f} -> {facts['target_zipf']:.1f} "
+                     f"x{facts['frequency_factor']:.2f}")
+    if facts.get("cognate_gain"):
+        parts.append(f"cognate {facts['cognate']:.2f} +{facts['cognate_gain']:.2f}")
+    return (f"for a {row['from']} query: {row['query_weight']:.2f}"
+            + (f" ({'; '.join(parts)})" if parts else ""))
 
 
 def cmd_check(args, settings) -> int:

@@ -82,6 +82,9 @@ def warm_up(app) -> dict:
         reader = _reader(app)
         try:
             with app.app_context():
+                from index.crosslink.evidence import warm_up as warm_frequencies
+
+                warm_frequencies()  # sense weighting's word frequencies (index/search/senses.py)
                 lexicon = reader.lexicon()
                 for query in WARM_QUERIES:
                     search(reader, SearchRequest(q=query, limit=10), lexicon=lexicon)

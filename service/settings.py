@@ -111,7 +111,11 @@ SETTINGS = [
             "Where Debian's FreeDict nld-eng / eng-nld files are (lexicon source)."),
     Setting("PARALLEL_DIR", "TOLK_PARALLEL_DIR", "",
             "Folder with aligned nld_Latn.devtest / eng_Latn.devtest files to learn "
-            "cross-links from (empty: skip that lexicon source)."),
+            "cross-links from (empty: the links learned from FLORES-200 that ship with Tolk)."),
+    Setting("SENSES", "TOLK_SENSES", "on",
+            "Sense weighting of dictionary translations at query time: `on` (word frequency, "
+            "cognate spelling and co-occurrence in the index), `evidence` (without "
+            "co-occurrence), `off`.", choices=("on", "evidence", "off")),
     Setting("DEFAULT_LANGUAGE", "TOLK_DEFAULT_LANGUAGE", "",
             "Language (nl or en) for documents too short or ambiguous to tell apart "
             "(\"storm\", \"Putin.\"); empty: the better guess, flagged as low confidence.",

@@ -48,7 +48,7 @@ def test_all_sources_combine(small_sources):
 
 def test_missing_dictionary_and_parallel_do_not_crash(small_sources, tmp_path):
     small_sources.update(freedict_dir=tmp_path / "none", parallel_dir=None)
-    lx = build_lexicon(**small_sources)
+    lx = build_lexicon(**small_sources, shipped_parallel=False)
     assert "dictionary" not in lx.stats() and "parallel" not in lx.stats()
     assert any("not found" in w for w in lx.info["warnings"])
     assert lx.links("nl", "navo")
@@ -103,7 +103,7 @@ def test_parallel_text_discounts_dictionary_senses_it_contradicts(small_sources,
     with open(parallel / "eng_Latn.devtest", "a", encoding="utf-8") as f:
         f.write("A large crowd waits.\n")
     checked = build_lexicon(**small_sources)
-    unchecked = build_lexicon(**{**small_sources, "parallel_dir": None})
+    unchecked = build_lexicon(**{**small_sources, "parallel_dir": None}, shipped_parallel=False)
     assert checked.sources_of("troep", "crowd")["dictionary"] == pytest.approx(
         unchecked.sources_of("troep", "crowd")["dictionary"] * 0.5, abs=1e-3)
     # troep -> heap: "heap" is not in the aligned text, so no evidence against it.

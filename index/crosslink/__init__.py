@@ -10,7 +10,8 @@ source                    what it gives                               weight
 ``transliteration``       corpus names with one spelling key           0.7-0.9
 ``dictionary``            FreeDict nld-eng + eng-nld (x0.5 when the    <= 0.8
                           aligned text contradicts a pair)
-``parallel``              co-occurrence in aligned sentences           <= 0.8
+``parallel``              co-occurrence in aligned sentences (or the   <= 0.8
+                          shipped ``index/data/parallel_links.tsv``)
 ========================  ==========================================  ========
 
 :func:`build_lexicon` combines them (best weight, a bonus when sources
@@ -44,14 +45,18 @@ def build_lexicon(names: dict[str, Counter] | None = None,
                   exclude_parallel_lines: Iterable[int] | None = None,
                   progress: Callable[[str], None] | None = None,
                   curated_path: str | Path | None = None,
-                  sources: Iterable[str] | None = None) -> Lexicon:
+                  sources: Iterable[str] | None = None,
+                  shipped_parallel: bool = True) -> Lexicon:
     """Build the lexicon from every available source.
 
     ``names``: capitalized tokens of the corpus per language (for the
     transliteration source). ``parallel_dir``: a folder with
     ``nld_Latn.devtest`` / ``eng_Latn.devtest`` (None: source skipped).
     ``freedict_dir``: Debian's dictd folder (None or missing files: source
-    skipped with a warning). ``sources`` limits the build to some sources
+    skipped with a warning). Without ``parallel_dir`` the learned links shipped
+    in ``index/data/parallel_links.tsv`` stand in for it, unless
+    ``shipped_parallel`` is False (the evaluation: that file was learned from
+    its test articles). ``sources`` limits the build to some sources
     (for measuring what each brings). Warnings and build times are kept in
     ``lexicon.info``.
     """
@@ -119,6 +124,16 @@ def build_lexicon(names: dict[str, Counter] | None = None,
             message = f"parallel text unreadable, dictionary not checked against it: {exc!r}"
             log.warning(message)
             warnings.append(message)
+    shipped = None
+    if not parallel_dir and shipped_parallel and (
+            wanted is None or "dictionary" in wanted or "parallel" in wanted):
+        try:
+            shipped = parallel.read_shipped()
+            evidence = shipped[1]
+        except (OSError, ValueError) as exc:
+            message = f"shipped parallel links unreadable, left out: {exc!r}"
+            log.warning(message)
+            warnings.append(message)
     run("dictionary", lambda: dictionary.dictionary_pairs(freedict_dir, warnings),
         (str(freedict_dir),),
         None if evidence is None else lambda pairs: parallel.discount_unattested(pairs, evidence))
@@ -128,6 +143,8 @@ def build_lexicon(names: dict[str, Counter] | None = None,
             nl_lines, en_lines = parallel.read_parallel(parallel_dir)
             return parallel.learn_pairs(nl_lines, en_lines, exclude=exclude_parallel_lines)
         run("parallel", learn, (str(parallel_dir), excluded))
+    elif shipped is not None:
+        run("parallel", lambda: shipped[0])
 
     lexicon.info = {"built": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": timings,
                     "warnings": warnings, "pairs": len(lexicon)}
@@ -162,8 +179,15 @@ def lookup(lexicon: Lexicon, word: str, limit: int | None = 20) -> list[dict]:
 
     For each language the word is analyzed as a word of that language, and
     each link is reported with its weight, the source of the best weight and
-    every source that gave the pair.
+    every source that gave the pair, and with the evidence that sets its
+    weight for a query word of that language (``evidence``): the dictionary's
+    weight and the sense's rank among the word's dictionary links, the
+    parallel-text weight, the Zipf frequencies of both words and the factor
+    they give, the cognate similarity, and ``query_weight``, the weight a
+    query uses before co-occurrence in the index (see ``index.search.senses``).
     """
+    from index.crosslink import evidence as sense_evidence
+
     rows = []
     for lang in LANGUAGES:
         terms = analyze(lang, word)
@@ -173,13 +197,37 @@ def lookup(lexicon: Lexicon, word: str, limit: int | None = 20) -> list[dict]:
         candidates += terms
         for term in candidates:
             target = other(lang)
-            for link in lexicon.links(lang, term, limit=limit):
+            links = lexicon.links(lang, term, limit=limit)
+            per_source = []
+            for link in links:
                 nl_term, en_term = (term, link.term) if lang == LANGUAGES[0] else (link.term, term)
-                sources = lexicon.sources_of(nl_term, en_term)
+                per_source.append(lexicon.sources_of(nl_term, en_term))
+            ranked = sorted((i for i, s in enumerate(per_source) if "dictionary" in s),
+                            key=lambda i: -per_source[i]["dictionary"])
+            for link, sources in zip(links, per_source):
+                facts = sense_evidence.explain(
+                    word, lang, link.surface, target, link.weight,
+                    "dictionary" if set(sources or {link.source}) == {"dictionary"} else link.source,
+                    [other_link.surface for other_link in links if other_link is not link],
+                    link.term)
+                rank = ranked.index(links.index(link)) + 1 if "dictionary" in sources else None
                 rows.append({
                     "from": lang, "term": term, "to": target, "target": link.term,
                     "surface": link.surface, "weight": link.weight, "source": link.source,
                     "sources": sorted(sources) if sources else [link.source],
                     "stored": bool(sources),
+                    "evidence": {
+                        "dictionary": sources.get("dictionary"),
+                        "dictionary_rank": rank,
+                        "dictionary_senses": len(ranked),
+                        "parallel": sources.get("parallel"),
+                        "source_zipf": facts["source_zipf"],
+                        "target_zipf": facts["target_zipf"],
+                        "reference_zipf": facts["reference_zipf"],
+                        "frequency_factor": facts["frequency_factor"],
+                        "cognate": facts["cognate"],
+                        "cognate_gain": facts["cognate_gain"],
+                    },
+                    "query_weight": facts["weight"],
                 })
     return rows

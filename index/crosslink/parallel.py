@@ -167,3 +167,103 @@ def read_parallel(parallel_dir: str | Path) -> tuple[list[str], list[str]]:
     nl_lines = nl_path.read_text("utf-8").splitlines()
     en_lines = en_path.read_text("utf-8").splitlines()
     return nl_lines, en_lines
+
+
+# -- the learned links shipped with Tolk ---------------------------------------------------
+#
+# What the aligned text teaches (learned pairs, and the dictionary pairs it
+# contradicts) is built into ``index/data/parallel_links.tsv`` by
+# ``scripts/build_parallel_links.py``, so that a fresh clone or the Docker image,
+# which have no FLORES folder, rank as well as a machine that has one. The file
+# holds index terms and readable words, never the text itself. Rows:
+#   learned<TAB>nl_term<TAB>en_term<TAB>weight<TAB>nl_surface<TAB>en_surface
+#   unattested<TAB>nl_term<TAB>en_term<TAB>nl_surface<TAB>en_surface
+# The terms are re-derived from the surfaces when the analyzers now stem a
+# surface differently (a stemmer change), so the file does not go stale at once;
+# ``tests/test_crosslink_parallel_shipped.py`` fails when most rows are out of step.
+
+SHIPPED_PATH = Path(__file__).resolve().parent.parent / "data" / "parallel_links.tsv"
+SHIPPED_SOURCE = "FLORES-200 devtest (nld_Latn, eng_Latn), CC-BY-SA 4.0"
+
+
+class ShippedEvidence:
+    """The dictionary pairs the aligned text contradicts, as shipped (see :class:`Evidence`)."""
+
+    def __init__(self, pairs: set[tuple[str, str]]):
+        self.pairs = pairs
+
+    def contradicts(self, nl_term: str, en_term: str) -> bool:
+        return (nl_term, en_term) in self.pairs
+
+
+def _current_term(lang: str, surface: str, stored: str) -> str:
+    from index.analysis import analyze
+
+    terms = analyze(lang, surface)
+    return terms[0] if len(terms) == 1 else stored
+
+
+def read_shipped(path: str | Path | None = None) -> tuple[list[tuple], ShippedEvidence, dict]:
+    """The shipped learned pairs, the contradicted dictionary pairs and the header fields."""
+    path = Path(path) if path else SHIPPED_PATH
+    learned, unattested, header = [], set(), {}
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            key, _, value = line[1:].partition(":")
+            if value:
+                header[key.strip()] = value.strip()
+            continue
+        fields = line.split("\t")
+        if fields[0] == "learned" and len(fields) == 6:
+            _, nl_term, en_term, weight, nl_s, en_s = fields
+            learned.append((_current_term("nl", nl_s, nl_term), _current_term("en", en_s, en_term),
+                            float(weight), nl_s, en_s))
+        elif fields[0] == "unattested" and len(fields) in (3, 5):
+            unattested.add((fields[1], fields[2]))
+            if len(fields) == 5:  # and the pair as the analyzers now stem its words
+                unattested.add((_current_term("nl", fields[3], fields[1]),
+                                _current_term("en", fields[4], fields[2])))
+        else:
+            raise ValueError(f"{path}:{number}: not a learned or unattested row")
+    return learned, ShippedEvidence(unattested), header
+
+
+def write_shipped(path: str | Path, parallel_dir: str | Path, dictionary_pairs) -> dict:
+    """Learn from all of ``parallel_dir`` and write the shipped file; returns counts.
+
+    ``dictionary_pairs``: the dictionary's ``(nl, en, weight, nl_s, en_s)``
+    pairs, to list those the text contradicts.
+    """
+    import time
+
+    nl_lines, en_lines = read_parallel(parallel_dir)
+    learned = learn_pairs(nl_lines, en_lines)
+    evidence = Evidence(nl_lines, en_lines)
+    unattested: dict[tuple[str, str], tuple[str, str]] = {}
+    for nl, en, _, nl_s, en_s in dictionary_pairs:
+        if evidence.contradicts(nl, en):
+            unattested.setdefault((nl, en), (nl_s, en_s))
+    sentences = sum(1 for a, b in zip(nl_lines, en_lines) if a.strip() and b.strip())
+    lines = [
+        "# Tolk's learned Dutch-English links, shipped so that a checkout without the corpus",
+        "# ranks like one with it. Regenerate: python scripts/build_parallel_links.py --flores DIR",
+        f"# source: {SHIPPED_SOURCE}",
+        "# licence: CC-BY-SA 4.0 (derived data: term pairs and their weights, no sentences)",
+        f"# built: {time.strftime('%Y-%m-%d')} from {sentences} aligned sentence pairs "
+        "(all articles); competitive linking over Dice + cognate bonus (index/crosslink/parallel.py)",
+        f"# rows: {len(learned)} learned, {len(unattested)} unattested dictionary pairs",
+        "# learned<TAB>nl_term<TAB>en_term<TAB>weight<TAB>nl_word<TAB>en_word",
+        "# unattested<TAB>nl_term<TAB>en_term<TAB>nl_word<TAB>en_word   (dictionary pair whose",
+        "#   terms are both in the text, never in one sentence pair: its weight x0.5)",
+    ]
+    lines += ["\t".join(("learned", nl, en, f"{w:g}", nl_s, en_s))
+              for nl, en, w, nl_s, en_s in sorted(learned)]
+    lines += ["\t".join(("unattested", nl, en, *unattested[(nl, en)]))
+              for nl, en in sorted(unattested)]
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", "utf-8")
+    tmp.replace(path)
+    return {"learned": len(learned), "unattested": len(unattested), "sentences": sentences}

@@ -31,6 +31,7 @@ from index.search.filters import (FilterError, date_filter, filter_mask, parse_f
                                   query_mask)
 from index.search.expansion import (OWN, TYPO, Expansion, add_typo_terms, expand_word,
                                     span_links)
+from index.search.senses import reweigh as reweigh_senses
 from index.search.highlight import clean_surface, find_matches, snippet, title_end
 from index.search.resultcache import cache_for, index_state, request_key
 from index.search.query import And, Group, Not, Or, Phrase, Word, iter_words, parse_query
@@ -398,6 +399,8 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         for compiler in compilers.values():
             for leaf in compiler.leaves:
                 leaf.terms_weights = leaf.expansion.weights()
+    if request.crosslingual:
+        reweigh_senses(compilers, searchers, lexicon)
     _set_global_idf(compilers, searchers)
     mark("expand")
 

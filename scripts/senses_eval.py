@@ -1,0 +1,119 @@
+"""Sense weighting on FLORES: cross-linked MRR with and without it, per query.
+
+Builds the two FLORES indexes and the per-fold lexicons once (as ``tolk eval``
+does: the parallel links of a fold are never learned from its own test
+articles), then runs every cross-linked query twice, with
+``index.search.senses`` off and on, and prints MRR per direction and the
+"senses" class: the queries in which sense weighting changed the weight of a
+translation that occurs in the target index, split into improved / worse /
+unchanged, fixed (target moved up to rank 1) and still missed (not rank 1).
+
+    nice -n 5 .venv/bin/python scripts/senses_eval.py \
+        --flores /work/shared/data/flores200_devtest_nl_en --json /tmp/senses.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from index.crosslink import build_lexicon
+from index.evaluation import _collection, flores_articles, plain_query, reciprocal_rank
+from index.ingest.names import name_candidates
+from index.search import SearchRequest, pipeline, search, senses
+from index.storage import IndexReader, rebuild
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flores", required=True)
+    parser.add_argument("--freedict", default="/usr/share/dictd")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--json", help="write per-query ranks here")
+    args = parser.parse_args()
+    articles = flores_articles(args.flores)
+    recorded: list = []
+    original = pipeline.reweigh_senses
+
+    def recording(compilers, searchers, lexicon):
+        changes = original(compilers, searchers, lexicon)
+        recorded.extend(changes)
+        return changes
+
+    pipeline.reweigh_senses = recording
+    report = {}
+    with tempfile.TemporaryDirectory(prefix="tolk-senses-") as tmp:
+        readers, names = {}, {}
+        for lang in ("nl", "en"):
+            docs = _collection(articles, lang)
+            rebuild(Path(tmp) / lang, docs)
+            readers[lang] = IndexReader(Path(tmp) / lang)
+            names[lang] = sum((name_candidates(d) for d in docs), Counter())
+        fold_of = {n: n % args.folds for n in range(len(articles))}
+        lexicons = {}
+        for fold in range(args.folds):
+            exclude = {i for n, a in enumerate(articles) if fold_of[n] == fold for i in a.lines}
+            lexicons[fold] = build_lexicon(names=names, parallel_dir=args.flores,
+                                           freedict_dir=args.freedict,
+                                           exclude_parallel_lines=exclude)
+            print(f"lexicon {fold + 1}/{args.folds}", file=sys.stderr)
+        for source, target in (("en", "nl"), ("nl", "en")):
+            rows = []
+            took = {False: [], True: []}
+            for n, article in enumerate(articles):
+                if len(article.sentences[target]) < 2:
+                    continue
+                q = plain_query(article.sentences[source][0])
+                ranks, rrs = {}, {}
+                for enabled in (False, True):
+                    senses.ENABLED = enabled
+                    recorded.clear()
+                    started = time.perf_counter()
+                    result = search(readers[target], SearchRequest(
+                        q=q, lang=target, limit=100, crosslingual=True, typo=False),
+                        lexicon=lexicons[fold_of[n]])
+                    took[enabled].append(time.perf_counter() - started)
+                    ranked = [h["id"] for h in result["hits"]]
+                    rr = reciprocal_rank(ranked, f"a{n:03d}")
+                    ranks[enabled] = round(1 / rr) if rr else None
+                    rrs[enabled] = rr
+                    changes = list(recorded)
+                reader = readers[target].searchers()[target].reader()
+                matters = [c for c in changes
+                           if reader.doc_frequency("body", c[1]) > 0]
+                rows.append({"n": n, "q": q, "off": ranks[False], "on": ranks[True],
+                             "rr_off": rrs[False], "rr_on": rrs[True],
+                             "changes": [list(c) for c in matters]})
+            name = f"{source}->{target}"
+            off = sum(r["rr_off"] for r in rows) / len(rows)
+            on = sum(r["rr_on"] for r in rows) / len(rows)
+            touched = [r for r in rows if r["changes"]]
+            better = [r for r in touched if r["rr_on"] > r["rr_off"]]
+            worse = [r for r in touched if r["rr_on"] < r["rr_off"]]
+            kinds = Counter(c[4] for r in touched for c in r["changes"])
+            summary = {
+                "queries": len(rows), "mrr_off": round(off, 4), "mrr_on": round(on, 4),
+                "touched": len(touched), "improved": len(better), "worse": len(worse),
+                "unchanged": len(touched) - len(better) - len(worse),
+                "fixed": sum(1 for r in better if r["on"] == 1),
+                "still_missed": sum(1 for r in touched if r["on"] != 1),
+                "changes_by_kind": dict(kinds),
+                "median_ms_off": round(1000 * statistics.median(took[False]), 2),
+                "median_ms_on": round(1000 * statistics.median(took[True]), 2)}
+            report[name] = {"summary": summary, "rows": rows}
+            print(name, json.dumps(summary))
+        for reader in readers.values():
+            reader.close()
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
