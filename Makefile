@@ -57,6 +57,7 @@ index: install debs-run
 	$(BIN)/tolk index --index-dir $(INDEX_DIR) seeds
 
 run: install debs-run $(INDEX_DIR)/current
+	$(BIN)/tolk reindex --if-outdated --quiet --index-dir $(INDEX_DIR)
 	$(BIN)/tolk serve --index-dir $(INDEX_DIR) --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install-test debs-test

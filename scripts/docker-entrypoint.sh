@@ -17,6 +17,16 @@ host_path() {
     awk -v target="$data_dir" '$5 == target { print $4; exit }' /proc/self/mountinfo 2>/dev/null
 }
 
+# An index in a volume built by an older Tolk (another text analysis) is reindexed from its
+# stored documents before the server starts, instead of answering 503 index_outdated.
+as_tolk() { if [ "$(id -u)" = 0 ]; then setpriv --reuid="$TOLK_UID" --regid="$TOLK_GID" \
+    --clear-groups -- "$@"; else "$@"; fi; }
+reindex_if_outdated() {
+    if [ "${1:-}" = gunicorn ] && [ -e "$index_dir/current" ]; then
+        as_tolk tolk reindex --if-outdated --quiet --index-dir "$index_dir"
+    fi
+}
+
 if [ "$(id -u)" = 0 ]; then
     mkdir -p "$data_dir"
     if [ "$(stat -c %u "$data_dir")" != "$TOLK_UID" ] || { [ -e "$index_dir" ] &&
@@ -24,6 +34,7 @@ if [ "$(id -u)" = 0 ]; then
         echo "tolk-entrypoint: giving $data_dir to uid $TOLK_UID" >&2
         chown -R "$TOLK_UID:$TOLK_GID" "$data_dir"
     fi
+    reindex_if_outdated "$@"
     exec setpriv --reuid="$TOLK_UID" --regid="$TOLK_GID" --clear-groups -- "$@"
 fi
 
@@ -40,4 +51,5 @@ if [ ! -w "$data_dir" ] || { [ -e "$index_dir" ] && [ ! -w "$index_dir" ]; }; th
     exit 78  # EX_CONFIG
 fi
 
+reindex_if_outdated "$@"
 exec "$@"

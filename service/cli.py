@@ -206,9 +206,20 @@ def _print_summary(args, report, mode: str, skipped=(), docs=()) -> None:
 
 def cmd_reindex(args, settings) -> int:
     args.drop_missing = False
-    if current_generation(Path(args.index_dir)) is None:
+    current = current_generation(Path(args.index_dir))
+    if current is None:
         return _fail(f"no index in {args.index_dir} to reindex; build one with "
                      f"`tolk index --index-dir {args.index_dir} PATH`")
+    if args.if_outdated:
+        from index.storage.health import check_generation
+
+        if not check_generation(current, deep=False).get("outdated"):
+            if not args.quiet:
+                print(f"The index in {args.index_dir} was built with this Tolk's text "
+                      "analysis: nothing to reindex.")
+            return 0
+        print(f"The index in {args.index_dir} was built with another text analysis (an "
+              "older Tolk): reindexing its stored documents.", file=sys.stderr)
     bar = _progress_bar(args, _stored_total(args.index_dir), desc="reindexing")
     try:
         builder = lexicon_builder({**settings, "INDEX_DIR": args.index_dir})
@@ -641,6 +652,9 @@ def build_parser(settings) -> argparse.ArgumentParser:
                             "analyzer, cleaning or lexicon change) into a new generation")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--if-outdated", action="store_true",
+                   help="only when the index was built with another text analysis (an older "
+                        "Tolk); otherwise do nothing (make run and the image use this)")
     p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("search", parents=[common], help="search from the command line")

@@ -97,3 +97,22 @@ def test_api_answers_index_outdated_for_an_index_of_another_analysis(tmp_path, m
     response = app.test_client().get("/api/search?q=nl1")
     body = assert_error(response, 503, "index_outdated")
     assert "tolk reindex" in body["message"]
+
+
+def test_reindex_if_outdated_reindexes_only_an_outdated_index(tmp_path, monkeypatch, runner):
+    from index.storage.generations import current_generation
+
+    rebuild(tmp_path / "fresh", [make_doc("nl1", "nl")])
+    before = current_generation(tmp_path / "fresh")
+    result = runner(["reindex", "--if-outdated", "--index-dir", str(tmp_path / "fresh")])
+    assert result.exit_code == 0 and "nothing to reindex" in result.output
+    assert current_generation(tmp_path / "fresh") == before  # no new generation
+
+    _build_with_old_analysis(tmp_path / "old", monkeypatch)
+    result = runner(["reindex", "--if-outdated", "--quiet", "--index-dir",
+                     str(tmp_path / "old")])
+    assert result.exit_code == 0, result.stderr
+    assert "another text analysis" in result.stderr
+    reader = IndexReader(tmp_path / "old")
+    assert reader.searchers()["nl"].doc_count() == 1  # opens: no longer outdated
+    reader.close()
