@@ -30,6 +30,7 @@ from index.storage.errors import (FieldTypeError, IndexLockedError, IndexMissing
 from index.storage.generations import (LEXICON_CORPUS_FILE, LEXICON_FILE, META_FILE,
                                        current_generation, new_generation, read_meta, write_json)
 from index.storage.lock import DEFAULT_LOCK_TIMEOUT, write_lock
+from index.storage.postingarrays import TolkCodec
 from index.storage.schema import document_fields, field_type, make_schema
 from index.storage.writers import PendingMpWriter, PendingWriter, parallel_procs
 
@@ -79,6 +80,7 @@ def _commit_all(writers: dict) -> dict:
 
 def _new_writer(ix, procs: int = 0, **kwargs) -> PendingWriter:
     """A ``PendingWriter``, or with ``procs`` a ``PendingMpWriter`` with that many workers."""
+    kwargs.setdefault("codec", TolkCodec())  # Whoosh's segments + posting arrays
     try:
         if procs:
             return PendingMpWriter(ix, procs=procs, **kwargs)
