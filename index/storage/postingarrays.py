@@ -3,7 +3,7 @@
 Whoosh stores a term's postings as zlib-compressed pickled blocks; decoding
 them was most of a search. ``TolkCodec`` is Whoosh's own ``W3Codec`` whose
 field writer also writes, per segment, a ``.tpa`` file: for every term of a
-field with term frequencies, its document numbers (uint32) followed by its
+scorable field (text), its document numbers (uint32) followed by its
 weights (float32, exactly what Whoosh keeps in its blocks), plus a sorted key
 table (``field NUL term-bytes``) with each term's offset and count. Readers
 memory-map it (inside the compound segment file, or the file itself) and get
@@ -23,6 +23,7 @@ class path, so ``TolkCodec`` must stay importable under this name.
 from __future__ import annotations
 
 import bisect
+import logging
 import mmap
 import struct
 from array import array
@@ -30,6 +31,8 @@ from array import array
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.filedb.structfile import BufferFile
+
+log = logging.getLogger(__name__)
 
 EXT = ".tpa"
 MAGIC = b"TOLKPA01"
@@ -67,8 +70,8 @@ class ArrayFieldWriter(W3FieldWriter):
 
     def start_field(self, fieldname, fieldobj):
         super().start_field(fieldname, fieldobj)
-        # Fields without term frequencies (IDs, keywords) are filters, never BM25-scored.
-        self._with_arrays = fieldobj.format.supports("frequency")
+        # Unscorable fields (IDs, keywords) are filters, never BM25-scored.
+        self._with_arrays = bool(getattr(fieldobj, "scorable", False))
         self._prefix = fieldname.encode("utf-8") + b"\0"
 
     def start_term(self, btext):
@@ -195,7 +198,12 @@ def for_reader(reader) -> PostingArrays | None:
     if segment is not None and storage is not None:
         name = segment.make_filename(EXT)
         if storage.file_exists(name):
-            arrays = _open(storage, name)
+            try:
+                arrays = _open(storage, name)
+            except (ValueError, OSError) as exc:
+                # Whoosh's blocks hold the same postings: search on, a little slower.
+                log.warning("posting arrays of segment %s unreadable (%s); decoding its "
+                            "postings instead", segment.segment_id(), exc)
     reader.__dict__["_tolk_arrays"] = arrays
     return arrays
 
