@@ -124,9 +124,11 @@ def test_scores_from_arrays_equal_scores_from_decoded_blocks(new_index, monkeypa
 
 
 def test_an_index_in_the_previous_format_is_read_and_scores_the_same(tmp_path, new_index,
-                                                                       monkeypatch):
+                                                                       monkeypatch, caplog):
     old = _build(tmp_path / "old", old_format=True, monkeypatch=monkeypatch)
-    assert all(postingarrays.for_reader(r) is None for r in _segment_readers(old))
+    with caplog.at_level("INFO", logger="index.storage.postingarrays"):
+        assert all(postingarrays.for_reader(r) is None for r in _segment_readers(old))
+    assert "written before posting arrays" in caplog.text and "tolk reindex" in caplog.text
     for q in _queries(40):
         assert _hits(old, q) == _hits(new_index, q)
     # Writing to it with this version adds segments with arrays next to the old ones.

@@ -185,6 +185,7 @@ def _open(storage, name: str) -> PostingArrays:
 
 
 _ABSENT = object()
+_TOLD: set = set()  # segments without arrays already named in the log (once per process)
 
 
 def for_reader(reader) -> PostingArrays | None:
@@ -204,6 +205,11 @@ def for_reader(reader) -> PostingArrays | None:
                 # Whoosh's blocks hold the same postings: search on, a little slower.
                 log.warning("posting arrays of segment %s unreadable (%s); decoding its "
                             "postings instead", segment.segment_id(), exc)
+        elif segment.segment_id() not in _TOLD:
+            _TOLD.add(segment.segment_id())
+            log.info("segment %s was written before posting arrays: its postings are decoded "
+                     "on each search (slower); `tolk reindex` rewrites the index with them",
+                     segment.segment_id())
     reader.__dict__["_tolk_arrays"] = arrays
     return arrays
 
