@@ -182,6 +182,25 @@ def test_a_damaged_arrays_file_falls_back_to_whooshs_blocks(new_index, caplog):
     assert "decoding its postings instead" in caplog.text
 
 
+def test_damaged_arrays_never_index_outside_the_segment(new_index, monkeypatch):
+    readers = _segment_readers(new_index)
+    name = readers[0]._segment.make_filename(postingarrays.EXT)
+    f = readers[0]._storage.open_file(name)
+    data = bytearray(f.get(0, readers[0]._storage.file_length(name)))
+    with pytest.raises(ValueError):
+        postingarrays.PostingArrays(memoryview(bytes(data[:-3])))  # truncated
+    # Flip every document number to a huge one; the tables stay consistent.
+    arrays = postingarrays.PostingArrays(memoryview(bytes(data)))
+    for i in range(len(arrays)):
+        start, count = int(arrays._starts[i]), int(arrays._counts[i])
+        data[start:start + 4 * count] = b"\xff" * (4 * count)
+    damaged = postingarrays.PostingArrays(memoryview(bytes(data)))
+    queries = _queries(20)
+    want = [_hits(new_index, q) for q in queries]
+    monkeypatch.setattr(postingarrays, "for_reader", lambda reader: damaged)
+    assert [_hits(new_index, q) for q in queries] == want
+
+
 def test_the_arrays_are_inside_the_segment_files_the_checksum_manifest_covers(new_index):
     from index.storage import current_generation, read_commit_point
 

@@ -72,9 +72,11 @@ def _postings(reader, fieldname: str, text: str, seg=None):
     arrays = postingarrays.for_reader(reader)
     if arrays is not None:
         found = arrays.get(fieldname, reader._text_to_bytes(fieldname, text))
+        # A damaged file must not index outside the segment: its blocks are decoded instead.
         if found is not None:
             ids, weights = found
-            return ids, weights.astype(np.float64)
+            if not len(ids) or int(ids.max()) < reader.doc_count_all():
+                return ids, weights.astype(np.float64)
     return postingcache.CACHE.get_or_compute(seg and (seg, fieldname, text),
                                              lambda: _decode(reader, fieldname, text))
 

@@ -151,11 +151,22 @@ class PostingArrays:
             buf[len(buf) - _FOOTER.size:])
         if magic != MAGIC:
             raise ValueError("posting-array file without its footer (truncated?)")
+        if not (len(_HEADER) <= blob_at <= key_offsets_at
+                and key_offsets_at + 8 * (n + 1) == starts_at
+                and starts_at + 8 * n == counts_at
+                and counts_at + 4 * n + _FOOTER.size == len(buf)):
+            raise ValueError("posting-array footer does not match the file (damaged file?)")
         self._buf = buf
         key_offsets = np.frombuffer(buf, dtype="<u8", count=n + 1, offset=key_offsets_at)
         self._keys = _Keys(buf[blob_at:key_offsets_at], key_offsets)
         self._starts = np.frombuffer(buf, dtype="<u8", count=n, offset=starts_at)
         self._counts = np.frombuffer(buf, dtype="<u4", count=n, offset=counts_at)
+        # The tables must fit the file (a damaged one must not send reads elsewhere).
+        ends = self._starts + 8 * self._counts.astype(np.uint64)
+        if n and (key_offsets[0] != 0 or key_offsets[-1] > key_offsets_at - blob_at
+                  or np.any(np.diff(key_offsets.astype(np.int64)) <= 0)
+                  or self._starts.min() < len(_HEADER) or ends.max() > blob_at):
+            raise ValueError("posting-array tables out of bounds (damaged file?)")
 
     def __len__(self):
         return len(self._keys)
