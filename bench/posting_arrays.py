@@ -22,7 +22,11 @@ service default (64 MB), the query set of ``run_all.py`` in Tolk's default mode:
   file-backed pages of the memory-mapped segments count in USS while one process
   maps them, but the page cache shares them between workers, anonymous memory not;
 * the answers (ids, scores, totals) of both variants compared, query by query;
-* with ``--profile``: the five functions with the most self time (cProfile).
+* with ``--profile``: the five functions with the most self time (cProfile, in a run of
+  its own after the timed ones, the checkout only).
+
+``--rounds N`` alternates the variants N times (medians over the rounds): the
+machine is shared, so both variants should see the same load.
 """
 
 from __future__ import annotations
@@ -149,6 +153,7 @@ def child(args) -> None:
 
 
 def run(code: str, index: str, queries: Path, per_class: int, out: Path, profile: bool) -> dict:
+    index = str(Path(index).resolve())
     cmd = [sys.executable, __file__, "--_child", "--code", code, "--index", index,
            "--queries", str(queries), "--per-class", str(per_class), "--out", str(out)]
     if profile:
@@ -158,10 +163,25 @@ def run(code: str, index: str, queries: Path, per_class: int, out: Path, profile
     return json.loads(out.read_text())
 
 
+def _median_of(found: list) -> dict:
+    """One variant's runs as one: medians of the numbers, the first run's answers and profile."""
+    first = dict(found[0])
+    first["latency_ms"] = {cls: {key: statistics.median(r["latency_ms"][cls][key] for r in found)
+                                 for key in ("n", "p50", "p99")}
+                           for cls in first["latency_ms"]}
+    for key in ("first_query_s", "search_s", "postings_share", "lengths_share",
+                "posting_cache_mb"):
+        first[key] = statistics.median(r[key] for r in found)
+    first["memory_after"] = {key: statistics.median(r["memory_after"][key] for r in found)
+                             for key in first["memory_after"]}
+    return first
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=20000)
     ap.add_argument("--per-class", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=1, help="alternating runs per variant")
     ap.add_argument("--before-code", help="a checkout from before the posting arrays")
     ap.add_argument("--before-index", help="the index that checkout built")
     ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
@@ -178,11 +198,22 @@ def main() -> None:
     variants = {"after": (str(ROOT), str(out_dir / f"ix-{args.size}" / "tolk"))}
     if args.before_code:
         variants = {"before": (args.before_code, args.before_index), **variants}
-    results = {}
-    for name, (code, index) in variants.items():
-        results[name] = run(code, index, queries, args.per_class,
-                            out_dir / f"posting-arrays-{args.size}-{name}.json",
-                            profile=args.profile)
+    runs: dict = {name: [] for name in variants}
+    for number in range(args.rounds):  # alternating, so both see the same machine load
+        for name, (code, index) in variants.items():
+            runs[name].append(run(code, index, queries, args.per_class,
+                                  out_dir / f"posting-arrays-{args.size}-{name}-{number}.json",
+                                  profile=False))
+    results = {name: _median_of(found) for name, found in runs.items()}
+    if args.profile:  # its own run: the profiler's overhead stays out of the timings
+        code, index = variants["after"]
+        profiled = run(code, index, queries, args.per_class,
+                       out_dir / f"posting-arrays-{args.size}-after-profile.json", profile=True)
+        results["after"]["profile_top5"] = profiled["profile_top5"]
+    (out_dir / f"posting-arrays-{args.size}.json").write_text(json.dumps(
+        {name: {k: v for k, v in r.items() if k != "answers"} for name, r in results.items()},
+        indent=1))
+    print(f"{args.rounds} alternating round(s); medians over rounds\n")
     classes = list(next(iter(results.values()))["latency_ms"])
     print(f"| measure ({args.size:,} docs, {args.per_class} queries/class) | "
           + " | ".join(results) + " |")

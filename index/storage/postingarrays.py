@@ -47,7 +47,14 @@ def term_key(fieldname: str, btext: bytes) -> bytes:
 
 
 class TolkCodec(W3Codec):
-    """Whoosh's W3 codec plus a ``.tpa`` posting-array file per segment."""
+    """Whoosh's W3 codec plus a ``.tpa`` posting-array file per segment.
+
+    ``without`` names text fields that get no arrays (never BM25-scored).
+    """
+
+    def __init__(self, without=(), **kwargs):
+        super().__init__(**kwargs)
+        self.without = frozenset(without)
 
     def field_writer(self, storage, segment):
         return ArrayFieldWriter(self, storage, segment)
@@ -71,7 +78,8 @@ class ArrayFieldWriter(W3FieldWriter):
     def start_field(self, fieldname, fieldobj):
         super().start_field(fieldname, fieldobj)
         # Unscorable fields (IDs, keywords) are filters, never BM25-scored.
-        self._with_arrays = bool(getattr(fieldobj, "scorable", False))
+        self._with_arrays = (bool(getattr(fieldobj, "scorable", False))
+                             and fieldname not in getattr(self._codec, "without", ()))
         self._prefix = fieldname.encode("utf-8") + b"\0"
 
     def start_term(self, btext):

@@ -80,7 +80,8 @@ def _commit_all(writers: dict) -> dict:
 
 def _new_writer(ix, procs: int = 0, **kwargs) -> PendingWriter:
     """A ``PendingWriter``, or with ``procs`` a ``PendingMpWriter`` with that many workers."""
-    kwargs.setdefault("codec", TolkCodec())  # Whoosh's segments + posting arrays
+    # Whoosh's segments + posting arrays; completions read "spell" through Whoosh's matchers.
+    kwargs.setdefault("codec", TolkCodec(without=("spell",)))
     try:
         if procs:
             return PendingMpWriter(ix, procs=procs, **kwargs)
