@@ -6,8 +6,10 @@ those, every segment is scored as dense arrays (one slot per document): a
 synonym set adds its members' weighted term frequencies into one array and
 applies BM25 to it in one step; Or adds, And masks. This gives the same
 scores, bit for bit, as the per-document matcher loop (``index.search.collect``),
-which remains the path for anything else (NOT, other weightings). Decoded
-postings and field lengths are cached per segment (``index.storage.postingcache``).
+which remains the path for anything else (NOT, other weightings). Postings
+are NumPy views of the segment's posting-array file (``index.storage.postingarrays``);
+a segment written before it has its Whoosh blocks decoded, cached per segment
+(``index.storage.postingcache``).
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ from __future__ import annotations
 import numpy as np
 from whoosh import query as wq
 
-from index.storage import postingcache
-
-from index.storage import postings
+from index.storage import postingarrays, postingcache, postings
 
 from index.scoring import vectorphrase
 from index.scoring.bm25 import B, K1
@@ -47,11 +47,8 @@ def _field_lengths(reader, fieldname: str, size: int, seg) -> np.ndarray:
     cache = _cache(reader)
     key = ("lengths", fieldname)
     if key not in cache:
-        # Whoosh keeps field lengths as one byte per document in a hidden column.
-        cache[key], = postingcache.CACHE.get_or_compute(
-            seg and (seg, "lengths", fieldname),
-            lambda: (np.fromiter((reader.doc_field_length(i, fieldname, 1) or 1
-                                  for i in range(size)), dtype=np.float64, count=size),))
+        # Whoosh keeps field lengths as one byte per document in a column, read as one array.
+        cache[key] = postingarrays.field_lengths(reader, fieldname, size)
     return cache[key]
 
 
@@ -67,7 +64,19 @@ def _live(reader, size: int) -> np.ndarray | None:
 
 
 def _postings(reader, fieldname: str, text: str, seg=None):
-    """(docnums, term frequencies) of one term in one segment, as arrays (cached by segment)."""
+    """(docnums, term frequencies) of one term in one segment, as arrays.
+
+    From the segment's posting arrays when it has them (no decoding, no copy but
+    the float64 weights), else decoded from Whoosh's blocks (cached by segment).
+    """
+    arrays = postingarrays.for_reader(reader)
+    if arrays is not None:
+        found = arrays.get(fieldname, reader._text_to_bytes(fieldname, text))
+        # A damaged file must not index outside the segment: its blocks are decoded instead.
+        if found is not None:
+            ids, weights = found
+            if not len(ids) or int(ids.max()) < reader.doc_count_all():
+                return ids, weights.astype(np.float64)
     return postingcache.CACHE.get_or_compute(seg and (seg, fieldname, text),
                                              lambda: _decode(reader, fieldname, text))
 

@@ -31,6 +31,7 @@ from index.storage.errors import (FieldTypeError, IndexLockedError, IndexMissing
 from index.storage.generations import (LEXICON_CORPUS_FILE, LEXICON_FILE, META_FILE,
                                        current_generation, new_generation, read_meta, write_json)
 from index.storage.lock import DEFAULT_LOCK_TIMEOUT, write_lock
+from index.storage.postingarrays import TolkCodec
 from index.storage.schema import document_fields, field_type, make_schema
 from index.storage.writers import PendingMpWriter, PendingWriter, parallel_procs
 
@@ -80,6 +81,8 @@ def _commit_all(writers: dict) -> dict:
 
 def _new_writer(ix, procs: int = 0, **kwargs) -> PendingWriter:
     """A ``PendingWriter``, or with ``procs`` a ``PendingMpWriter`` with that many workers."""
+    # Whoosh's segments + posting arrays; completions read "spell" through Whoosh's matchers.
+    kwargs.setdefault("codec", TolkCodec(without=("spell",)))
     try:
         if procs:
             return PendingMpWriter(ix, procs=procs, **kwargs)
