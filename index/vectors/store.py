@@ -18,7 +18,7 @@ Why this layout:
   be 1 KB), and cosine error stays below 0.01.
 * Search: up to ``EXACT_ROWS`` live rows, an exact scan of the memory-mapped
   matrices. Above, converting every int8 row to float per query costs too much
-  (220 ms at 100k on this machine, loaded), so a 64-dimension random projection
+  (220 ms at 100k, 159 ms at 20k on this machine under load), so a 64-dimension random projection
   of each row (float32, 256 bytes, made when a segment is first opened) is scanned
   with one BLAS product and the best ``RESCORE`` rows are scored exactly (a coarse
   pass with rescoring, as Elasticsearch, Qdrant and Weaviate do with quantized
@@ -48,7 +48,7 @@ FOLDER = "vectors"
 MAX_SEGMENTS = 8  # more live segments than this: merge into one
 MAX_DELETED_SHARE = 0.25  # more deleted rows than this share: merge
 CHUNK_ROWS = 8192  # rows converted to float32 at a time while scanning
-EXACT_ROWS = 20_000  # up to this many rows to score: exact scan; above: sign bits + rescoring
+EXACT_ROWS = 5_000  # up to this many rows to score: exact scan; above: coarse scan + rescoring
 RESCORE = 2000  # rows scored exactly after the coarse scan (at least 20 x k)
 PROJECTED = 64  # dimensions of the coarse copy
 _OPENED: dict = {}  # (segment path, dims) -> _Segment; segments never change
