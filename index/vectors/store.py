@@ -38,6 +38,7 @@ import heapq
 import json
 import os
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,7 +157,8 @@ class _Segment:
         base = generation / FOLDER / self.name
         meta = json.loads((base.with_suffix(".json")).read_text("utf-8"))
         self.ids: list[str] = meta["ids"]
-        self.hashes: list[str] = meta.get("hashes") or [""] * self.rows
+        self._meta_path = base.with_suffix(".json")
+        self._hashes: list[str] | None = None  # read when a write asks (not kept for search)
         self.languages = np.array([LANGUAGE_CODES.get(x, 255) for x in meta["languages"]],
                                   dtype=np.uint8)
         if len(self.ids) != self.rows:
@@ -173,9 +175,17 @@ class _Segment:
             self.matrix = np.zeros((0, dims), np.int8)
             self.scale = np.zeros(0, np.float32)
         self.coarse = np.zeros((self.rows, PROJECTED), np.float32)
+        del meta
         for start in range(0, self.rows, CHUNK_ROWS):
             block = self.matrix[start:start + CHUNK_ROWS].astype(np.float32)
             self.coarse[start:start + CHUNK_ROWS] = block @ _projection(dims)
+
+    @property
+    def hashes(self) -> list[str]:
+        if self._hashes is None:
+            meta = json.loads(self._meta_path.read_text("utf-8"))
+            self._hashes = meta.get("hashes") or [""] * self.rows
+        return self._hashes
 
 
 _PROJECTIONS: dict = {}
@@ -220,14 +230,27 @@ class VectorStore:
             _OPENED.pop(key, None)  # replaced segments: their files may be gone (space freed)
         self.segments = [seg for seg, _ in opened]
         self.live = [live for _, live in opened]
-        self._where: dict[str, tuple[int, int]] = {}
-        for s, seg in enumerate(self.segments):
-            ids = seg.ids
-            for row in np.flatnonzero(self.live[s]).tolist():
-                self._where[ids[row]] = (s, row)
+        self._rows = sum(int(live.sum()) for live in self.live)
+        self._where_map: dict[str, int] | None = None
+        self._build_lock = threading.Lock()
+
+    @property
+    def _where(self) -> dict[str, int]:
+        """id -> segment << 32 | row of the live rows; built on first use (``vector_of``):
+        searching needs no id map, and at 100k documents it is ~200 bytes a document."""
+        if self._where_map is None:
+            with self._build_lock:
+                if self._where_map is None:
+                    where = {}
+                    for s, seg in enumerate(self.segments):
+                        ids = seg.ids
+                        for row in np.flatnonzero(self.live[s]).tolist():
+                            where[ids[row]] = (s << 32) | row
+                    self._where_map = where
+        return self._where_map
 
     def __len__(self) -> int:
-        return len(self._where)
+        return self._rows
 
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self._where
@@ -240,13 +263,13 @@ class VectorStore:
         where = self._where.get(doc_id)
         if where is None:
             return None
-        seg = self.segments[where[0]]
-        v = seg.matrix[where[1]].astype(np.float32) * seg.scale[where[1]]
+        seg, row = self.segments[where >> 32], where & 0xFFFFFFFF
+        v = seg.matrix[row].astype(np.float32) * seg.scale[row]
         return v / max(float(np.linalg.norm(v)), 1e-12)
 
     def hash_of(self, doc_id: str) -> str | None:
         where = self._where.get(doc_id)
-        return None if where is None else self.segments[where[0]].hashes[where[1]]
+        return None if where is None else self.segments[where >> 32].hashes[where & 0xFFFFFFFF]
 
     def _masks(self, language: str | None) -> list[np.ndarray]:
         code = LANGUAGE_CODES.get(language) if language else None
@@ -386,7 +409,8 @@ def merged(generation: Path, state: dict) -> dict:
     for seg, live in zip(store.segments, store.live):
         rows = np.flatnonzero(live)
         ids += [seg.ids[r] for r in rows]
-        hashes += [seg.hashes[r] for r in rows]
+        seg_hashes = seg.hashes
+        hashes += [seg_hashes[r] for r in rows]
         langs += [codes.get(int(seg.languages[r]), "") for r in rows]
         qs.append(np.asarray(seg.matrix[rows]))
         scales.append(np.asarray(seg.scale[rows]))
