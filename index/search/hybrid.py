@@ -59,16 +59,17 @@ def semantic_candidates(store, vector, languages, k: int, accept) -> list[tuple]
     """
     out = []
     for lang in languages:
-        want, seen = k, 0
+        want, seen, taken = k, 0, 0
         while True:
             found = store.nearest(vector, want, language=lang)
             for doc_id, cos in found[seen:]:
                 docnum = accept(lang, doc_id)
                 if docnum is not None:
                     out.append((cos, lang, doc_id, docnum))
-                    if sum(1 for c in out if c[1] == lang) >= k:
+                    taken += 1
+                    if taken >= k:
                         break
-            if sum(1 for c in out if c[1] == lang) >= k or len(found) < want:
+            if taken >= k or len(found) < want:
                 break
             seen, want = len(found), want * 4
     out.sort(key=lambda c: c[0], reverse=True)
