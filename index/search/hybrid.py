@@ -34,6 +34,7 @@ RRF_K = 60
 BLEND_WEIGHT = 0.5  # share of the lexical part in ``blend``
 COSINE_FLOOR = 0.2  # cosines at or below this count as no similarity in ``blend``
 FUSION_DEPTH = 100  # candidates taken from each list (at least the page's depth)
+DOCNUM_MEMO = 50_000  # doc ids whose document number a searcher remembers
 
 class SemanticError(Exception):
     """Semantic or hybrid search was asked for and cannot run here; ``code`` names why."""
@@ -165,7 +166,16 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
             masks[lang] = allow
 
     def accept(lang, doc_id):
-        docnum = searchers[lang].document_number(id=doc_id)
+        # id -> docnum per searcher (a searcher is reopened after every write, so the memo
+        # never goes stale, like the columns in index.search.collect); Whoosh's lookup was
+        # the largest cost of a hybrid query after the model.
+        memo = searchers[lang].__dict__.setdefault("_tolk_docnums", {})
+        if doc_id in memo:
+            docnum = memo[doc_id]
+        else:
+            docnum = searchers[lang].document_number(id=doc_id)
+            if len(memo) < DOCNUM_MEMO:
+                memo[doc_id] = docnum
         if docnum is None:
             return None  # written after this search's commit point
         mask = masks.get(lang)
