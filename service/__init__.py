@@ -7,7 +7,7 @@ should not pay for loading the web layer (``tolk index one.txt`` stays fast).
 
 from __future__ import annotations
 
-from .settings import load_settings
+from .settings import SettingError, load_settings
 
 
 def create_app(config: dict | None = None):
@@ -21,6 +21,7 @@ def create_app(config: dict | None = None):
     from index import decompound, fields as declared_fields
     from index.search import resultcache, senses
     from index.storage import IndexReader, postingcache
+    from index.vectors import embedder as vector_embedder
 
     from .auth import register_read_protection
     from .cors import register_cors
@@ -43,6 +44,10 @@ def create_app(config: dict | None = None):
     declared_fields.configure(fields)  # FieldsError (a bad declaration) stops the start
     app.extensions["tolk_fields"] = fields
 
+    try:
+        vector_embedder.configure(settings["EMBEDDER"])  # loaded by a worker on first use
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
     reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)
     resultcache.configure(reader, settings["RESULT_CACHE"])

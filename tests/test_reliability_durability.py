@@ -125,7 +125,7 @@ def test_a_crash_between_the_two_language_commits_is_rolled_back(tmp_path, monke
     rebuild(root, [make_doc("base-nl", "nl"), make_doc("base-en", "en")])
     before = read_commit_point(current_generation(root))
 
-    def die(generation, tocs):
+    def die(generation, tocs, **kwargs):
         raise KeyboardInterrupt("killed")  # after both Whoosh commits, before publishing
 
     monkeypatch.setattr(writes, "publish", die)

@@ -24,6 +24,7 @@ BAD_VALUES = {
     "TOLK_PAGE": ["maybe"],
     "TOLK_METRICS": ["yes please"],
     "TOLK_DECOMPOUND": ["yes", "1"],
+    "TOLK_EMBEDDER": ["bert", "on"],
     "TOLK_DEFAULT_LANGUAGE": ["de", "dutch"],
     "TOLK_HEADER_TIMEOUT": ["0", "soon", "1.5"],
     "TOLK_BODY_TIMEOUT": ["0", "x"],

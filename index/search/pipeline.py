@@ -38,6 +38,7 @@ from index.search.query import And, Group, Not, Or, Phrase, Word, iter_words, pa
 from index.scoring.bm25 import idf
 from index.search.suggest import correct_query, did_you_mean
 from index.scoring.synonyms import SynonymQuery
+from index.search import hybrid
 
 FIELD_BOOSTS = {"title": 1.5, "body": 1.0}
 FEW_HITS = 3  # below this many hits, offer a "did you mean" suggestion
@@ -59,6 +60,9 @@ class SearchRequest:
     filter: str | None = None  # on declared fields: source:NOS AND tags:oorlog
     facets: tuple | None = None  # field names; None: language and month
     facet_size: int = 10  # values per facet (most frequent first)
+    mode: str | None = None  # lexical, semantic, hybrid; None: hybrid if the index has vectors
+    fusion: str = "rrf"  # hybrid: rrf or blend (index.search.hybrid)
+    explain: bool = False  # each hit says what the lexical and the semantic part gave
 
 
 class _Compiler:
@@ -371,26 +375,30 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX,
             mark("cache")
             cached["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
             return cached
-    result = _search(node, searchers, request, lexicon, started, plan)
+    request, semantic = hybrid.plan(reader, request)  # after the cache: embeds the query
+    result = _search(node, searchers, request, lexicon, started, plan, semantic)
     if key is not None:
         cache.put(key, result)
     return result
 
 
 def _search(node, searchers: dict, request: SearchRequest, lexicon, started: float,
-            plan: tuple) -> dict:
+            plan: tuple, semantic=None) -> dict:
     filter_tree, sort, facet_names = plan
     query_language = detect_query_language(node, searchers)
     spans = _span_links(request.q, node, lexicon) if request.crosslingual else None
     compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual, spans)
                  for lang in LANGUAGES}
     queries = {lang: compilers[lang].compile(node) for lang in LANGUAGES}
-    if request.typo:
+    if request.mode == "semantic":
+        queries = {lang: None for lang in LANGUAGES}  # no lexical part at all
+    elif request.typo:
         corrected = _corrected_query(request.q, node, compilers, searchers)
         if corrected is not None:
             # Search the correction exactly as if it had been typed (cross-links and all).
             retyped = replace(request, q=corrected, typo=False)
-            result = _search(parse_query(corrected), searchers, retyped, lexicon, started, plan)
+            result = _search(parse_query(corrected), searchers, retyped, lexicon, started, plan,
+                             semantic)
             result["query"] = request.q
             result["corrected"] = {"query": corrected, "original": request.q}
             return result
@@ -406,7 +414,11 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
 
     wanted = LANGUAGES if request.lang == "any" else (request.lang,)
     depth = request.offset + request.limit
+    page_depth = depth
+    if request.mode in ("semantic", "hybrid"):
+        depth = max(depth, hybrid.FUSION_DEPTH)  # the lists the fusion ranks
     dates = date_filter(request.date_from, request.date_to)
+    masks: dict = {}
     keyword_names = tuple(n for n in facet_names if n not in ("language", "month"))
     language_facet = {lang: 0 for lang in LANGUAGES}
     month_facet: dict[str, int] = {}
@@ -421,6 +433,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         if filter_tree is not None:
             matched = filter_mask(searcher, filter_tree, lang)
             allow = matched if allow is None else allow & matched
+        masks[lang] = allow
         found = collect(searcher, q, depth if lang in wanted else 0, allow=allow,
                         months=lang in wanted and "month" in facet_names, sort=sort,
                         facet_fields=keyword_names if lang in wanted else ())
@@ -436,6 +449,15 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
             for value, count in values.items():
                 merged[value] = get(value, 0) + count
         candidates.extend((score, lang, docnum) for score, docnum in found.top)
+    explained: dict = {}
+    extra = 0  # hybrid: semantic candidates the lexical part did not match
+    if request.mode in ("semantic", "hybrid"):
+        candidates, extra = hybrid.fused(request, semantic, searchers, wanted, candidates,
+                                          dates, filter_tree, masks, depth, explained)
+        if request.mode == "semantic":
+            language_facet, month_facet, counts = hybrid.candidate_facets(
+                candidates, searchers, facet_names, keyword_names)
+        depth = page_depth
     if sort is not None:
         values = {lang: _column(searchers[lang], sort[0]) for lang in wanted}
         candidates.sort(key=lambda c: sort_key(values[c[1]][c[2]], c[0], 0, sort[1]))
@@ -443,12 +465,17 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         candidates.sort(key=lambda c: c[0], reverse=True)
     page = [(score, lang, searchers[lang].stored_fields(docnum))
             for score, lang, docnum in candidates[request.offset:depth]]
-    total = sum(language_facet[lang] for lang in wanted)
+    total = sum(language_facet[lang] for lang in wanted) + extra
     mark("score")
     suggestion = None
     if total < FEW_HITS:
         suggestion = did_you_mean(request.q, node, searchers)
     hits = [_hit(fields, score, compilers[lang]) for score, lang, fields in page]
+    if request.explain:
+        for rank, (hit, (_, lang, _)) in enumerate(zip(hits, page), request.offset + 1):
+            hit["explain"] = explained.get((lang, hit["id"])) or hybrid.explain(
+                request.mode or "lexical", request.fusion,
+                {"lexical": {"rank": rank, "score": hit["score"], "contribution": hit["score"]}})
     mark("highlight")
     return {
         "query": request.q,
@@ -460,4 +487,5 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         "suggestion": suggestion,
         "corrected": None,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        "mode": request.mode or "lexical",
     }

@@ -41,6 +41,7 @@ from index.storage.generations import (LEXICON_FILE, META_FILE, USER_LINKS_FILE,
                                        remove_old_generations, remove_temporary, switch_current,
                                        write_json)
 from index.storage.lock import write_lock
+from index.vectors.store import remove_unreferenced, segment_files
 
 COMMIT_FILE = "commit.json"
 WHOOSH_INDEX_NAME = "MAIN"  # Whoosh's default index name inside each language folder
@@ -78,7 +79,7 @@ def read_commit_file(generation: Path) -> dict | None:
         raise CorruptIndexError(f"{generation / COMMIT_FILE} is unreadable ({exc}); run "
                                 "`tolk check`, then restore the previous generation or "
                                 "rebuild with `tolk index --rebuild`") from None
-    return {"toc": toc, "files": files}
+    return {"toc": toc, "files": files, "vectors": data.get("vectors")}
 
 
 def read_commit_point(generation: Path) -> dict | None:
@@ -205,6 +206,7 @@ def roll_back_to_commit_point(generation: Path) -> None:
         if removed or len(os.listdir(folder)) != before:
             fsync_path(folder)
     remove_temporary(generation)
+    remove_unreferenced(generation, (read_commit_file(generation) or {}).get("vectors"))
 
 
 def discard_unpublished(generation: Path) -> None:
@@ -219,12 +221,19 @@ def discard_unpublished(generation: Path) -> None:
         pass
 
 
-def publish(generation: Path, tocs: dict) -> None:
+_KEEP = object()
+
+
+def publish(generation: Path, tocs: dict, vectors=_KEEP) -> None:
     """Make the committed TOCs durable, name them in ``commit.json``, then clean up.
 
     ``tocs``: the new TOC generation per language written by ``PendingWriter``s.
+    ``vectors``: the new vector state (``index.vectors.store``; its segments are
+    already durable), named in the same ``commit.json``; default: unchanged.
     """
     previous = read_commit_file(generation) or {}
+    if vectors is _KEEP:
+        vectors = previous.get("vectors")
     point = {**previous.get("toc", {}), **tocs}
     for lang in LANGUAGES:
         folder = generation / lang
@@ -235,9 +244,13 @@ def publish(generation: Path, tocs: dict) -> None:
     lexicon = generation / LEXICON_FILE  # saved by index.crosslink without an fsync
     if lexicon.exists():
         fsync_path(lexicon)
-    manifest = build_manifest(generation, referenced_files(generation, point, WHOOSH_INDEX_NAME),
-                              previous.get("files"))
-    write_json(generation / COMMIT_FILE, {"toc": point, "files": manifest})
+    manifest = build_manifest(generation, referenced_files(generation, point, WHOOSH_INDEX_NAME)
+                              + segment_files(vectors), previous.get("files"))
+    record = {"toc": point, "files": manifest}
+    if vectors is not None:
+        record["vectors"] = vectors
+    write_json(generation / COMMIT_FILE, record)
+    remove_unreferenced(generation, vectors)  # replaced segments: no reader of this point needs them
     # Only now may the previous TOCs and their segments go. A reader that read the
     # old commit point a moment ago and misses a file retries (IndexReader.searchers).
     for lang in LANGUAGES:

@@ -12,6 +12,7 @@ so damage never becomes a 500 on every route.
 from __future__ import annotations
 
 import heapq
+import json
 import os
 import threading
 import time
@@ -19,13 +20,14 @@ from pathlib import Path
 from typing import Callable
 
 from index.analysis import LANGUAGES
-from index.storage.commit import open_searcher, read_commit_point
+from index.storage.commit import open_searcher, read_commit_file, read_commit_point
 from index.storage.errors import (AnalyzerMismatchError, CorruptIndexError, IndexMissingError,
                                    IndexOutdatedError, IndexUnavailableError)
 from index.storage.generations import (CURRENT, LEXICON_CORPUS_FILE, LEXICON_FILE, PREVIOUS,
                                        USER_LINKS_FILE, all_generations, linked_generation,
                                        read_meta)
 from index.storage.health import lexicon_key, open_generation
+from index.vectors.stage import open_store
 
 RETRY_SECONDS = 10.0
 OPEN_ATTEMPTS = 3  # a failed open is tried again (a concurrent publish can remove files)
@@ -257,6 +259,34 @@ class IndexReader:
             self._give_up_generation()
             self._ensure_open()  # falls back (or raises IndexUnavailableError)
         return self._lexicon
+
+    def vectors(self):
+        """The ``VectorStore`` of the served commit point (``index.vectors.store``), or None.
+
+        Opened once per vector state (memory-mapped, shared by threads); a write
+        that publishes a new state is seen at the next call. Read from the same
+        ``commit.json`` as ``searchers()`` reads, so a document and its vector
+        appear together.
+        """
+        for attempt in range(20):
+            generation = self._ensure_open()
+            try:
+                state = (read_commit_file(generation) or {}).get("vectors")
+            except CorruptIndexError:
+                return None
+            key = (generation, json.dumps(state, sort_keys=True)) if state else None
+            cached = getattr(self, "_vector_cache", None)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            store = open_store(generation, state) if state else None
+            if store is None and state and attempt < 19:
+                # A writer published a newer state and removed a segment of the one read a
+                # moment ago: read the commit point again (as ``searchers`` does).
+                time.sleep(0.002 * (attempt + 1))
+                continue
+            self._vector_cache = (key, store)
+            return store
+        return None
 
     def counts(self) -> dict:
         """Documents per language."""

@@ -25,7 +25,8 @@ from index.ingest.documents import Document
 from index.ingest.names import name_candidates
 from index.storage.carryover import (carry_user_links, reprepare, stored_counts, stored_fields,
                                      stored_ids)
-from index.storage.commit import locked_write, publish, roll_back_to_commit_point, switch_to
+from index.storage.commit import (locked_write, publish, read_commit_file,
+                                  roll_back_to_commit_point, switch_to)
 from index.storage.errors import (FieldTypeError, IndexLockedError, IndexMissingError,
                                   StoreError)
 from index.storage.generations import (LEXICON_CORPUS_FILE, LEXICON_FILE, META_FILE,
@@ -34,6 +35,8 @@ from index.storage.lock import DEFAULT_LOCK_TIMEOUT, write_lock
 from index.storage.postingarrays import TolkCodec
 from index.storage.schema import document_fields, field_type, make_schema
 from index.storage.writers import PendingMpWriter, PendingWriter, parallel_procs
+from index.vectors.stage import embed_batch, open_store
+from index.vectors.store import next_state
 
 
 def _abandon(writer) -> None:
@@ -226,10 +229,14 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress,
             indexes[lang] = whoosh_index.create_in(str(generation / lang), make_schema(lang))
         names = {lang: Counter() for lang in LANGUAGES}
         procs = {lang: parallel_procs(expected[lang]) for lang in LANGUAGES}
-        tocs = _write_documents(indexes, stream, replace=False, progress=progress,
-                                report=report, names=names, batch=True, procs=procs)
+        written: list[Document] = []
+        tocs = _write_documents(indexes, _collected(stream, written), replace=False,
+                                progress=progress, report=report, names=names, batch=True,
+                                procs=procs)
         _finish_generation(generation, names, lexicon_builder, report)
-        publish(generation, tocs)
+        vectors = _rebuilt_vectors(previous, generation, written)
+        del written
+        publish(generation, tocs, vectors=vectors)
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
@@ -237,6 +244,29 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress,
     report.generation = generation.name
     report.seconds = time.monotonic() - started
     return report
+
+
+def _collected(docs: Iterable[Document], into: list) -> Iterator[Document]:
+    for doc in docs:
+        into.append(doc)
+        yield doc
+
+
+def _current_vectors(generation: Path | None):
+    """The vector state and store of ``generation``'s commit point ((None, None): none)."""
+    if generation is None or not generation.is_dir():
+        return None, None
+    try:
+        state = (read_commit_file(generation) or {}).get("vectors")
+    except Exception:  # noqa: BLE001 - a damaged commit point: nothing to reuse
+        return None, None
+    return state, open_store(generation, state)
+
+
+def _rebuilt_vectors(previous: Path | None, generation: Path, docs: list) -> dict | None:
+    """The new generation's vector state: one segment; unchanged vectors are reused."""
+    batch = embed_batch(docs, previous=_current_vectors(previous)[1])
+    return next_state(generation, None, batch, ())
 
 
 def _readable_counts(generation: Path) -> Counter:
@@ -362,6 +392,9 @@ def update_computed(root: str | Path, compute: Callable[[], Iterable[Document]],
     # only Whoosh's own writing, the lexicon's corpus part and the commit happen while
     # other writers wait.
     batch = _name_batch(precomputed) if precomputed is not None else None
+    # The embedding stage, too (vectors still held by the index are reused).
+    embedded = (embed_batch(precomputed, _current_vectors(current_generation(root))[1])
+                if precomputed is not None else None)
     with locked_write(root, lock_timeout):  # a failed write leaves nothing behind
         locked = time.monotonic()
         docs = precomputed if precomputed is not None else _last_wins(compute())
@@ -371,6 +404,9 @@ def update_computed(root: str | Path, compute: Callable[[], Iterable[Document]],
         if generation is None:
             return _rebuild_locked(root, docs, lexicon_builder, progress)
         roll_back_to_commit_point(generation)
+        state, store = _current_vectors(generation)
+        if precomputed is None:
+            embedded = embed_batch(docs, store)
         indexes = {lang: whoosh_index.open_dir(str(generation / lang)) for lang in LANGUAGES}
         meta = read_meta(generation)
         _check_field_types(meta)
@@ -380,7 +416,8 @@ def update_computed(root: str | Path, compute: Callable[[], Iterable[Document]],
             names = {lang: Counter(meta.get("names", {}).get(lang, {})) + batch[lang]
                      for lang in LANGUAGES}
             _update_lexicon(generation, meta, names, batch, lexicon_builder)
-        publish(generation, tocs)  # the acknowledgement: from here on the batch is durable
+        vectors = next_state(generation, state, embedded, [doc.id for doc in docs])
+        publish(generation, tocs, vectors=vectors)  # the acknowledgement: durable from here
         report.locked_seconds = time.monotonic() - locked
     report.generation = generation.name
     report.seconds = time.monotonic() - started
@@ -433,5 +470,6 @@ def delete_ids(root: str | Path, doc_ids: Iterable[str], *,
         meta = read_meta(generation)
         meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         write_json(generation / META_FILE, meta)
-        publish(generation, tocs)
+        state = (read_commit_file(generation) or {}).get("vectors")
+        publish(generation, tocs, vectors=next_state(generation, state, None, (), deleted))
     return deleted
