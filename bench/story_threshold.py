@@ -63,6 +63,8 @@ def main() -> None:
     parser.add_argument("--precision", type=float, default=0.98)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--json")
+    parser.add_argument("--show-errors", action="store_true",
+                        help="print the different-story pairs of half B above the threshold")
     args = parser.parse_args()
     articles = flores_articles(args.flores)
     order = list(range(len(articles)))
@@ -87,9 +89,20 @@ def main() -> None:
     out["chosen_on_A"] = scores(*tables["A"], threshold)
     out["reported_on_B"] = scores(*tables["B"], threshold)
     out["B_curve"] = [scores(*tables["B"], t) for t in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)]
+    swapped = choose(*tables["B"], args.precision)  # the other way round, as a check
+    out["swap_chosen_on_B"] = swapped
+    out["swap_reported_on_A"] = scores(*tables["A"], swapped)
     cos_b, same_b = tables["B"]
     out["B_same_story_cosine_median"] = round(float(np.median(cos_b[same_b])), 3)
     out["B_other_pairs_cosine_p99"] = round(float(np.quantile(cos_b[~same_b], 0.99)), 3)
+    if args.show_errors:  # the different-story pairs of B above the threshold
+        members = [i for i, n in enumerate(owner) if n in set(halves["B"])]
+        sims = vectors[members] @ vectors[members].T
+        for a in range(len(members)):
+            for b in range(a + 1, len(members)):
+                i, j = members[a], members[b]
+                if owner[i] != owner[j] and sims[a, b] >= threshold:
+                    print(f"{sims[a, b]:.2f} | {texts[i][:90]} | {texts[j][:90]}")
     text = json.dumps(out, indent=1)
     print(text)
     if args.json:
