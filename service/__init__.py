@@ -7,7 +7,7 @@ should not pay for loading the web layer (``tolk index one.txt`` stays fast).
 
 from __future__ import annotations
 
-from .settings import load_settings
+from .settings import SettingError, load_settings
 
 
 def create_app(config: dict | None = None):
@@ -44,7 +44,10 @@ def create_app(config: dict | None = None):
     declared_fields.configure(fields)  # FieldsError (a bad declaration) stops the start
     app.extensions["tolk_fields"] = fields
 
-    vector_embedder.configure(settings["EMBEDDER"])  # loaded by a worker on first use
+    try:
+        vector_embedder.configure(settings["EMBEDDER"])  # loaded by a worker on first use
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
     reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)
     resultcache.configure(reader, settings["RESULT_CACHE"])

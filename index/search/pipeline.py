@@ -327,7 +327,6 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX,
                 "filter, facet or sort on it", exc.position, exc.param, exc.field) from None
         raise
     searchers = reader.searchers()
-    request, semantic = _semantic_plan(reader, request)
     mark("parse")
     cache = key = None
     if lexicon is _FROM_INDEX:
@@ -343,6 +342,7 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX,
             mark("cache")
             cached["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
             return cached
+    request, semantic = _semantic_plan(reader, request)  # after the cache: embeds the query
     result = _search(node, searchers, request, lexicon, started, plan, semantic)
     if key is not None:
         cache.put(key, result)

