@@ -219,3 +219,27 @@ def test_similar_and_grouping_through_gunicorn(story_index):
         assert ("vaccine-nl", "Zelfde verhaal in het Nederlands") in links
     finally:
         server.stop()
+
+
+def test_grouping_scans_deeper_until_the_page_is_full_and_says_when_it_stopped(
+        story_index, embedder_on, monkeypatch):
+    from index.search import grouping
+
+    reader = IndexReader(story_index)
+    try:
+        request = SearchRequest(q="news", mode="semantic", limit=50)
+        full = [h["id"] for h in grouped_search(reader, request, lexicon=None)["hits"]]
+        monkeypatch.setattr(grouping, "FIRST_SCAN", 1)  # start shallow: scan 3, then 12
+        paged = []
+        for offset in range(6):
+            page = grouped_search(reader, SearchRequest(q="news", mode="semantic", limit=1,
+                                                        offset=offset), lexicon=None)
+            paged += [h["id"] for h in page["hits"]]
+        assert paged == full
+        monkeypatch.setattr(grouping, "GROUP_SCAN", 4)  # a cap below the matching hits
+        capped = grouped_search(reader, request, lexicon=None)
+        assert capped["total_groups_exact"] is False and capped["total"] == len(STORIES)
+        assert sum(h["story"]["size"] for h in capped["hits"]) == 4
+        assert [h["id"] for h in capped["hits"]] == full[:len(capped["hits"])]
+    finally:
+        reader.close()
