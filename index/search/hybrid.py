@@ -19,8 +19,14 @@ until enough candidates pass.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-import numpy as np
+
+from index.analysis import LANGUAGES
+from index.fields import stored_values
+from index.observe import mark
+from index.search.filters import filter_mask, query_mask
+from index.vectors import embedder as embedders
 
 FUSIONS = ("rrf", "blend")
 DEFAULT_FUSION = "rrf"
@@ -108,5 +114,104 @@ def explain(mode: str, fusion: str, parts: dict) -> dict:
             "lexical": parts.get("lexical"), "semantic": parts.get("semantic")}
 
 
-def as_float(vector) -> np.ndarray:
-    return np.asarray(vector, dtype=np.float32)
+def plan(reader, request):
+    """The mode to run (``None`` resolved) and ``(store, query vector)`` for semantic parts.
+
+    Raises ``SemanticError`` when semantic or hybrid was asked for and cannot run.
+    """
+    if request.mode == "lexical":
+        return request, None
+    name = embedders.configured()
+    store = reader.vectors() if name != "off" else None
+    if request.mode is None:
+        if store is None or store.model != name or not len(store):
+            return replace(request, mode="lexical"), None
+        request = replace(request, mode="hybrid")
+    if request.fusion not in FUSIONS:
+        raise SemanticError("invalid_fusion", f"fusion {request.fusion!r}: use "
+                                   + " or ".join(FUSIONS))
+    if name == "off":
+        raise SemanticError("semantic_off", f"{request.mode} search is off on this "
+                                   "server (TOLK_EMBEDDER=off); use mode=lexical, or set "
+                                   "TOLK_EMBEDDER=usem3 and run `tolk reindex`")
+    if store is None:
+        raise SemanticError("vectors_missing", "this index holds no document vectors "
+                                   "(built with the embedder off); use mode=lexical, or run "
+                                   "`tolk reindex` to add them")
+    if store.model != name:
+        raise SemanticError("vectors_mismatch", f"the index's vectors were made by "
+                                   f"{store.model}, this server embeds queries with {name}; "
+                                   "run `tolk reindex` or set TOLK_EMBEDDER=" + store.model)
+    vector = embedders.require(name).encode_query(semantic_text(request.q) or request.q)
+    return request, (store, vector)
+
+
+def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, masks, depth,
+           explained) -> tuple[list, int]:
+    """The semantic (or fused hybrid) candidates as ``[(score, lang, docnum)]`` and the total.
+
+    ``lexical``: the lexical candidates, ``masks``: the filter mask per language the
+    lexical part used (computed here for a semantic-only search).
+    """
+    store, vector = semantic
+    for lang in wanted:
+        if lang not in masks:
+            searcher = searchers[lang]
+            allow = query_mask(searcher, dates) if dates is not None else None
+            if filter_tree is not None:
+                matched = filter_mask(searcher, filter_tree, lang)
+                allow = matched if allow is None else allow & matched
+            masks[lang] = allow
+
+    def accept(lang, doc_id):
+        docnum = searchers[lang].document_number(id=doc_id)
+        if docnum is None:
+            return None  # written after this search's commit point
+        mask = masks.get(lang)
+        return docnum if mask is None or (docnum < len(mask) and mask[docnum]) else None
+
+    found = semantic_candidates(store, vector, wanted, depth, accept)
+    mark("semantic")
+    semantic_list = [((lang, docnum), cos) for cos, lang, _, docnum in found]
+    ids = {(lang, docnum): doc_id for _, lang, doc_id, docnum in found}
+    if request.mode == "semantic":
+        lexical_list = []
+        total = 0  # counted by the facets of the candidates
+    else:
+        lexical_list = [((lang, docnum), score)
+                        for score, lang, docnum in sorted(lexical, key=lambda c: c[0],
+                                                          reverse=True)]
+        lexical_keys = {key for key, _ in lexical_list}
+        total = sum(1 for key in ids if key not in lexical_keys)
+    fused = fuse(lexical_list, semantic_list, request.fusion if request.mode == "hybrid"
+                        else "rrf")
+    out = []
+    for (lang, docnum), score, parts in fused:
+        if request.mode == "semantic":
+            score = parts["semantic"]["score"]
+        out.append((score, lang, docnum))
+        if request.explain:
+            doc_id = ids.get((lang, docnum)) or searchers[lang].stored_fields(docnum)["id"]
+            explained[(lang, doc_id)] = explain(request.mode, request.fusion, parts)
+    return out, total
+
+
+def candidate_facets(candidates, searchers, facet_names, keyword_names):
+    """Facets of a semantic search: counted over its candidates."""
+    language = {lang: 0 for lang in LANGUAGES}
+    month: dict[str, int] = {}
+    counts: dict[str, dict] = {name: {} for name in keyword_names}
+    for _, lang, docnum in candidates:
+        language[lang] += 1
+        fields = searchers[lang].stored_fields(docnum)
+        if "month" in facet_names and fields.get("date"):
+            key = str(fields["date"])[:7]
+            month[key] = month.get(key, 0) + 1
+        values = stored_values(fields)
+        for name in keyword_names:
+            value = values.get(name, fields.get(name))
+            for item in (value if isinstance(value, list) else [value]):
+                if item not in (None, ""):
+                    counts[name][str(item).casefold()] = counts[name].get(
+                        str(item).casefold(), 0) + 1
+    return language, month, counts

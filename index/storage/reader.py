@@ -245,18 +245,25 @@ class IndexReader:
         ``commit.json`` as ``searchers()`` reads, so a document and its vector
         appear together.
         """
-        generation = self._ensure_open()
-        try:
-            state = (read_commit_file(generation) or {}).get("vectors")
-        except CorruptIndexError:
-            return None
-        key = (generation, json.dumps(state, sort_keys=True)) if state else None
-        cached = getattr(self, "_vector_cache", None)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        store = open_store(generation, state) if state else None
-        self._vector_cache = (key, store)
-        return store
+        for attempt in range(20):
+            generation = self._ensure_open()
+            try:
+                state = (read_commit_file(generation) or {}).get("vectors")
+            except CorruptIndexError:
+                return None
+            key = (generation, json.dumps(state, sort_keys=True)) if state else None
+            cached = getattr(self, "_vector_cache", None)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            store = open_store(generation, state) if state else None
+            if store is None and state and attempt < 19:
+                # A writer published a newer state and removed a segment of the one read a
+                # moment ago: read the commit point again (as ``searchers`` does).
+                time.sleep(0.002 * (attempt + 1))
+                continue
+            self._vector_cache = (key, store)
+            return store
+        return None
 
     def counts(self) -> dict:
         """Documents per language."""

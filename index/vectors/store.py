@@ -47,7 +47,7 @@ import numpy as np
 FOLDER = "vectors"
 MAX_SEGMENTS = 8  # more live segments than this: merge into one
 MAX_DELETED_SHARE = 0.25  # more deleted rows than this share: merge
-CHUNK_ROWS = 8192  # rows converted to float32 at a time while scanning
+CHUNK_ROWS = 1024  # rows converted to float32 at a time (4 MB: 8192-row chunks page-faulted, 4x slower)
 EXACT_ROWS = 5_000  # up to this many rows to score: exact scan; above: coarse scan + rescoring
 RESCORE = 2000  # rows scored exactly after the coarse scan (at least 20 x k)
 PROJECTED = 64  # dimensions of the coarse copy
