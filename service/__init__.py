@@ -66,13 +66,15 @@ def create_app(config: dict | None = None):
     register_page_switch(app)
     register_cors(app)
     register_security_headers(app)
-    from . import api, crosslinks_api, docpage, documents_api, health, metrics, page
+    from . import (api, crosslinks_api, docpage, documents_api, health, metrics, page,
+                   similar_api)
 
     metrics.register_request_metrics(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(documents_api.bp)
     app.register_blueprint(crosslinks_api.bp)
+    app.register_blueprint(similar_api.bp)
     app.register_blueprint(page.bp)
     app.register_blueprint(docpage.bp)
     app.register_blueprint(metrics.bp)

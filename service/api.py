@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 from index.observe import recording_phases
 from index.search import SearchRequest
 from index.search.filters import FilterError
+from index.search.grouping import StoryError, grouped_search
 from index.search.hybrid import SemanticError
 from index.storage import StoreError
 
@@ -52,19 +53,30 @@ def run_search(args: dict) -> dict:
         raise ApiError(400, "invalid_request", "the query is empty",
                        {"q": ["give a non-empty query"]})
     paging = params.pop("paging", None)
+    group = params.pop("group", "none")
     try:
         with recording_phases() as timings:
-            result = backend().search(SearchRequest(**params),
-                                      current_app.extensions["tolk_fields"])
+            if group == "story":
+                # Grouping compares the hits' vectors: the embedded index's own.
+                if backend().name != "whoosh":
+                    raise ApiError(400, "invalid_group", "group=story needs the vectors of the "
+                                   "embedded (whoosh) backend", {"group": ["use group=none"]})
+                result = grouped_search(reader(), SearchRequest(**params),
+                                        fields=current_app.extensions["tolk_fields"])
+            else:
+                result = backend().search(SearchRequest(**params),
+                                          current_app.extensions["tolk_fields"])
     except FilterError as exc:
         raise ApiError(400, f"invalid_{exc.param}", exc.message, {exc.param: [exc.message]}) \
             from None
     except SemanticError as exc:
-        raise ApiError(409, exc.code, exc.message, {"mode": [exc.message]}) from None
+        param = "group" if isinstance(exc, StoryError) else "mode"
+        raise ApiError(409, exc.code, exc.message, {param: [exc.message]}) from None
     observe_search(timings, result)
     if paging is not None:  # asked for by page: say where in the pages this is
+        counted = result.get("total_groups", result["total"])  # group=story: groups
         result = {**result, **paging,
-                  "total_pages": math.ceil(result["total"] / paging["hits_per_page"])}
+                  "total_pages": math.ceil(counted / paging["hits_per_page"])}
     return result
 
 
@@ -77,7 +89,7 @@ def run_search(args: dict) -> dict:
                 "hits on declared fields (`source:NOS AND tags:oorlog`); `sort` orders by a "
                 "date or number field.",
     query=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 409, 503))
-def search_endpoint():
+def search_endpoint():  # group=story: index.search.grouping
     result = run_search(request.args.to_dict())
     return jsonify(SearchResponseSchema().dump(result))
 

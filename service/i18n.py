@@ -123,6 +123,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "past_end_pages": "There are only {n} pages of results.",
         "past_end_one_page": "There is only 1 page of results.",
         "last_page": "Go to the last page",
+        "same_story_en": "Same story in English",
+        "same_story_nl": "Same story in Dutch",
     },
     "nl": {
         "site_tagline": "Zoek in Nederlands en Engels nieuws",
@@ -225,6 +227,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "past_end_pages": "Er zijn maar {n} pagina's met resultaten.",
         "past_end_one_page": "Er is maar 1 pagina met resultaten.",
         "last_page": "Naar de laatste pagina",
+        "same_story_en": "Zelfde verhaal in het Engels",
+        "same_story_nl": "Zelfde verhaal in het Nederlands",
     },
 }
 

@@ -24,8 +24,11 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from marshmallow import ValidationError
 
 from index.search.query import QuerySyntaxError
+from index.search.grouping import checked_store
+from index.search.hybrid import SemanticError
+from index.search.similar import counterparts, story_threshold
 
-from .api import run_search
+from .api import reader, run_search
 from .errors import ApiError
 from .i18n import COOKIE, COOKIE_MAX_AGE, UI_LANGUAGES, Translator, ui_choice_from_args, \
     ui_language
@@ -243,6 +246,26 @@ def doc_url(state: PageState, doc_id: str) -> str:
     return url_for("docpage.show", doc_id=doc_id) + query
 
 
+def _story_links(result: dict | None) -> dict:
+    """``{hit id: {id, language}}``: each hit's counterpart in the other language when it
+    is the same story (cosine at or above the story threshold; ``index.search.similar``).
+    Empty when the embedder is off or the index has no (matching) vectors: the page
+    then simply shows no such links."""
+    if not result or not result.get("hits"):
+        return {}
+    try:
+        store = checked_store(reader())
+    except SemanticError:
+        return {}
+    threshold = story_threshold(store.model)
+    if threshold is None:
+        return {}
+    languages = {hit["id"]: hit["language"] for hit in result["hits"]}
+    found = counterparts(store, list(languages), languages, threshold)
+    return {doc_id: {"id": other, "language": "en" if languages[doc_id] == "nl" else "nl"}
+            for doc_id, (other, _) in found.items()}
+
+
 @bp.get("/")
 def index():
     t = Translator(ui_language())
@@ -283,7 +306,8 @@ def index():
 
     html = render_template("search.html", state=state, result=result, view=view,
                            error=error, notice=notice, suggest_url=_suggest_url(),
-                           lang_filters=LANG_FILTERS, doc_url=doc_url)
+                           lang_filters=LANG_FILTERS, doc_url=doc_url,
+                           story_links=_story_links(result))
     response = make_response(html, status)
     chosen = ui_choice_from_args()
     if chosen:

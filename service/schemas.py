@@ -103,6 +103,15 @@ class SearchArgsSchema(Schema):
                              metadata={"description": "each hit gets `explain`: rank, score and "
                                                       "contribution of the lexical and the "
                                                       "semantic part"})
+    group = fields.String(load_default="none", validate=validate.OneOf(["none", "story"]),
+                          metadata={"description": "story: hits reporting the same story "
+                                                   "(translations, near-duplicates; cosine of "
+                                                   "their vectors at or above the measured "
+                                                   "threshold) collapse under the best-ranked "
+                                                   "one, which lists them in `story`; "
+                                                   "`limit`/`offset` then count groups, `total` "
+                                                   "still counts articles. Needs the embedder "
+                                                   "and an index with vectors (else 409)"})
     page = fields.Integer(validate=validate.Range(min=1, max=MAX_OFFSET + 1),
                           metadata={"description": "page number from 1 (instead of "
                                                    "`offset`; with `hits_per_page`)"})
@@ -160,6 +169,22 @@ class CrosslinkSchema(Schema):
     source = fields.String(required=True, metadata={"description": "lexicon source of the link"})
 
 
+class StorySiblingSchema(Schema):
+    id = fields.String(required=True)
+    lang = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    title = fields.String(required=True)
+    score = fields.Float(required=True, metadata={"description": "the sibling's search score"})
+    cosine = fields.Float(required=True, metadata={"description": "similarity to the head hit"})
+
+
+class StorySchema(Schema):
+    size = fields.Integer(required=True, metadata={"description": "hits in the story, the "
+                                                                  "head included"})
+    siblings = fields.List(fields.Nested(StorySiblingSchema), required=True,
+                           metadata={"description": "the other hits of the story, in rank "
+                                                    "order"})
+
+
 class HitSchema(Schema):
     id = fields.String(required=True)
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
@@ -179,6 +204,7 @@ class HitSchema(Schema):
                                                    "part did not find the hit) its rank, raw "
                                                    "score (BM25 / cosine) and contribution to "
                                                    "`score`"})
+    story = fields.Nested(StorySchema, metadata={"description": "only with group=story"})
 
     @post_dump(pass_original=True)
     def _add_declared_values(self, data, original, **kwargs):
@@ -233,6 +259,13 @@ class SearchResponseSchema(Schema):
     took_ms = fields.Float(required=True)
     mode = fields.String(metadata={"description": "the ranking used: lexical, semantic or "
                                                   "hybrid"})
+    total_groups = fields.Integer(metadata={"description": "group=story: stories among the "
+                                                          "hits grouped"})
+    total_groups_exact = fields.Boolean(metadata={"description": "group=story: false when "
+                                                                "more hits matched than were "
+                                                                "grouped (at most 1000)"})
+    story_threshold = fields.Float(metadata={"description": "group=story: the cosine at or "
+                                                            "above which hits are one story"})
     page = fields.Integer(metadata={"description": "only when the request used `page` or "
                                                    "`hits_per_page`"})
     hits_per_page = fields.Integer(metadata={"description": "only with `page`/`hits_per_page`"})
@@ -751,3 +784,44 @@ class CrosslinkLookupSchema(Schema):
                                                  "(as `tolk lexicon lookup`)"})
     blocked = fields.List(fields.Nested(CrosslinkEditSchema), required=True,
                           metadata={"description": "blocked pairs of the word"})
+
+
+# -- similar articles -------------------------------------------------------------
+
+
+class SimilarArgsSchema(Schema):
+    """Query parameters of ``GET /api/documents/{doc_id}/similar``."""
+
+    class Meta:
+        unknown = RAISE
+
+    lang = fields.String(load_default="any", validate=validate.OneOf(["nl", "en", "any"]),
+                         metadata={"description": "only articles in this language (a Dutch "
+                                                  "article with lang=en: its English "
+                                                  "counterparts); any: both, by cosine"})
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+
+
+class SimilarHitSchema(Schema):
+    id = fields.String(required=True)
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    title = fields.String(required=True)
+    date = fields.String(allow_none=True, required=True)
+    url = fields.String(allow_none=True, required=True)
+    source = fields.String(allow_none=True, required=True)
+    score = fields.Float(required=True, metadata={"description": "cosine similarity (-1..1)"})
+    same_story = fields.Boolean(required=True,
+                                metadata={"description": "score at or above story_threshold"})
+
+
+class SimilarResponseSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "the document asked about"})
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    lang = fields.String(required=True, metadata={"description": "the language filter used"})
+    model = fields.String(required=True, metadata={"description": "the embedder of the vectors"})
+    story_threshold = fields.Float(allow_none=True, required=True,
+                                   metadata={"description": "cosine at or above which two "
+                                                            "articles are the same story"})
+    hits = fields.List(fields.Nested(SimilarHitSchema), required=True,
+                       metadata={"description": "most similar first"})
+    took_ms = fields.Float(required=True)

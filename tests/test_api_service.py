@@ -110,8 +110,13 @@ def test_openapi_describes_parameters_bodies_errors_and_security(spec):
     search = spec["paths"]["/api/search"]["get"]
     params = {p["name"]: p for p in search["parameters"]}
     assert {"q", "lang", "crosslingual", "date_from", "date_to", "sort", "limit", "offset",
-            "typo", "page", "hits_per_page", "filter", "facets", "facet_size"} == set(params)
+            "typo", "page", "hits_per_page", "filter", "facets", "facet_size",
+            "mode", "fusion", "explain", "group"} == set(params)
     assert params["q"]["required"] is True
+    assert params["group"]["schema"]["enum"] == ["none", "story"]
+    similar = spec["paths"]["/api/documents/{doc_id}/similar"]["get"]
+    assert {"400", "404", "409"} <= set(similar["responses"])
+    assert {p["name"] for p in similar["parameters"] if p["in"] == "query"} == {"lang", "limit"}
     assert params["limit"]["schema"]["maximum"] == 100
     assert re.match(params["sort"]["schema"]["pattern"], "date:asc")
     assert not re.match(params["sort"]["schema"]["pattern"], "date:up")
