@@ -75,6 +75,8 @@ def small_runs(monkeypatch):
         init(self, *args, **kwargs)
         self.limit = 20_000
 
+    monkeypatch.setattr(bulk, "RUN_PIECE", 50)
+
     monkeypatch.setattr(bulk.ArrayPostingPool, "__init__", small)
 
 
@@ -92,7 +94,8 @@ def test_bulk_segments_are_byte_identical_and_answer_the_same(tmp_path, monkeypa
     assert answers(tmp_path / "bulk") == answers(tmp_path / "whoosh")
 
 
-def test_spilled_runs_are_merged_per_term_and_removed(tmp_path):
+def test_spilled_runs_are_merged_per_term_and_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "RUN_PIECE", 7)  # runs read back in many small pieces
     storage = FileStorage(str(tmp_path)).create()
     pool = bulk.ArrayPostingPool(storage, None, limitmb=1)
     pool.limit = 3_000  # a run every ~60 postings

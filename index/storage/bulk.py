@@ -28,8 +28,10 @@ from array import array
 import numpy as np
 from whoosh.writing import PostingPool
 
-# Bytes one pooled posting costs besides its positions (columns, list slot, dict share).
-_POSTING_BYTES = 40
+# Bytes one pooled posting costs besides its positions (columns 20, list slot 8, bytes
+# object 33, term table share): the memory limit holds about as Whoosh's pool's does.
+_POSTING_BYTES = 64
+RUN_PIECE = 65536  # postings per pickled piece of a spilled run (whole terms)
 
 
 def _uint32s(values) -> array:
@@ -96,36 +98,49 @@ class ArrayPostingPool(PostingPool):
     def save(self):
         if not self._tids:
             return
+        keys, counts, docs, weights, values = self._sorted_run()
         path, f = self._new_run()
-        try:
-            pickle.dump(self._sorted_run(), f, pickle.HIGHEST_PROTOCOL)
+        try:  # in pieces of whole terms, so merging holds one piece per run in memory
+            ends = np.cumsum(counts)
+            t = 0
+            while t < len(keys):
+                start = int(ends[t - 1]) if t else 0
+                u = max(t + 1, int(np.searchsorted(ends, start + RUN_PIECE, side="right")))
+                end = int(ends[u - 1])
+                pickle.dump((keys[t:u], counts[t:u], docs[start:end], weights[start:end],
+                             values[start:end]), f, pickle.HIGHEST_PROTOCOL)
+                t = u
         finally:
             f.close()
         self.runs.append(path)
 
-    def _load_run(self, path):
+    def _read_run_pieces(self, path):
         f = self._open_run(path)
         try:
-            return pickle.load(f)
+            while True:
+                try:
+                    yield pickle.load(f)
+                except EOFError:
+                    return
         finally:
             f.close()
             self._remove_run(path)
 
-    @staticmethod
-    def _terms_of(run, source: int):
-        keys, counts, docs, weights, values = run
-        ends = np.cumsum(counts).tolist()
-        start = 0
-        for key, end in zip(keys, ends):
-            yield key, source, docs[start:end], weights[start:end], values[start:end]
-            start = end
+    @classmethod
+    def _terms_of(cls, pieces, source: int):
+        for keys, counts, docs, weights, values in pieces:
+            ends = np.cumsum(counts).tolist()
+            start = 0
+            for key, end in zip(keys, ends):
+                yield key, source, docs[start:end], weights[start:end], values[start:end]
+                start = end
 
     def iter_terms(self):
         """(fieldname, btext, docnums, weights, values) per term, in Whoosh's order."""
-        runs = [self._load_run(path) for path in self.runs]
+        runs = [self._read_run_pieces(path) for path in self.runs]
         self.runs = []
         if self._tids:
-            runs.append(self._sorted_run())
+            runs.append([self._sorted_run()])
         if len(runs) == 1:
             for (fieldname, btext), _, docs, weights, values in self._terms_of(runs[0], 0):
                 yield fieldname, btext, docs, weights, values
