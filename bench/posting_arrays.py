@@ -184,6 +184,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1, help="alternating runs per variant")
     ap.add_argument("--before-code", help="a checkout from before the posting arrays")
     ap.add_argument("--before-index", help="the index that checkout built")
+    ap.add_argument("--after-index", help="the checkout's index (default bench/out/ix-SIZE/tolk)")
     ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--code", default=str(ROOT))
     ap.add_argument("--index")
@@ -195,7 +196,7 @@ def main() -> None:
         return child(args)
     out_dir = BENCH / "out"
     queries = out_dir / f"queries-{args.size}-q300-s42.json"
-    variants = {"after": (str(ROOT), str(out_dir / f"ix-{args.size}" / "tolk"))}
+    variants = {"after": (str(ROOT), args.after_index or str(out_dir / f"ix-{args.size}" / "tolk"))}
     if args.before_code:
         variants = {"before": (args.before_code, args.before_index), **variants}
     runs: dict = {name: [] for name in variants}
@@ -220,7 +221,7 @@ def main() -> None:
     print("|---|" + "---|" * len(results))
     for cls in classes:
         print(f"| p50 / p99 ms, {cls} | " + " | ".join(
-            f"{r['latency_ms'][cls]['p50']} / {r['latency_ms'][cls]['p99']}"
+            f"{r['latency_ms'][cls]['p50']:.1f} / {r['latency_ms'][cls]['p99']:.1f}"
             for r in results.values()) + " |")
     for key, label in (("postings_share", "postings share of search time"),
                        ("lengths_share", "field-lengths share of search time")):
@@ -230,7 +231,8 @@ def main() -> None:
           + " | ".join(str(r["first_query_s"]) for r in results.values()) + " |")
     for key in ("rss_mb", "uss_mb", "anonymous_mb"):
         print(f"| {key} after the queries | "
-              + " | ".join(str(r["memory_after"].get(key)) for r in results.values()) + " |")
+              + " | ".join(f"{r['memory_after'].get(key, 0):.0f}" for r in results.values())
+              + " |")
     print("| decoded-posting cache, MB | "
           + " | ".join(str(r["posting_cache_mb"]) for r in results.values()) + " |")
     if "before" in results:

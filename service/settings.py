@@ -137,7 +137,8 @@ SETTINGS = [
             "A JSON or TOML file declaring fields: [{\"name\", \"type\", \"facet\", "
             "\"sort\", \"help\"}, ...] (read with TOLK_FIELDS)."),
     Setting("POSTING_CACHE_MB", "TOLK_POSTING_CACHE_MB", 64.0,
-            "Megabytes of decoded posting lists cached per worker process (0: off).", float,
+            "Megabytes of decoded posting lists cached per worker process (0: off): phrase "
+            "positions and segments written before the posting arrays.", float,
             min=0),
     Setting("HEADER_TIMEOUT", "TOLK_HEADER_TIMEOUT", 10,
             "Seconds a new connection has to deliver its request line and headers, in "
