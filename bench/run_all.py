@@ -210,7 +210,8 @@ def main(argv=None) -> int:
                 log(f"  tolk: first answer {res['startup']['first_answer_s']} s")
             except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
                 res["errors"]["startup"] = str(exc)
-        results["sizes"][str(size)] = res
+        # Not under "sizes": the headline and peer tables stay those of the largest full size.
+        results["scale"] = {str(size): res}
         results["seconds"] = time.monotonic() - started
         _save(results, args.out, partial=True)
     log("  tolk: cleaning + language detection cost (prepare)")
