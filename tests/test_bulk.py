@@ -146,3 +146,57 @@ def test_bulk_in_worker_processes_then_updates_and_merges(tmp_path, monkeypatch)
     finally:
         reader.close()
     assert answers(tmp_path / "bulk") == answers(tmp_path / "whoosh")
+
+
+KILLED_MID_WRITE = """
+import sys, time
+import index.storage.bulk as bulk
+import index.storage.writers as writers
+from tests.test_bulk import corpus
+from index.storage import rebuild
+
+writers.PARALLEL_MIN_DOCS = 10**9  # in process: the kill hits the writer itself
+init = bulk.ArrayPostingPool.__init__
+def small(self, *args, **kwargs):
+    init(self, *args, **kwargs)
+    self.limit = 20_000  # spilled runs on disk when the kill comes
+bulk.ArrayPostingPool.__init__ = small
+add_term = bulk._add_term
+def slow(*args):
+    add_term(*args)
+    print("writing", flush=True)
+    time.sleep(60)
+bulk._add_term = slow
+rebuild(sys.argv[1], corpus(200))
+"""
+
+
+def test_kill_9_while_writing_postings_keeps_the_previous_index(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from index.storage.generations import current_generation
+
+    root = tmp_path / "ix"
+    rebuild(root, corpus(20, seed=9))
+    before = current_generation(root)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_MID_WRITE, str(root)],
+                            stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        assert list(root.rglob("*.run"))  # spilled runs were on disk mid-write
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert current_generation(root) == before
+    reader = IndexReader(root)
+    try:
+        assert reader.counts() == {"nl": 10, "en": 10}
+    finally:
+        reader.close()
+    report = rebuild(root, corpus(30, seed=8), drop_missing=True)
+    assert dict(report.added) == {"nl": 15, "en": 15}
+    assert not list(root.rglob("*.run"))  # the half-written generation was cleared
+    assert len(list((root / "generations").iterdir())) == 2  # current and previous
