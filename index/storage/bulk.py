@@ -29,8 +29,9 @@ import numpy as np
 from whoosh.writing import PostingPool
 
 # Bytes one pooled posting costs besides its positions (columns 20, list slot 8, bytes
-# object 33, term table share): the memory limit holds about as Whoosh's pool's does.
-_POSTING_BYTES = 64
+# object 33, term table share) plus the copies sorting a run makes; with it a writer's
+# peak stays near the old pool's for the same memory limit (bench/index_speed.py).
+_POSTING_BYTES = 112
 RUN_PIECE = 65536  # postings per pickled piece of a spilled run (whole terms)
 
 
@@ -89,9 +90,11 @@ class ArrayPostingPool(PostingPool):
         order = np.lexsort((docs, ranks))
         counts = np.bincount(ranks, minlength=len(keys))
         values = self._values
-        run = ([keys[i] for i in order_of_terms], counts, docs[order].copy(),
-               np.frombuffer(self._weights, dtype=np.float64)[order].copy(),
-               [values[i] for i in order.tolist()])
+        ordered = []  # in pieces: one list of Python ints per posting would cost 36 bytes each
+        for start in range(0, len(order), RUN_PIECE):
+            ordered.extend(values[i] for i in order[start:start + RUN_PIECE].tolist())
+        run = ([keys[i] for i in order_of_terms], counts, docs[order],
+               np.frombuffer(self._weights, dtype=np.float64)[order], ordered)
         self._reset()
         return run
 
@@ -173,7 +176,7 @@ class ArrayPostingPool(PostingPool):
             for docnum, weight, vbytes in zip(docs.tolist(), weights.tolist(), values):
                 yield fieldname, btext, docnum, weight, vbytes
 
-    def items(self, maxsize=None):
+    def items(self, maxfiles=None):  # SortingPool.items; runs merge a term at a time
         return self.iter_postings()
 
     def cleanup(self):
