@@ -22,6 +22,8 @@ service default (64 MB), the query set of ``run_all.py`` in Tolk's default mode:
   file-backed pages of the memory-mapped segments count in USS while one process
   maps them, but the page cache shares them between workers, anonymous memory not;
 * the answers (ids, scores, totals) of both variants compared, query by query;
+* with ``--http``: the same queries one at a time through gunicorn (2 workers, each
+  variant's own checkout), p50/p99 and each worker's RSS, PSS, USS and anonymous memory;
 * with ``--profile``: the five functions with the most self time (cProfile, in a run of
   its own after the timed ones, the checkout only).
 
@@ -152,6 +154,51 @@ def child(args) -> None:
     Path(args.out).write_text(json.dumps(out))
 
 
+def _worker_memory(pid: int) -> dict:
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        fields[name] = int(value.split()[0]) / 1024
+    return {"rss_mb": round(fields["Rss"]), "pss_mb": round(fields["Pss"]),
+            "uss_mb": round(fields["Private_Clean"] + fields["Private_Dirty"]),
+            "anonymous_mb": round(fields["Anonymous"])}
+
+
+def http_run(code: str, index: str, queries: Path, per_class: int) -> dict:
+    """The queries one at a time through gunicorn (2 workers); then each worker's memory."""
+    import urllib.parse
+    import urllib.request
+
+    import psutil
+
+    os.environ["TOLK_BENCH_CODE"] = code  # http_bench.Server runs gunicorn from that checkout
+    sys.path.insert(0, str(BENCH))
+    import http_bench
+    from engines import _words_query
+
+    by_class: dict = {}
+    for spec in json.loads(queries.read_text()):
+        by_class.setdefault(spec["cls"], []).append(spec)
+    server = http_bench.Server(Path(index).resolve(), workers=2)
+    try:
+        times = []
+        for specs in by_class.values():
+            for spec in specs[:per_class]:
+                params = {"q": _words_query(spec)}
+                if spec["cls"] == "xling":
+                    params["lang"] = spec["target"]
+                started = time.perf_counter()
+                url = server.base + "/api/search?" + urllib.parse.urlencode(params)
+                with urllib.request.urlopen(url, timeout=120) as response:
+                    response.read()
+                times.append((time.perf_counter() - started) * 1000)
+        workers = [_worker_memory(c.pid) for c in psutil.Process(server.proc.pid).children()]
+    finally:
+        server.stop()
+    return {"p50": round(statistics.median(times), 1), "p99": round(_pct(times, 99), 1),
+            "workers": workers}
+
+
 def run(code: str, index: str, queries: Path, per_class: int, out: Path, profile: bool) -> dict:
     index = str(Path(index).resolve())
     cmd = [sys.executable, __file__, "--_child", "--code", code, "--index", index,
@@ -191,6 +238,8 @@ def main() -> None:
     ap.add_argument("--queries")
     ap.add_argument("--out")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--http", action="store_true",
+                    help="also through gunicorn (2 workers): p50/p99, each worker's memory")
     args = ap.parse_args()
     if args._child:
         return child(args)
@@ -206,14 +255,22 @@ def main() -> None:
                                   out_dir / f"posting-arrays-{args.size}-{name}-{number}.json",
                                   profile=False))
     results = {name: _median_of(found) for name, found in runs.items()}
+    if args.http:
+        http: dict = {name: [] for name in variants}
+        for number in range(args.rounds):
+            for name, (code, index) in variants.items():
+                http[name].append(http_run(code, index, queries, args.per_class))
+        for name, found in http.items():
+            results[name]["http"] = {
+                "p50": statistics.median(r["p50"] for r in found),
+                "p99": statistics.median(r["p99"] for r in found),
+                "worker": {key: statistics.median(w[key] for r in found for w in r["workers"])
+                           for key in found[0]["workers"][0]}}
     if args.profile:  # its own run: the profiler's overhead stays out of the timings
         code, index = variants["after"]
         profiled = run(code, index, queries, args.per_class,
                        out_dir / f"posting-arrays-{args.size}-after-profile.json", profile=True)
         results["after"]["profile_top5"] = profiled["profile_top5"]
-    (out_dir / f"posting-arrays-{args.size}.json").write_text(json.dumps(
-        {name: {k: v for k, v in r.items() if k != "answers"} for name, r in results.items()},
-        indent=1))
     print(f"{args.rounds} alternating round(s); medians over rounds\n")
     classes = list(next(iter(results.values()))["latency_ms"])
     print(f"| measure ({args.size:,} docs, {args.per_class} queries/class) | "
@@ -233,8 +290,17 @@ def main() -> None:
         print(f"| {key} after the queries | "
               + " | ".join(f"{r['memory_after'].get(key, 0):.0f}" for r in results.values())
               + " |")
+    if args.http:
+        print("| HTTP p50 / p99 ms (gunicorn, 2 workers, 1 connection) | " + " | ".join(
+            f"{r['http']['p50']:.1f} / {r['http']['p99']:.1f}" for r in results.values()) + " |")
+        for key in ("rss_mb", "pss_mb", "uss_mb", "anonymous_mb"):
+            print(f"| per gunicorn worker after the queries, {key} | " + " | ".join(
+                f"{r['http']['worker'][key]:.0f}" for r in results.values()) + " |")
     print("| decoded-posting cache, MB | "
           + " | ".join(str(r["posting_cache_mb"]) for r in results.values()) + " |")
+    (out_dir / f"posting-arrays-{args.size}.json").write_text(json.dumps(
+        {name: {k: v for k, v in r.items() if k != "answers"} for name, r in results.items()},
+        indent=1))
     if "before" in results:
         before, after = results["before"]["answers"], results["after"]["answers"]
         same = sum(before[k] == after[k] for k in before)

@@ -233,26 +233,32 @@ def for_reader(reader) -> PostingArrays | None:
     return arrays
 
 
+def _length_table() -> np.ndarray:
+    from whoosh.util.numeric import byte_to_length
+
+    # A zero byte (no length recorded) reads as 1, as ``doc_field_length(...) or 1`` does.
+    return np.array([1.0] + [byte_to_length(b) or 1 for b in range(1, 256)], dtype=np.float64)
+
+
+_LENGTHS = _length_table()
+
+
 def field_lengths(reader, fieldname: str, size: int) -> np.ndarray:
     """Every document's length in a field (float64), as ``doc_field_length(i, f, 1) or 1``.
 
     Whoosh keeps one length byte per document in a fixed-width column; the
     column is read as one array and mapped through the byte-to-length table.
+    A reader of another kind is asked document by document.
     """
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-    from whoosh.util.numeric import byte_to_length
 
     perdoc = getattr(reader, "_perdoc", None)
-    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) \
-        if perdoc is not None and hasattr(perdoc, "_cached_reader") else None
-    if column is None:
-        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-            return np.ones(size, dtype=np.float64)
+    if not hasattr(perdoc, "_cached_reader"):
         return np.fromiter((reader.doc_field_length(i, fieldname, 1) or 1 for i in range(size)),
                            dtype=np.float64, count=size)
-    count = min(column._count, size)
-    raw = np.zeros(size, dtype=np.uint8)
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    raw = np.zeros(size, dtype=np.uint8)  # bytes past the column's end: no length recorded
+    count = min(column._count, size) if column is not None else 0
     if count:
         raw[:count] = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
-    table = np.array([1.0] + [byte_to_length(b) or 1 for b in range(1, 256)], dtype=np.float64)
-    return table[raw]
+    return _LENGTHS[raw]
