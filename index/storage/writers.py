@@ -6,6 +6,9 @@
 * ``ChunkedPostingPool`` is Whoosh's posting pool with sorted runs written and
   read in pickled chunks instead of one ``pickle`` call per posting; the
   external sort of postings was the largest single cost of indexing.
+  By default (``BULK_POSTINGS``) the writers use ``index.storage.bulk``'s
+  ``ArrayPostingPool`` instead: NumPy-sorted columns, written a term at a time
+  (same files); ``ChunkedPostingPool`` stays as the comparison path.
 * ``PendingMpWriter`` is Whoosh's multi-process writer with the same deferred
   cleanup: a worker process analyses and writes the segment, so the two
   languages of a rebuild are written in parallel. It forks, so the store uses
