@@ -51,9 +51,17 @@ def _export(rev: str) -> Path:
     return dest
 
 
-def _build_once(engine: str, docs: int, size: int, procs: int | None) -> dict:
-    """Child process: build ``docs`` documents with ``engine``; return timing."""
+def _build_once(engine: str, docs: int, size: int, procs: int | None,
+                bulk_off: bool = False) -> dict:
+    """Child process: build ``docs`` documents with ``engine``; return timing and peak RSS."""
+    import resource
+
     import engines
+
+    if bulk_off:  # Whoosh's per-posting pool and writer instead of index.storage.bulk
+        import index.storage.writers
+
+        index.storage.writers.BULK_POSTINGS = False
 
     if procs is not None:  # worker processes per language (0: in-process writers)
         import index.storage.writers
@@ -73,7 +81,10 @@ def _build_once(engine: str, docs: int, size: int, procs: int | None) -> dict:
         cpu += children.children_user + children.children_system
     finally:
         shutil.rmtree(path, ignore_errors=True)
-    return {"seconds": seconds, "cpu_seconds": cpu, "docs_per_s": docs / seconds}
+    return {"seconds": seconds, "cpu_seconds": cpu, "docs_per_s": docs / seconds,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            # the per-language writer processes: the largest of them
+            "peak_rss_writers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def main(argv=None) -> int:
@@ -85,11 +96,15 @@ def main(argv=None) -> int:
     ap.add_argument("--no-whoosh", action="store_true")
     ap.add_argument("--procs", default="",
                     help="also build the checkout with these worker counts, e.g. 0,1,2")
+    ap.add_argument("--bulk-off", action="store_true",
+                    help="also build the checkout with Whoosh's per-posting pool and writer")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--child-bulk-off", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--child-procs", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        print(json.dumps(_build_once(args.child, args.docs, args.size, args.child_procs)))
+        print(json.dumps(_build_once(args.child, args.docs, args.size, args.child_procs,
+                                     args.child_bulk_off)))
         return 0
 
     ensure_corpus(args.size)
@@ -97,6 +112,8 @@ def main(argv=None) -> int:
     if args.baseline:
         configs[f"tolk@{args.baseline}"] = ("tolk", _export(args.baseline), None)
     configs["tolk (checkout)"] = ("tolk", ROOT, None)
+    if args.bulk_off:
+        configs["tolk (checkout) bulk off"] = ("tolk", ROOT, "bulk-off")
     for procs in filter(None, args.procs.split(",")):
         configs[f"tolk (checkout) procs={procs}"] = ("tolk", ROOT, int(procs))
     if not args.no_whoosh:
@@ -108,14 +125,19 @@ def main(argv=None) -> int:
                    "PYTHONPATH": os.pathsep.join(p for p in (str(code),
                                                              os.environ.get("PYTHONPATH"))
                                                  if p)}
-            extra = ["--child-procs", str(procs)] if procs is not None else []
+            if procs == "bulk-off":
+                extra = ["--child-bulk-off"]
+            else:
+                extra = ["--child-procs", str(procs)] if procs is not None else []
             out = subprocess.run([sys.executable, __file__, "--child", engine,
                                   "--docs", str(args.docs), "--size", str(args.size), *extra],
                                  env=env, cwd=ROOT, check=True, capture_output=True, text=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
             results[label].append(r)
             print(f"round {rnd + 1} {label}: {r['docs_per_s']:,.0f} docs/s "
-                  f"({r['seconds']:.1f} s, cpu {r['cpu_seconds']:.1f} s)", flush=True)
+                  f"({r['seconds']:.1f} s, cpu {r['cpu_seconds']:.1f} s, peak RSS "
+                  f"{r.get('peak_rss_mb', 0):.0f} MB, writers "
+                  f"{r.get('peak_rss_writers_mb', 0):.0f} MB)", flush=True)
     medians = {label: statistics.median(r["docs_per_s"] for r in rs)
                for label, rs in results.items()}
     print(f"\nmedian docs/s over {args.rounds} rounds, {args.docs:,} docs:")

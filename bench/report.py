@@ -317,6 +317,49 @@ def growth_section(results: dict) -> str:
     return "\n".join(out)
 
 
+def scale_section(results: dict) -> str:
+    """Tolk at every size of the run plus the scale run (``run_all.py --scale-1m``), if any."""
+    scale = results.get("scale") or {}
+    if not scale:
+        return ""
+    runs = {**results.get("sizes", {}), **scale}
+    sizes = sorted(int(s) for s in runs if "tolk" in runs[s].get("build", {}))
+    rows = []
+
+    def row(label, fn):
+        rows.append([label] + [fn(runs[str(n)]) for n in sizes])
+
+    row("index size, MB", lambda r: f(r["build"]["tolk"]["index_mb"], 0))
+    row("build time, s", lambda r: f(r["build"]["tolk"]["seconds"], 0))
+    row("indexing, docs/s", lambda r: f(r["build"]["tolk"]["docs_per_s"], 0))
+    row("build peak RSS, MB (writer processes)",
+        lambda r: f"{f(r['build']['tolk']['peak_rss_mb'], 0)} "
+                  f"({f(r['build']['tolk'].get('peak_rss_children_mb', float('nan')), 0)})")
+    for cls in CLASSES:
+        def stats(r, cls=cls):
+            mr = mode_rows(r, "tolk-mono")
+            s = latency_stats(mr, cls) if mr else None
+            return f"{f(s['p50'], 1)} / {f(s['p99'], 0)}" if s and s["n"] else "–"
+        row(f"in process p50 / p99 ms, {CLASS_NAMES[cls]}", stats)
+
+    def http(r, key="search_c1"):
+        run = ((r.get("http") or {}).get("runs") or {}).get(key)
+        return (f"{f(run['latency_ms']['p50'], 1)} / {f(run['latency_ms']['p99'], 0)}"
+                if run else "–")
+    row("HTTP p50 / p99 ms (1 connection)", http)
+    row("HTTP worker RSS, MB", lambda r: ", ".join(f(x, 0) for x in
+                                                   (r.get("http") or {}).get("worker_rss_mb", []))
+        or "–")
+    row("`tolk serve` to first answer, s",
+        lambda r: f((r.get("startup") or {}).get("first_answer_s", float("nan")), 1))
+    row("worker USS after first answer, MB",
+        lambda r: ", ".join(f(x, 0) for x in (r.get("startup") or {}).get("worker_uss_mb", []))
+        or "–")
+    out = ["## Scale (`bench/run_all.py --scale-1m`, Tolk only)", "",
+           table(["Tolk"] + [f"{n:,} docs" for n in sizes], rows), ""]
+    return "\n".join(out)
+
+
 def profile_section() -> str:
     path = BENCH / "out" / "profile-latest.json"
     if not path.exists():
@@ -392,6 +435,7 @@ def render(results: dict) -> str:
             out.append(f"Not measured: {', '.join(prep.get('missing', []))} not in this "
                        "checkout at run time.")
         out.append("")
+    out.append(scale_section(results))
     out.append(profile_section())
     return "\n".join(out).rstrip() + "\n"
 

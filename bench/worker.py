@@ -87,7 +87,9 @@ def cmd_build(name, corpus, index_dir, out) -> None:
         "engine": name, "docs": len(records), "seconds": seconds, "cpu_seconds": cpu,
         "docs_per_s": len(records) / seconds, "peak_rss_mb": peak,
         "rss_before_corpus_mb": rss0, "rss_corpus_loaded_mb": rss_loaded,
-        "peak_over_corpus_mb": peak - rss_loaded, "index_mb": engines.dir_size(index_dir) / 2**20,
+        "peak_over_corpus_mb": peak - rss_loaded,
+        # The per-language writer processes (forked): the largest of them.
+        "peak_rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "index_mb": engines.dir_size(index_dir) / 2**20,
         "info": info, "loadavg_end": os.getloadavg(),
     }
     if name == "tolk":

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 import textwrap
+
+import pytest
 from pathlib import Path
 
 from conftest import SEEDS
@@ -130,3 +132,47 @@ def test_progress_bars_leave_the_parallel_writers_on():
     assert out.returncode == 0, out.stderr
     cpus, procs = map(int, out.stdout.split())
     assert procs > 0 if cpus >= 2 else procs == 0
+
+
+def test_tolk_index_with_progress_bars_writes_in_worker_processes(tmp_path):
+    """`tolk index --rebuild` with its bars on really forks one writer process per language.
+
+    The real command runs in a fresh process (pytest's own threads would hide a
+    monitor thread); the only change is the size threshold, so a small corpus
+    forks, and a marker that each worker process writes with its pid.
+    """
+    import os
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: the writers run in-process by design")
+    docs = tmp_path / "docs.jsonl"
+    lines = []
+    for i in range(12):
+        lang = "nl" if i % 2 else "en"
+        text = ("De gemeenteraad bespreekt vandaag de nieuwe plannen voor het station {i}."
+                if lang == "nl" else "The council discusses the new plans for station {i} today.")
+        lines.append(json.dumps({"id": f"d{i}", "language": lang, "title": f"t {i}",
+                                 "text": text.format(i=i)}))
+    docs.write_text("\n".join(lines) + "\n", "utf-8")
+    markers = tmp_path / "workers"
+    markers.mkdir()
+    script = textwrap.dedent(f"""
+        import os, sys
+        from index.storage import writers
+        writers.PARALLEL_MIN_DOCS = 1
+        run = writers._ChunkedSubWriterTask.run
+        def marked(self):
+            open(os.path.join({str(markers)!r}, str(os.getpid())), "w").close()
+            run(self)
+        writers._ChunkedSubWriterTask.run = marked
+        from service import cli
+        sys.exit(cli.main(["index", "--rebuild", "--index-dir", {str(tmp_path / "ix")!r},
+                           {str(docs)!r}]))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "indexing" in out.stderr  # the progress bar was on
+    pids = {int(p.name) for p in markers.iterdir()}
+    assert len(pids) == 2, out.stderr  # one writer process per language
+    assert "Indexed 12 documents" in out.stdout

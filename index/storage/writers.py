@@ -6,6 +6,9 @@
 * ``ChunkedPostingPool`` is Whoosh's posting pool with sorted runs written and
   read in pickled chunks instead of one ``pickle`` call per posting; the
   external sort of postings was the largest single cost of indexing.
+  By default (``BULK_POSTINGS``) the writers use ``index.storage.bulk``'s
+  ``ArrayPostingPool`` instead: NumPy-sorted columns, written a term at a time
+  (same files); ``ChunkedPostingPool`` stays as the comparison path.
 * ``PendingMpWriter`` is Whoosh's multi-process writer with the same deferred
   cleanup: a worker process analyses and writes the segment, so the two
   languages of a rebuild are written in parallel. It forks, so the store uses
@@ -26,12 +29,17 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.index import TOC
 from whoosh.writing import PostingPool, SegmentWriter
 
+from index.storage.bulk import ArrayPostingPool, write_postings
+
 RUN_CHUNK = 4096  # postings per pickled chunk of a run
 PARALLEL_MIN_DOCS = 2000  # fewer documents in a language: forking does not pay
 # Workers per language. One keeps one segment per language, as an in-process build
 # does; two per language were within noise on 2 cores and leave more segments to search.
 PARALLEL_PROCS = 1
 PARALLEL_BATCH = 100  # documents per job file handed to a worker
+# Postings pooled as NumPy-sorted columns and written a term at a time (index.storage.bulk);
+# False: Whoosh's per-posting pool and writer (same files, slower; kept for comparison).
+BULK_POSTINGS = True
 
 
 class ChunkedPostingPool(PostingPool):
@@ -60,17 +68,39 @@ class ChunkedPostingPool(PostingPool):
 
 
 def _use_chunked_pool(writer: SegmentWriter) -> None:
-    """Swap a new writer's (still empty) posting pool for a ``ChunkedPostingPool``."""
+    """Swap a new writer's (still empty) posting pool for ours.
+
+    ``ArrayPostingPool`` (NumPy-sorted columns, written a term at a time) when
+    ``BULK_POSTINGS`` is on, else the ``ChunkedPostingPool``.
+    """
     pool = writer.pool
-    writer.pool = ChunkedPostingPool(pool.tempstore, pool.segment, limitmb=pool.limit >> 20)
+    cls = ArrayPostingPool if BULK_POSTINGS else ChunkedPostingPool
+    writer.pool = cls(pool.tempstore, pool.segment, limitmb=pool.limit >> 20)
+
+
+def _flush_segment(writer: SegmentWriter) -> None:
+    """``SegmentWriter._flush_segment``, with an ``ArrayPostingPool`` written a term at a time."""
+    if not isinstance(writer.pool, ArrayPostingPool):
+        return SegmentWriter._flush_segment(writer)
+    writer.perdocwriter.close()
+    pdr = writer.per_document_reader() if writer.codec.length_stats else None
+    try:
+        write_postings(writer.fieldwriter, writer.schema, pdr, writer.docnum,
+                       writer.pool.iter_terms())
+        writer.fieldwriter.close()
+    finally:
+        if pdr:
+            pdr.close()
 
 
 class ChunkedSegmentWriter(SegmentWriter):
-    """Whoosh's ``SegmentWriter`` with a ``ChunkedPostingPool``."""
+    """Whoosh's ``SegmentWriter`` with our posting pool (see ``_use_chunked_pool``)."""
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
         _use_chunked_pool(self)
+
+    _flush_segment = _flush_segment
 
 
 class PendingWriter(ChunkedSegmentWriter):
@@ -130,6 +160,7 @@ class PendingMpWriter(MpWriter):
         _use_chunked_pool(self)
 
     _commit_toc = PendingWriter._commit_toc
+    _flush_segment = _flush_segment
 
     def _new_task(self):
         task = _ChunkedSubWriterTask(self.storage, self.indexname, self.jobqueue,

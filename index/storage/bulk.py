@@ -1,0 +1,249 @@
+"""Bulk posting writing: a segment's postings sorted with NumPy and written a term at a time.
+
+Whoosh's writer puts every posting through Python twice: its pool sorts
+``(field, term, docnum, weight, positions)`` tuples (pickled runs, a heap
+merge), then ``FieldWriter.add_postings`` walks them one by one, looking up
+the document's field length and appending to the block buffers per posting.
+That was most of a rebuild after analysis.
+
+``ArrayPostingPool`` keeps the postings as columns (term id, docnum, weight,
+positions bytes); a run is ordered by one ``np.lexsort`` over (term rank,
+docnum), spilled to a temp file when it outgrows the pool's memory limit, and
+runs are merged per term, not per posting. ``write_postings`` then fills the
+codec's block buffers with whole slices (Whoosh's block size, the same
+statistics per block) and the field lengths come from one array per field.
+The files written are the same codec's (``TolkCodec``: Whoosh's ``.trm`` /
+``.pst`` plus the ``.tpa`` arrays), byte for byte what the per-posting path
+writes, so readers, merges, the commit point and checksums do not change.
+It relies on private attributes of Whoosh 2.7's ``W3PostingsWriter`` and of
+``ArrayFieldWriter``; the tests compare both paths' segment files.
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+from array import array
+
+import numpy as np
+from whoosh.writing import PostingPool
+
+# Bytes one pooled posting costs besides its positions (columns 20, list slot 8, bytes
+# object 33, term table share) plus the copies sorting a run makes; with it a writer's
+# peak stays near the old pool's for the same memory limit (bench/index_speed.py).
+_POSTING_BYTES = 112
+RUN_PIECE = 65536  # postings per pickled piece of a spilled run (whole terms)
+
+
+def _uint32s(values) -> array:
+    out = array("I")
+    out.frombytes(np.ascontiguousarray(values, dtype=np.uint32).tobytes())
+    return out
+
+
+def _float32s(values) -> array:
+    out = array("f")
+    out.frombytes(np.ascontiguousarray(values, dtype=np.float32).tobytes())
+    return out
+
+
+class ArrayPostingPool(PostingPool):
+    """Whoosh's posting pool interface; postings kept as columns and sorted with NumPy."""
+
+    def __init__(self, tempstore, segment, limitmb=128, **kwargs):
+        super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
+        self._reset()
+
+    def _reset(self):
+        self._term_ids: dict = {}
+        self._tids = array("I")
+        self._docs = array("q")
+        self._weights = array("d")
+        self._values: list = []
+        self.currentsize = 0
+
+    def add(self, item):
+        fieldname, btext, docnum, weight, vbytes = item
+        key = (fieldname, btext)
+        tid = self._term_ids.get(key)
+        if tid is None:
+            tid = self._term_ids[key] = len(self._term_ids)
+            self.fieldnames.add(fieldname)
+        self._tids.append(tid)
+        self._docs.append(docnum)
+        self._weights.append(weight)
+        vbytes = vbytes or b""
+        self._values.append(vbytes)
+        self.currentsize += _POSTING_BYTES + len(vbytes)
+        if self.currentsize > self.limit:
+            self.save()
+
+    def _sorted_run(self):
+        """The current postings as [(field, term)], counts, docnums, weights, values; sorted."""
+        keys = list(self._term_ids)
+        order_of_terms = sorted(range(len(keys)), key=keys.__getitem__)
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[order_of_terms] = np.arange(len(keys))
+        tids = np.frombuffer(self._tids, dtype=np.uint32)
+        docs = np.frombuffer(self._docs, dtype=np.int64)
+        ranks = rank[tids]
+        order = np.lexsort((docs, ranks))
+        counts = np.bincount(ranks, minlength=len(keys))
+        values = self._values
+        ordered = []  # in pieces: one list of Python ints per posting would cost 36 bytes each
+        for start in range(0, len(order), RUN_PIECE):
+            ordered.extend(values[i] for i in order[start:start + RUN_PIECE].tolist())
+        run = ([keys[i] for i in order_of_terms], counts, docs[order],
+               np.frombuffer(self._weights, dtype=np.float64)[order], ordered)
+        self._reset()
+        return run
+
+    def save(self):
+        if not self._tids:
+            return
+        keys, counts, docs, weights, values = self._sorted_run()
+        path, f = self._new_run()
+        try:  # in pieces of whole terms, so merging holds one piece per run in memory
+            ends = np.cumsum(counts)
+            t = 0
+            while t < len(keys):
+                start = int(ends[t - 1]) if t else 0
+                u = max(t + 1, int(np.searchsorted(ends, start + RUN_PIECE, side="right")))
+                end = int(ends[u - 1])
+                pickle.dump((keys[t:u], counts[t:u], docs[start:end], weights[start:end],
+                             values[start:end]), f, pickle.HIGHEST_PROTOCOL)
+                t = u
+        finally:
+            f.close()
+        self.runs.append(path)
+
+    def _read_run_pieces(self, path):
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    yield pickle.load(f)
+                except EOFError:
+                    return
+        finally:
+            f.close()
+            self._remove_run(path)
+
+    @classmethod
+    def _terms_of(cls, pieces, source: int):
+        for keys, counts, docs, weights, values in pieces:
+            ends = np.cumsum(counts).tolist()
+            start = 0
+            for key, end in zip(keys, ends):
+                yield key, source, docs[start:end], weights[start:end], values[start:end]
+                start = end
+
+    def iter_terms(self):
+        """(fieldname, btext, docnums, weights, values) per term, in Whoosh's order."""
+        runs = [self._read_run_pieces(path) for path in self.runs]
+        self.runs = []
+        if self._tids:
+            runs.append([self._sorted_run()])
+        if len(runs) == 1:
+            for (fieldname, btext), _, docs, weights, values in self._terms_of(runs[0], 0):
+                yield fieldname, btext, docs, weights, values
+            return
+        merged = heapq.merge(*(self._terms_of(run, i) for i, run in enumerate(runs)),
+                             key=lambda t: t[0])
+        pending = None
+        for key, _, docs, weights, values in merged:
+            if pending is not None and pending[0] == key:
+                pending[1].append(docs)
+                pending[2].append(weights)
+                pending[3].extend(values)
+                continue
+            if pending is not None:
+                yield self._joined(*pending)
+            pending = (key, [docs], [weights], list(values))
+        if pending is not None:
+            yield self._joined(*pending)
+
+    @staticmethod
+    def _joined(key, docs, weights, values):
+        if len(docs) == 1:
+            return key[0], key[1], docs[0], weights[0], values
+        docs, weights = np.concatenate(docs), np.concatenate(weights)
+        order = np.argsort(docs, kind="stable")
+        return key[0], key[1], docs[order], weights[order], [values[i] for i in order.tolist()]
+
+    def iter_postings(self):
+        for fieldname, btext, docs, weights, values in self.iter_terms():
+            for docnum, weight, vbytes in zip(docs.tolist(), weights.tolist(), values):
+                yield fieldname, btext, docnum, weight, vbytes
+
+    def items(self, maxfiles=None):  # SortingPool.items; runs merge a term at a time
+        return self.iter_postings()
+
+    def cleanup(self):
+        for path in self.runs:
+            try:
+                self._remove_run(path)
+            except OSError:
+                pass
+        self.runs = []
+        self._reset()
+
+
+def _field_lengths(lengths, fieldname: str, doccount: int) -> np.ndarray:
+    if lengths is None or doccount == 0:
+        return np.zeros(max(doccount, 1), dtype=np.int64)
+    dfl = lengths.doc_field_length
+    return np.fromiter((dfl(d, fieldname) for d in range(doccount)), dtype=np.int64,
+                       count=doccount)
+
+
+def write_postings(fieldwriter, schema, lengths, doccount: int, terms) -> None:
+    """Write ``terms`` (``ArrayPostingPool.iter_terms``) through ``fieldwriter``.
+
+    The same calls and block contents as ``FieldWriter.add_postings`` fed the
+    same postings one at a time.
+    """
+    lastfn = None
+    field_lengths = None
+    for fieldname, btext, docs, weights, values in terms:
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            field_lengths = _field_lengths(lengths, fieldname, doccount)
+            lastfn = fieldname
+        if len(docs) and docs[0] == -1:  # Whoosh's spelling marker: no posting
+            keep = docs != -1
+            docs, weights = docs[keep], weights[keep]
+            values = [v for v, k in zip(values, keep.tolist()) if k]
+            if not len(docs):
+                continue
+        fieldwriter.start_term(btext)
+        _add_term(fieldwriter, docs, weights, values, field_lengths[docs])
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
+
+
+def _add_term(fieldwriter, docs, weights, values, lens) -> None:
+    """Fill the posting writer's blocks as ``add_posting`` would, a block at a time."""
+    pw = fieldwriter._postwriter
+    limit = pw._blocklimit
+    n = len(docs)
+    for start in range(0, n, limit):
+        if start:
+            pw._write_block()
+            pw._new_block()
+        end = min(start + limit, n)
+        chunk_w = weights[start:end]
+        chunk_l = lens[start:end]
+        pw._ids = _uint32s(docs[start:end])
+        pw._weights = _float32s(chunk_w)
+        pw._values = [v for v in values[start:end] if v]
+        pw._maxweight = max(0, float(chunk_w.max()))
+        nonzero = chunk_l[chunk_l != 0]
+        pw._minlength = int(nonzero.min()) if len(nonzero) else None
+        pw._maxlength = max(0, int(chunk_l.max()))
+    if getattr(fieldwriter, "_with_arrays", False):  # TolkCodec's .tpa arrays
+        fieldwriter._ids = _uint32s(docs)
+        fieldwriter._weights = _float32s(weights)
