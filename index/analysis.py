@@ -303,6 +303,7 @@ class StemFilter(Filter):
         state = dict(self.__dict__)
         state["_stemmer"] = None
         state["_cache"] = {}
+        state.pop("_longest_override", None)
         return state
 
     def __setstate__(self, state):
@@ -341,7 +342,12 @@ class StemFilter(Filter):
     def _override_tail(self, word: str) -> str | None:
         """The longest overridden word that ends ``word`` after a head of at least
         MIN_COMPOUND_HEAD letters (``grensgebieden`` ends in ``gebieden``), or None."""
-        for cut in range(MIN_COMPOUND_HEAD, len(word) - MIN_OVERRIDE_TAIL + 1):
+        longest = self.__dict__.get("_longest_override")
+        if longest is None:  # no tail is longer than the longest overridden word
+            longest = self._longest_override = max(map(len, self.overrides), default=0)
+        # Only cuts that leave a tail of at most ``longest`` letters: linear in the word.
+        for cut in range(max(MIN_COMPOUND_HEAD, len(word) - longest),
+                         len(word) - MIN_OVERRIDE_TAIL + 1):
             if word[cut:] in self.overrides:
                 return word[cut:]
         return None
