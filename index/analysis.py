@@ -244,8 +244,14 @@ class StemFilter(Filter):
     and left out of the pickled state.
     """
 
+    # Version of the rules in stem() beyond the Snowball algorithm and the table
+    # (3: a hyphenated whole is stemmed as one word, not head + stem(last part)).
+    # Stored with the pickled analyzer: an index built before has other terms.
+    RULES = 3
+
     def __init__(self, language: str, overrides: dict[str, str] | None = None):
         self.language = language
+        self.rules = self.RULES
         self.algorithm = STEMMER_ALGORITHMS[language]
         self.overrides = dict(load_stem_overrides(language) if overrides is None else overrides)
         self._stemmer = None
@@ -267,15 +273,16 @@ class StemFilter(Filter):
     def stem(self, word: str) -> str:
         """Stem one folded, lowercase word.
 
-        A hyphenated compound (``minsk-akkoorden``) is joined after stemming
-        only its last part, the part that inflects: ``minskakkoord``.
+        A hyphenated whole (``minsk-akkoorden``) is joined first and stemmed as
+        one word (``minskakkoorden`` -> minskakkoord), as Lucene's
+        word_delimiter_graph + Snowball do, so ``e-mail`` and ``email``,
+        ``breath-taking`` and ``breathtaking`` give the same term.
         """
         cached = self._cache.get(word)
         if cached is not None:
             return cached
         if "-" in word:
-            head, _, last = word.rpartition("-")
-            stem = head.replace("-", "") + (self.stem(last) if last else "")
+            stem = self.stem(word.replace("-", ""))
         elif word in self.overrides:
             stem = self.overrides[word]
         elif word[:1].isdigit():

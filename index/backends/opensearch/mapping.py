@@ -11,8 +11,6 @@ ranges translate one to one into ``term``/``range`` on keyword fields.
 
 from __future__ import annotations
 
-import re
-
 from index.analysis import LANGUAGES
 from index.fields import Fields, keyword_fold
 from index.storage.schema import date_bounds, index_value
@@ -20,30 +18,20 @@ from index.storage.schema import date_bounds, index_value
 DEFAULT_PREFIX = "tolk-"
 INDEX_ONLY = ("date_start", "date_end", "source_key", "spell")
 EXTRA_PREFIX = "x_"
-_JAVA_U = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
 def index_name(prefix: str, language: str) -> str:
     return f"{prefix}{language}"
 
 
-def _portable(pattern: str) -> str:
-    """``\\uXXXX`` as ``\\x{XXXX}``: the same in Java's regex, and also accepted by
-    RE2-style engines (osmem-server rejects ``\\u``)."""
-    return _JAVA_U.sub(r"\\x{\1}", pattern)
-
-
 def analysis(language: str, snowball_names: dict | None = None) -> dict:
-    """The generated analysis block (``analysis.analysis_settings``), with the
-    tokenizer patterns written portably, plus the completion analyzer.
+    """The generated analysis block (``analysis.analysis_settings``, its regexes
+    already portable: ``\\x{XXXX}`` escapes), plus the completion analyzer.
     ``snowball_names``: PyStemmer algorithm -> the cluster's Snowball name
     (``analysis.choose_snowball``); default: Lucene 8/9's names."""
     from index.backends.opensearch.analysis import analysis_settings
 
     block = analysis_settings(language, snowball_names)
-    for tokenizer in block.get("tokenizer", {}).values():
-        if "pattern" in tokenizer:
-            tokenizer["pattern"] = _portable(tokenizer["pattern"])
     block.setdefault("analyzer", {})["tolk_spell"] = {
         "type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]}
     return block
