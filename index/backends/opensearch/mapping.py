@@ -20,8 +20,20 @@ INDEX_ONLY = ("date_start", "date_end", "source_key", "spell")
 EXTRA_PREFIX = "x_"
 
 
+# Tolk reads and writes a language through its alias (``tolk-nl``), which points at a
+# versioned index (``tolk-nl-v1``): a reindex on a cluster (new analysis) builds
+# ``tolk-nl-v2`` beside it and switches the alias in one ``POST /_aliases``.
+FIRST_VERSION = 1
+
+
 def index_name(prefix: str, language: str) -> str:
+    """The alias Tolk reads and writes (an older plain index of that name works too)."""
     return f"{prefix}{language}"
+
+
+def versioned_name(prefix: str, language: str, version: int = FIRST_VERSION) -> str:
+    """The concrete index behind the alias: ``tolk-nl-v1``."""
+    return f"{index_name(prefix, language)}-v{version}"
 
 
 def analysis(language: str, snowball_names: dict | None = None) -> dict:
@@ -67,17 +79,21 @@ def mappings(language: str, fields: Fields) -> dict:
 
 
 def index_body(language: str, fields: Fields, shards: int = 1, replicas: int = 1,
-               snowball_names: dict | None = None) -> dict:
-    """``PUT /<index>`` body: settings (analysis generated from Tolk's) and mappings."""
-    return {"settings": {"index": {"number_of_shards": shards, "number_of_replicas": replicas,
+               snowball_names: dict | None = None, alias: str | None = None) -> dict:
+    """``PUT /<index>`` body: settings (analysis generated from Tolk's), mappings, and
+    ``alias`` pointing at the new index when given."""
+    body = {"settings": {"index": {"number_of_shards": shards, "number_of_replicas": replicas,
                                    "analysis": analysis(language, snowball_names)}},
             "mappings": mappings(language, fields)}
+    if alias:
+        body["aliases"] = {alias: {}}
+    return body
 
 
 def template_body(prefix: str, language: str, fields: Fields) -> dict:
     """``PUT /_index_template/<name>`` body for an operator's cluster."""
-    body = index_body(language, fields)
-    return {"index_patterns": [index_name(prefix, language)], "priority": 100,
+    body = index_body(language, fields, alias=index_name(prefix, language))
+    return {"index_patterns": [f"{index_name(prefix, language)}-v*"], "priority": 100,
             "template": body, "_meta": {"created_by": "tolk export --opensearch"}}
 
 
