@@ -416,8 +416,8 @@ def analysis_settings(language: str, snowball_names: dict[str, str] | None = Non
         filters[p + "override_unmark"] = {"type": "pattern_replace", "pattern": _rx(_MARK),
                                           "replacement": "", "all": True}
     fractions = [name for name in filters if name.startswith(p + "fraction_")]
-    after = [*fractions, p + "stop", "lowercase", p + "stem_override", *tails, p + "keep_numbers", p + "stem",
-             *([p + "override_unmark"] if tails else [])]
+    after = [*fractions, p + "stop", "lowercase", p + "stem_override", *tails,
+             p + "keep_numbers", p + "stem", *([p + "override_unmark"] if tails else [])]
     common = {"type": "custom", "char_filter": [p + "fold"], "tokenizer": p + "news"}
     return {
         "char_filter": {p + "fold": {"type": "mapping", "mappings": list(fold_mappings())}},
