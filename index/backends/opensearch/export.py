@@ -30,8 +30,8 @@ Load it into a cluster (OpenSearch 2.x/3.x) from this folder:
 
   URL=http://localhost:9200          # the cluster; add -u USER:PASSWORD to each curl if needed
 
-  # 1. per language an index template (settings with Tolk's analysis, mappings, the alias;
-  #    a later {prefix}<language>-v2 gets them too) and the index {prefix}<language>-v1 behind
+  # 1. per language an index template (settings with Tolk's analysis, mappings; a later
+  #    {prefix}<language>-v2 gets them too) and the index {prefix}<language>-v1, created with
   #    the alias {prefix}<language> that Tolk reads and writes
 {templates}{creates}
   # 2. the documents (each file one _bulk request; a document is searchable when it returns)
@@ -48,9 +48,10 @@ Then run Tolk against the cluster:
   TOLK_BACKEND=opensearch TOLK_OPENSEARCH_URL=$URL TOLK_OPENSEARCH_PREFIX={prefix} tolk serve
 
 (keep TOLK_INDEX_DIR pointing at the exported index: its cross-link lexicon expands queries.)
-index-<language>.json holds the same settings, mappings and alias as the templates.
-A reindex later (new analysis): create {prefix}<language>-v2, load it (POST /_reindex or the
-bulk files), then move the alias in one request:
+index-<language>.json holds the templates' settings and mappings plus the alias.
+A reindex later (new analysis): create {prefix}<language>-v2 (PUT without a body: the template
+applies; no alias yet), load it (POST /_reindex, or bulk files naming that index), then move
+the alias in one request:
   curl -fsS -X POST "$URL/_aliases" -H 'Content-Type: application/json' -d '{{"actions": [
     {{"remove": {{"index": "{prefix}nl-v1", "alias": "{prefix}nl"}}}},
     {{"add": {{"index": "{prefix}nl-v2", "alias": "{prefix}nl"}}}}]}}'

@@ -92,7 +92,10 @@ def index_body(language: str, fields: Fields, shards: int = 1, replicas: int = 1
 
 def template_body(prefix: str, language: str, fields: Fields) -> dict:
     """``PUT /_index_template/<name>`` body for an operator's cluster."""
-    body = index_body(language, fields, alias=index_name(prefix, language))
+    # Settings and mappings for every version of the index, but not the alias: a new
+    # version must join the alias only when it is loaded (one POST /_aliases), never on
+    # creation, or reads would see both versions and writes fail.
+    body = index_body(language, fields)
     return {"index_patterns": [f"{index_name(prefix, language)}-v*"], "priority": 100,
             "template": body, "_meta": {"created_by": "tolk export --opensearch"}}
 
