@@ -287,9 +287,10 @@ class StemFilter(Filter):
     """
 
     # Version of the rules in stem() beyond the Snowball algorithm and the table
-    # (2: a compound follows its overridden tail). Stored with the pickled analyzer;
-    # one unpickled from an older index has none and counts as 1.
-    RULES = 2
+    # (2: a compound follows its overridden tail; 3: a hyphenated whole is stemmed as one
+    # word, not head + stem(last part)). Stored with the pickled analyzer; one unpickled
+    # from an older index has none and counts as 1: an index built before has other terms.
+    RULES = 3
 
     def __init__(self, language: str, overrides: dict[str, str] | None = None):
         self.language = language
@@ -316,15 +317,16 @@ class StemFilter(Filter):
     def stem(self, word: str) -> str:
         """Stem one folded, lowercase word.
 
-        A hyphenated compound (``minsk-akkoorden``) is joined after stemming
-        only its last part, the part that inflects: ``minskakkoord``.
+        A hyphenated whole (``minsk-akkoorden``) is joined first and stemmed as
+        one word (``minskakkoorden`` -> minskakkoord), as Lucene's
+        word_delimiter_graph + Snowball do, so ``e-mail`` and ``email``,
+        ``breath-taking`` and ``breathtaking`` give the same term.
         """
         cached = self._cache.get(word)
         if cached is not None:
             return cached
         if "-" in word:
-            head, _, last = word.rpartition("-")
-            stem = head.replace("-", "") + (self.stem(last) if last else "")
+            stem = self.stem(word.replace("-", ""))
         elif word in self.overrides:
             stem = self.overrides[word]
         elif (tail := self._override_tail(word)) is not None:

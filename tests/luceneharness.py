@@ -464,7 +464,11 @@ if __name__ == "__main__":
     parser.add_argument("--opensearch", metavar="URL",
                         help="check a live cluster's _analyze instead of the local Lucene")
     parser.add_argument("--user", metavar="USER:PASSWORD",
-                        default=os.environ.get("TOLK_OPENSEARCH_AUTH"),
-                        help="basic auth for the cluster (default: $TOLK_OPENSEARCH_AUTH)")
+                        help="basic auth for the cluster (default: the service's own "
+                             "$TOLK_OPENSEARCH_USER and $TOLK_OPENSEARCH_PASSWORD)")
     args = parser.parse_args()
-    print(report(args.opensearch, args.user))
+    user = args.user
+    if user is None and os.environ.get("TOLK_OPENSEARCH_USER"):
+        user = (os.environ["TOLK_OPENSEARCH_USER"] + ":"
+                + os.environ.get("TOLK_OPENSEARCH_PASSWORD", ""))
+    print(report(args.opensearch, user))

@@ -153,9 +153,11 @@ def test_write_creates_both_indexes_and_bulks_with_wait_for(client):
     assert response.status_code == 200, response.get_json()
     prefix = prefix_of(client)
     created = {r["path"]: json.loads(r["body"]) for r in sent("PUT", prefix)}
-    assert set(created) == {f"/{prefix}nl", f"/{prefix}en"}
+    # versioned indexes behind the aliases Tolk uses (a reindex switches the alias)
+    assert set(created) == {f"/{prefix}nl-v1", f"/{prefix}en-v1"}
     for lang in ("nl", "en"):
-        body = created[f"/{prefix}{lang}"]
+        body = created[f"/{prefix}{lang}-v1"]
+        assert body["aliases"] == {f"{prefix}{lang}": {}}
         analysis = body["settings"]["index"]["analysis"]
         assert f"tolk_{lang}" in analysis["analyzer"]  # the generated analysis
         props = body["mappings"]["properties"]
@@ -169,6 +171,45 @@ def test_write_creates_both_indexes_and_bulks_with_wait_for(client):
     assert indexed == [(f"{prefix}nl", "nl-1"), (f"{prefix}nl", "nl-2"), (f"{prefix}en", "en-1")]
     # an id lives in one language index: the other one's copy is deleted in the same request
     assert {"delete": {"_index": f"{prefix}en", "_id": "nl-1"}} in lines
+
+
+def _cluster(url: str, method: str, path: str, body=None):
+    """One request straight to the cluster (not through Tolk)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request(method, path, body=None if body is None else json.dumps(body),
+                 headers={"Content-Type": "application/json"})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, json.loads(data) if data else None
+
+
+def test_a_switch_of_alias_moves_tolk_to_another_index(filled, cluster):
+    """What a reindex on a cluster ends with: the alias points at a new index, Tolk follows."""
+    from index.backends.opensearch import mapping
+    from index.fields import active as active_fields
+
+    prefix = prefix_of(filled)
+    status, aliases = _cluster(cluster, "GET", f"/_alias/{prefix}nl")
+    assert status == 200 and set(aliases) == {f"{prefix}nl-v1"}
+    assert filled.get("/api/documents/nl-1").status_code == 200
+    new = mapping.versioned_name(prefix, "nl", 2)
+    status, _ = _cluster(cluster, "PUT", f"/{new}", mapping.index_body("nl", active_fields()))
+    assert status == 200
+
+    def switch(old, to):
+        status, answer = _cluster(cluster, "POST", "/_aliases", {"actions": [
+            {"remove": {"index": old, "alias": f"{prefix}nl"}},
+            {"add": {"index": to, "alias": f"{prefix}nl"}}]})
+        assert status == 200, answer
+
+    switch(f"{prefix}nl-v1", new)  # the new index is empty: Tolk sees no Dutch document
+    assert filled.get("/api/documents/nl-1").status_code == 404
+    assert filled.get("/api/stats").get_json()["documents"]["nl"] == 0
+    switch(new, f"{prefix}nl-v1")
+    assert filled.get("/api/documents/nl-1").status_code == 200
+    assert filled.get("/api/stats").get_json()["documents"] == {"nl": 2, "en": 1}
 
 
 def test_read_your_writes_list_and_delete(filled):

@@ -171,10 +171,14 @@ def test_export_writes_templates_and_bulk_files(seed_index, tmp_path):
     assert sorted(a["index"]["_index"] for a in actions) == \
         sorted(["p-nl"] * counts["nl"] + ["p-en"] * counts["en"])
     template = json.loads((tmp_path / "out" / "template-nl.json").read_text())
-    assert template["index_patterns"] == ["p-nl"]
+    assert template["index_patterns"] == ["p-nl-v*"]  # versioned indexes behind the alias
+    assert "aliases" not in template["template"]  # a new version joins the alias when loaded
+    assert json.loads((tmp_path / "out" / "index-nl.json").read_text())["aliases"] == \
+        {"p-nl": {}}
     assert "tolk_nl" in template["template"]["settings"]["index"]["analysis"]["analyzer"]
     readme = (tmp_path / "out" / "README.txt").read_text()
     assert "_bulk?refresh=wait_for" in readme and "p-nl,p-en/_count" in readme
+    assert '"$URL/p-nl-v1"' in readme and "/_aliases" in readme
 
 
 def test_export_cli_errors_are_one_line(runner, tmp_path):

@@ -33,10 +33,12 @@ MODES = (("index", ANALYZERS), ("query", SEARCH_ANALYZERS))
 # Measured (docs/notes/lucene.md) minus a margin, per Tolk stemmer; the settings map
 # dutch_porter to Lucene's Snowball "Dutch" (same algorithm) and dutch to "Kp".
 RUNS = (("en", "english"), ("nl", "dutch"), ("nl", "dutch_porter"))
-FLORES_MIN = {("en", "english"): 0.993, ("nl", "dutch"): 0.996, ("nl", "dutch_porter"): 0.998}
-SEEDS_MIN = {("en", "english"): 0.98, ("nl", "dutch"): 0.99, ("nl", "dutch_porter"): 0.997}
+# dutch_porter agrees exactly (hyphenated wholes and fractions included); what is left
+# for english and dutch is only the older Snowball programs in Debian's Lucene 8.7.
+FLORES_MIN = {("en", "english"): 0.995, ("nl", "dutch"): 0.997, ("nl", "dutch_porter"): 1.0}
+SEEDS_MIN = {("en", "english"): 0.985, ("nl", "dutch"): 0.993, ("nl", "dutch_porter"): 1.0}
 # Share of distinct FLORES words whose index terms differ.
-WORDS_MAX = {("en", "english"): 0.008, ("nl", "dutch"): 0.005, ("nl", "dutch_porter"): 0.0025}
+WORDS_MAX = {("en", "english"): 0.004, ("nl", "dutch"): 0.0025, ("nl", "dutch_porter"): 0.0}
 
 
 # Snowball names Debian's Lucene 8.7 has (of those the settings may use).
@@ -90,6 +92,17 @@ def test_settings_define_every_name_they_use(language):
         assert all(name == "lowercase" or name in analysis["filter"] for name in analyzer["filter"])
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_settings_regexes_are_ascii(language):
+    """Non-ASCII characters in patterns are written ``\\x{XXXX}`` (Java and RE2 read them)."""
+    analysis = analysis_settings(language)
+    patterns = [t["pattern"] for t in analysis["tokenizer"].values()]
+    patterns += [f[key] for f in analysis["filter"].values()
+                 for key in ("pattern", "keywords_pattern") if key in f]
+    assert patterns and all(p.isascii() and p.isprintable() for p in patterns), patterns
+    assert "\\x{2019}" in analysis["filter"][f"tolk_{language}_apostrophe"]["pattern"]
+
+
 def test_stemmer_follows_tolks_choice(monkeypatch):
     monkeypatch.setitem(tolk_analysis.STEMMER_ALGORITHMS, "nl", "dutch_porter")
     assert analysis_settings("nl")["filter"]["tolk_nl_stem"]["language"] == "Dutch"
@@ -125,6 +138,9 @@ SURFACE = [
     ("nl", "De VS en de EU, Het Kabinet, IJsland en ĲSSELMEER"),
     ("en", "a\u0000b\u0007c tab\there new\nline"),
     ("nl", "één", ),
+    ("en", "breath-taking e-mails, COVID-19 and 3-D, well-known x-ray"),
+    ("nl", "19-jarige oud-premier, Noord-Holland en Wit-Russische e-mails"),
+    ("en", "24½ inches, ¼ and ⅟ and ↉, 3¾-inch, 1⅞ miles, ½"),
 ]
 
 
@@ -198,6 +214,8 @@ def test_flores_words_differ_only_in_known_classes(lucene, language, algorithm):
     assert sum(classes.values()) <= WORDS_MAX[(language, algorithm)] * total, examples
     # Stopwords and folding never differ; with the same algorithm, neither does a stem.
     assert "stopword" not in classes, examples
+    # Hyphenated wholes are stemmed alike, fractions fold alike.
+    assert "hyphenated" not in classes and "number" not in classes, examples
     if algorithm == "dutch_porter":  # the same algorithm on both sides
         assert "stemmer" not in classes, examples
 

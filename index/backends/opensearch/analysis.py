@@ -19,6 +19,7 @@ Chain (``tolk_<lang>`` indexes, ``tolk_<lang>_search`` analyzes queries)::
     pattern_replace x2   foto's -> foto, zo'n -> zon
     pattern_replace x8   numbers: 130.000 (nl) / 130,000 (en) -> 130000
     word_delimiter_graph hyphens: whole + parts (index), whole only (search)
+    pattern_replace x20  vulgar fractions: 24½ -> 241⁄2 (after the hyphen split)
     stop                 case-sensitive, so all-capitals US / WHO stay
     lowercase
     stemmer_override     index/data/stem_overrides.tsv (and, when Tolk's
@@ -29,10 +30,12 @@ Chain (``tolk_<lang>`` indexes, ``tolk_<lang>_search`` analyzes queries)::
 
 What maps exactly (no difference found on the seeds and FLORES): tokenization
 (word and number boundaries, apostrophes), invisibles, accent folding of
-Latin/Greek/Cyrillic letters, number normalization, stopwords incl. the
-acronym exception for lowercase and Capitalized words, stem overrides, and
-the stemmer where the cluster runs the same Snowball program (``dutch_porter``
-as Lucene's ``Dutch``).
+Latin/Greek/Cyrillic letters and vulgar fractions, number normalization,
+hyphenated words (whole and parts; Tolk stems the whole as one word, as
+Lucene does), stopwords incl. the acronym exception for lowercase and
+Capitalized words, stem overrides, and the stemmer where the cluster runs the
+same Snowball program (``dutch_porter`` as Lucene's ``Dutch``: 100 % of FLORES
+tokens). Regexes are written in ASCII, other characters as ``\\x{XXXX}``.
 
 What maps only approximately:
 
@@ -40,20 +43,21 @@ What maps only approximately:
   SNOWBALL_LANGUAGES). In Lucene 8/9 ``Dutch`` is the older Porter-based
   algorithm, i.e. PyStemmer's ``dutch_porter`` (exact), and PyStemmer's
   default ``dutch`` (Snowball 3's Kraaij-Pohlmann) maps to ``Kp``, the old
-  Snowball program of the same algorithm: 99.7 % of Dutch tokens agree, the
+  Snowball program of the same algorithm: 99.8 % of Dutch tokens agree, the
   rest mostly ge- words (``gevaar`` -> vaar). ``Dutch`` instead of ``Kp``
   leaves two Dutch terms in five different; Lucene 10 has no ``Kp``, so with
   ``dutch`` it needs a Lucene with Snowball 3 (or Tolk on ``dutch_porter``);
   :func:`choose_snowball` asks the cluster. Lucene's English
   before Snowball 3 lacks a few new exceptions (``international``,
-  ``university``, ``added``): 0.5 % of English tokens. Measured against
+  ``university``, ``added``): 0.35 % of English tokens, 18 FLORES words.
+  Lucene 10 (OpenSearch 3.x) has the ``added`` fix but not the others
+  (its Snowball is of Feb 2024); only a Lucene with Snowball 3.1
+  (apache/lucene#15505) stems English like PyStemmer 3.1. Measured against
   Debian's Lucene 8.7; :func:`probe_mismatches` checks a live cluster.
-* A hyphenated whole: Tolk stems only the last part (``minsk`` +
-  stem(``akkoorden``)); Lucene stems the catenated word.
 * Positions: Tolk closes the gap a stopword leaves, Lucene keeps it (the
   query analyzer leaves the same gap, so phrases still match in the index).
 * Stopwords in mIxEd case (``tHe``) stay; a word of 8,000+ chars is dropped;
-  a vulgar fraction stays one character (Tolk: ``½`` -> 1⁄2).
+  other characters whose fold is not a word (``⑴`` -> (1)) stay as they are.
 * NFC: Tolk composes first; here combining marks are simply dropped, the
   same result for accents on letters. Folding is listed for the Basic
   Multilingual Plane minus Hangul syllables and CJK compatibility
@@ -124,12 +128,26 @@ STEM_PROBES = {
 MAX_TOKEN_CHARS = 8000
 
 _APOSTROPHES = "'\u2019\u2018\u02bc"
+
+
+def _rx(chars: str) -> str:
+    """Characters for a Java regex: non-ASCII and control characters as ``\\x{XXXX}``.
+
+    Java reads ``\\x{...}`` like the character itself, and so do RE2-style engines
+    (osmem-server, which rejects ``\\uXXXX``); an all-ASCII settings file is also
+    safe from any re-encoding on its way to the cluster.
+    """
+    return "".join(f"\\x{{{ord(ch):04X}}}" if not ch.isascii() or ord(ch) < 0x20 else ch
+                   for ch in chars)
+
+
 _WORD = r"[\p{L}\p{N}_]"  # Python's \w: str.isalnum() plus "_"
 _DIGIT = r"\p{Nd}"  # Python's \d
 # index.analysis._TOKEN_RE in Java syntax: a number with separators, else a word.
 TOKEN_PATTERN = (
     _DIGIT + r"+(?:[.,]" + _DIGIT + r"+)+"
-    + "|" + _WORD + "+(?:[" + _APOSTROPHES + "\\-\u2010\u2011]" + _WORD + "+)*"
+    + "|" + _WORD + "+(?:[" + _rx(_APOSTROPHES) + "\\-" + _rx("\u2010\u2011") + "]"
+    + _WORD + "+)*"
 )
 
 # Ranges not folded by the mapping table (see docstring).
@@ -238,8 +256,23 @@ def _tail_filters(language: str, overrides: dict[str, str]) -> dict[str, dict]:
         for i, tail in enumerate(tails, 1) if overrides[tail].isalnum()}
     if filters:
         filters[f"tolk_{language}_override_mark"] = {"type": "keyword_marker",
-                                                     "keywords_pattern": f".*{_MARK}"}
+                                                     "keywords_pattern": ".*" + _rx(_MARK)}
     return filters
+
+
+# Vulgar fractions: letters-or-numbers to the tokenizer (``24½`` is one word), but their
+# fold (``1⁄2``) holds the fraction slash, which the fold mapping may not put in front
+# of the tokenizer (it would split the word). So they are folded per token instead,
+# after the hyphen filter (word_delimiter_graph would split at the slash).
+VULGAR_FRACTIONS = "\u00bc\u00bd\u00be" + "".join(map(chr, range(0x2150, 0x2160))) + "\u2189"
+
+
+def _fraction_filters(language: str) -> dict[str, dict]:
+    """One ``pattern_replace`` per vulgar fraction: ``½`` -> ``1⁄2`` (NFKD)."""
+    return {f"tolk_{language}_fraction_{i}": {
+        "type": "pattern_replace", "pattern": _rx(ch),
+        "replacement": unicodedata.normalize("NFKD", ch), "all": True}
+        for i, ch in enumerate(VULGAR_FRACTIONS, 1)}
 
 
 def _stopwords(language: str) -> list[str]:
@@ -358,13 +391,14 @@ def analysis_settings(language: str, snowball_names: dict[str, str] | None = Non
     p = f"tolk_{language}_"
     filters = {
         p + "length": {"type": "length", "min": 0, "max": MAX_TOKEN_CHARS},
-        p + "possessive": {"type": "pattern_replace", "pattern": f"[{_APOSTROPHES}][sS]$",
+        p + "possessive": {"type": "pattern_replace", "pattern": f"[{_rx(_APOSTROPHES)}][sS]$",
                            "replacement": "", "all": True},
-        p + "apostrophe": {"type": "pattern_replace", "pattern": f"[{_APOSTROPHES}]",
+        p + "apostrophe": {"type": "pattern_replace", "pattern": f"[{_rx(_APOSTROPHES)}]",
                            "replacement": "", "all": True},
         **_number_filters(language),
         p + "hyphen_index": _hyphen_filter(parts=True),
         p + "hyphen_search": _hyphen_filter(parts=False),
+        **_fraction_filters(language),
         p + "stop": {"type": "stop", "stopwords": _stopwords(language), "ignore_case": False},
         p + "stem_override": {
             "type": "stemmer_override",
@@ -379,10 +413,11 @@ def analysis_settings(language: str, snowball_names: dict[str, str] | None = Non
               *(name for name in filters if name.startswith(p + "number_"))]
     tails = [name for name in filters if name.startswith(p + "override_")]
     if tails:
-        filters[p + "override_unmark"] = {"type": "pattern_replace", "pattern": _MARK,
+        filters[p + "override_unmark"] = {"type": "pattern_replace", "pattern": _rx(_MARK),
                                           "replacement": "", "all": True}
-    after = [p + "stop", "lowercase", p + "stem_override", *tails, p + "keep_numbers", p + "stem",
-             *([p + "override_unmark"] if tails else [])]
+    fractions = [name for name in filters if name.startswith(p + "fraction_")]
+    after = [*fractions, p + "stop", "lowercase", p + "stem_override", *tails,
+             p + "keep_numbers", p + "stem", *([p + "override_unmark"] if tails else [])]
     common = {"type": "custom", "char_filter": [p + "fold"], "tokenizer": p + "news"}
     return {
         "char_filter": {p + "fold": {"type": "mapping", "mappings": list(fold_mappings())}},

@@ -64,7 +64,10 @@ class OpenSearchBackend(Backend):
         return ",".join(self.indexes[lang] for lang in languages)
 
     def ensure_indexes(self, fields=None) -> None:
-        """Create the language indexes that do not exist yet (settings and mappings)."""
+        """Create the language indexes that do not exist yet (settings and mappings):
+        ``<prefix><lang>-v1`` with the alias ``<prefix><lang>`` that Tolk uses, so a
+        reindex on the cluster is a switch of the alias. An alias or plain index of
+        that name already there is used as it is."""
         if self._created:
             return
         fields = fields or active_fields()
@@ -72,12 +75,22 @@ class OpenSearchBackend(Backend):
             found = self.client.request("HEAD", f"/{name}", ignore=(404,))
             if found is True:
                 continue
-            body = mapping.index_body(lang, fields, snowball_names=self.snowball_names())
-            answer = self.client.request("PUT", f"/{name}", ignore=(400,), body=body)
+            concrete = mapping.versioned_name(self.prefix, lang)
+            body = mapping.index_body(lang, fields, snowball_names=self.snowball_names(),
+                                      alias=name)
+            answer = self.client.request("PUT", f"/{concrete}", ignore=(400,), body=body)
             error = answer.get("error") if isinstance(answer, dict) else None
-            if error and "already_exists" not in json.dumps(error):
+            if error and "already_exists" in json.dumps(error):
+                # another Tolk created it meanwhile (with the alias), or the alias was removed
+                if self.client.request("HEAD", f"/{name}", ignore=(404,)) is True:
+                    continue
                 raise BackendRequestError(400, "backend_rejected",
-                                          f"OpenSearch refused to create index {name}: "
+                                          f"index {concrete} exists but the alias {name} does "
+                                          f"not point at it; add it (POST /_aliases) or remove "
+                                          f"the index")
+            if error:
+                raise BackendRequestError(400, "backend_rejected",
+                                          f"OpenSearch refused to create index {concrete}: "
                                           f"{error.get('reason', error)}")
         self._created = True
 

@@ -30,8 +30,10 @@ Load it into a cluster (OpenSearch 2.x/3.x) from this folder:
 
   URL=http://localhost:9200          # the cluster; add -u USER:PASSWORD to each curl if needed
 
-  # 1. index templates: settings (Tolk's analysis) and mappings, per language
-{templates}
+  # 1. per language an index template (settings with Tolk's analysis, mappings; a later
+  #    {prefix}<language>-v2 gets them too) and the index {prefix}<language>-v1, created with
+  #    the alias {prefix}<language> that Tolk reads and writes
+{templates}{creates}
   # 2. the documents (each file one _bulk request; a document is searchable when it returns)
   for f in bulk-*.ndjson; do
     curl -fsS -X POST "$URL/_bulk?refresh=wait_for" -H 'Content-Type: application/x-ndjson' \\
@@ -46,8 +48,14 @@ Then run Tolk against the cluster:
   TOLK_BACKEND=opensearch TOLK_OPENSEARCH_URL=$URL TOLK_OPENSEARCH_PREFIX={prefix} tolk serve
 
 (keep TOLK_INDEX_DIR pointing at the exported index: its cross-link lexicon expands queries.)
-Without templates, create each index from index-<language>.json instead:
-{creates}"""
+index-<language>.json holds the templates' settings and mappings plus the alias.
+A reindex later (new analysis): create {prefix}<language>-v2 (PUT without a body: the template
+applies; no alias yet), load it (POST /_reindex, or bulk files naming that index), then move
+the alias in one request:
+  curl -fsS -X POST "$URL/_aliases" -H 'Content-Type: application/json' -d '{{"actions": [
+    {{"remove": {{"index": "{prefix}nl-v1", "alias": "{prefix}nl"}}}},
+    {{"add": {{"index": "{prefix}nl-v2", "alias": "{prefix}nl"}}}}]}}'
+"""
 
 
 def _write(path: Path, text: str) -> None:
@@ -71,7 +79,7 @@ def export(reader, target: str | Path, fields: Fields, prefix: str = mapping.DEF
     for lang in LANGUAGES:
         name = mapping.index_name(prefix, lang)
         for kind, body in (("template", mapping.template_body(prefix, lang, fields)),
-                           ("index", mapping.index_body(lang, fields))):
+                           ("index", mapping.index_body(lang, fields, alias=name))):
             path = target / f"{kind}-{lang}.json"
             _write(path, json.dumps(body, ensure_ascii=False, indent=1))
             files.append(path.name)
@@ -111,7 +119,7 @@ def export(reader, target: str | Path, fields: Fields, prefix: str = mapping.DEF
         f"-H 'Content-Type: application/json' --data-binary @template-{lang}.json\n"
         for lang in LANGUAGES)
     creates = "".join(
-        f"  curl -fsS -X PUT \"$URL/{mapping.index_name(prefix, lang)}\" "
+        f"  curl -fsS -X PUT \"$URL/{mapping.versioned_name(prefix, lang)}\" "
         f"-H 'Content-Type: application/json' --data-binary @index-{lang}.json\n"
         for lang in LANGUAGES)
     _write(target / "README.txt", README.format(

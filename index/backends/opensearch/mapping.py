@@ -11,8 +11,6 @@ ranges translate one to one into ``term``/``range`` on keyword fields.
 
 from __future__ import annotations
 
-import re
-
 from index.analysis import LANGUAGES
 from index.fields import Fields, keyword_fold
 from index.storage.schema import date_bounds, index_value
@@ -20,30 +18,32 @@ from index.storage.schema import date_bounds, index_value
 DEFAULT_PREFIX = "tolk-"
 INDEX_ONLY = ("date_start", "date_end", "source_key", "spell")
 EXTRA_PREFIX = "x_"
-_JAVA_U = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+# Tolk reads and writes a language through its alias (``tolk-nl``), which points at a
+# versioned index (``tolk-nl-v1``): a reindex on a cluster (new analysis) builds
+# ``tolk-nl-v2`` beside it and switches the alias in one ``POST /_aliases``.
+FIRST_VERSION = 1
 
 
 def index_name(prefix: str, language: str) -> str:
+    """The alias Tolk reads and writes (an older plain index of that name works too)."""
     return f"{prefix}{language}"
 
 
-def _portable(pattern: str) -> str:
-    """``\\uXXXX`` as ``\\x{XXXX}``: the same in Java's regex, and also accepted by
-    RE2-style engines (osmem-server rejects ``\\u``)."""
-    return _JAVA_U.sub(r"\\x{\1}", pattern)
+def versioned_name(prefix: str, language: str, version: int = FIRST_VERSION) -> str:
+    """The concrete index behind the alias: ``tolk-nl-v1``."""
+    return f"{index_name(prefix, language)}-v{version}"
 
 
 def analysis(language: str, snowball_names: dict | None = None) -> dict:
-    """The generated analysis block (``analysis.analysis_settings``), with the
-    tokenizer patterns written portably, plus the completion analyzer.
+    """The generated analysis block (``analysis.analysis_settings``, its regexes
+    already portable: ``\\x{XXXX}`` escapes), plus the completion analyzer.
     ``snowball_names``: PyStemmer algorithm -> the cluster's Snowball name
     (``analysis.choose_snowball``); default: Lucene 8/9's names."""
     from index.backends.opensearch.analysis import analysis_settings
 
     block = analysis_settings(language, snowball_names)
-    for tokenizer in block.get("tokenizer", {}).values():
-        if "pattern" in tokenizer:
-            tokenizer["pattern"] = _portable(tokenizer["pattern"])
     block.setdefault("analyzer", {})["tolk_spell"] = {
         "type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]}
     return block
@@ -79,17 +79,24 @@ def mappings(language: str, fields: Fields) -> dict:
 
 
 def index_body(language: str, fields: Fields, shards: int = 1, replicas: int = 1,
-               snowball_names: dict | None = None) -> dict:
-    """``PUT /<index>`` body: settings (analysis generated from Tolk's) and mappings."""
-    return {"settings": {"index": {"number_of_shards": shards, "number_of_replicas": replicas,
+               snowball_names: dict | None = None, alias: str | None = None) -> dict:
+    """``PUT /<index>`` body: settings (analysis generated from Tolk's), mappings, and
+    ``alias`` pointing at the new index when given."""
+    body = {"settings": {"index": {"number_of_shards": shards, "number_of_replicas": replicas,
                                    "analysis": analysis(language, snowball_names)}},
             "mappings": mappings(language, fields)}
+    if alias:
+        body["aliases"] = {alias: {}}
+    return body
 
 
 def template_body(prefix: str, language: str, fields: Fields) -> dict:
     """``PUT /_index_template/<name>`` body for an operator's cluster."""
+    # Settings and mappings for every version of the index, but not the alias: a new
+    # version must join the alias only when it is loaded (one POST /_aliases), never on
+    # creation, or reads would see both versions and writes fail.
     body = index_body(language, fields)
-    return {"index_patterns": [index_name(prefix, language)], "priority": 100,
+    return {"index_patterns": [f"{index_name(prefix, language)}-v*"], "priority": 100,
             "template": body, "_meta": {"created_by": "tolk export --opensearch"}}
 
 
