@@ -19,6 +19,7 @@ def create_app(config: dict | None = None):
     from flask import Flask
 
     from index import fields as declared_fields
+    from index.crosslink import wordvec
     from index.search import resultcache, senses
     from index.storage import IndexReader, postingcache
 
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None):
     declared_fields.configure(fields)  # FieldsError (a bad declaration) stops the start
     app.extensions["tolk_fields"] = fields
 
+    wordvec.configure(settings["WORDVEC"])  # before any lexicon is built or read
     reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)
     resultcache.configure(reader, settings["RESULT_CACHE"])
