@@ -8,6 +8,8 @@ cross-lingual search over an index on disk.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from index.crosslink import build_lexicon, lookup, static_cache, wordvec
@@ -154,5 +156,20 @@ def test_setting_is_checked():
 def test_factor_is_a_floored_softmax():
     assert wordvec.factor(0.9, 0.9) == 1.0
     assert wordvec.factor(None, 0.9) == 1.0
-    assert wordvec.factor(0.85, 0.9) == pytest.approx(0.6065, abs=1e-3)
+    assert wordvec.factor(0.85, 0.9) == pytest.approx(math.exp(-0.05 / wordvec.TEMPERATURE),
+                                                       abs=1e-3)
+    assert wordvec.factor(0.5, 0.9) < wordvec.factor(0.7, 0.9) < 1.0
     assert wordvec.factor(-1.0, 0.9) == wordvec.FLOOR
+
+
+def test_lookup_line_shows_the_cosine(fake_dict, mode):
+    from service.cli import _explain_link
+
+    mode("on")
+    rows = query_weights(build(fake_dict), "kerk")
+    line = _explain_link(rows["kirk"])
+    cos, factor = rows["kirk"]["evidence"]["cosine"], rows["kirk"]["evidence"]["cosine_factor"]
+    assert f"encoder cosine {cos:.2f} x{factor:.2f}" in line
+    assert line.startswith(f"for a nl query: {rows['kirk']['query_weight']:.2f}")
+    mode("off")
+    assert "encoder" not in _explain_link(query_weights(build(fake_dict), "kerk")["kirk"])
