@@ -173,3 +173,12 @@ def test_lookup_line_shows_the_cosine(fake_dict, mode):
     assert line.startswith(f"for a nl query: {rows['kirk']['query_weight']:.2f}")
     mode("off")
     assert "encoder" not in _explain_link(query_weights(build(fake_dict), "kerk")["kirk"])
+
+
+def test_app_takes_the_mode_from_its_settings(tmp_path, mode):
+    from service import create_app
+
+    create_app({"INDEX_DIR": str(tmp_path / "idx"), "WORDVEC": "on"})
+    assert wordvec.enabled()
+    create_app({"INDEX_DIR": str(tmp_path / "idx"), "WORDVEC": "off"})
+    assert not wordvec.enabled()
