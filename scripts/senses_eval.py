@@ -10,6 +10,9 @@ unchanged, fixed (target moved up to rank 1) and still missed (not rank 1).
 
     nice -n 5 .venv/bin/python scripts/senses_eval.py \
         --flores /work/shared/data/flores200_devtest_nl_en --json /tmp/senses.json
+
+``--compare wordvec`` keeps sense weighting on and toggles only the sentence
+encoder's evidence (``index.crosslink.wordvec``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from index.crosslink import build_lexicon
+from index.crosslink import build_lexicon, wordvec
 from index.evaluation import _collection, flores_articles, plain_query, reciprocal_rank
 from index.ingest.names import name_candidates
 from index.search import SearchRequest, pipeline, search, senses
@@ -36,7 +39,12 @@ def main() -> int:
     parser.add_argument("--freedict", default="/usr/share/dictd")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--json", help="write per-query ranks here")
+    parser.add_argument("--compare", choices=("senses", "wordvec"), default="senses",
+                        help="what is off and on: all sense weighting, or only the sentence "
+                             "encoder's evidence (TOLK_WORDVEC; the rest stays on)")
     args = parser.parse_args()
+    if args.compare == "wordvec":
+        wordvec.configure("on")  # the lexicons get the cosines; queries toggle their use
     articles = flores_articles(args.flores)
     recorded: list = []
     original = pipeline.reweigh_senses
@@ -72,7 +80,10 @@ def main() -> int:
                 q = plain_query(article.sentences[source][0])
                 ranks, rrs = {}, {}
                 for enabled in (False, True):
-                    senses.ENABLED = enabled
+                    if args.compare == "wordvec":
+                        senses.USE_WORDVEC = enabled
+                    else:
+                        senses.ENABLED = enabled
                     recorded.clear()
                     started = time.perf_counter()
                     result = search(readers[target], SearchRequest(

@@ -19,6 +19,7 @@ def create_app(config: dict | None = None):
     from flask import Flask
 
     from index import decompound, fields as declared_fields
+    from index.crosslink import wordvec
     from index.search import resultcache, senses
     from index.storage import IndexReader, postingcache
     from index.vectors import embedder as vector_embedder
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None):
         vector_embedder.configure(settings["EMBEDDER"])  # loaded by a worker on first use
     except ValueError as exc:
         raise SettingError(str(exc)) from None
+    wordvec.configure(settings["WORDVEC"])  # before any lexicon is built or read
     reader = IndexReader(settings["INDEX_DIR"])
     reader.set_lexicon_loader(load_lexicon)
     resultcache.configure(reader, settings["RESULT_CACHE"])

@@ -494,6 +494,8 @@ def _explain_link(row: dict) -> str:
                      f"x{facts['frequency_factor']:.2f}")
     if facts.get("cognate_gain"):
         parts.append(f"cognate {facts['cognate']:.2f} +{facts['cognate_gain']:.2f}")
+    if facts.get("cosine") is not None:  # the sentence encoder (TOLK_WORDVEC=on)
+        parts.append(f"encoder cosine {facts['cosine']:.2f} x{facts.get('cosine_factor', 1.0):.2f}")
     return (f"for a {row['from']} query: {row['query_weight']:.2f}"
             + (f" ({'; '.join(parts)})" if parts else ""))
 
@@ -824,6 +826,8 @@ def main(argv=None) -> int:
     if getattr(args, "quiet", False):
         logging.getLogger("tolk").setLevel(logging.WARNING)
     index_dir = getattr(args, "index_dir", None) or settings["INDEX_DIR"]
+    from index.crosslink import wordvec  # the lexicon build and lookup read its mode
+    wordvec.configure(settings["WORDVEC"])
     try:
         vector_embedder.configure(settings["EMBEDDER"])
     except ValueError as exc:

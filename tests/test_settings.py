@@ -20,6 +20,7 @@ BAD_VALUES = {
     "TOLK_POSTING_CACHE_MB": ["-0.5", "big"],
     "TOLK_LOG_FORMAT": ["xml", "JSONL"],
     "TOLK_SENSES": ["maybe", "yes", "cooccurrence"],
+    "TOLK_WORDVEC": ["yes", "usem3", "1"],
     "TOLK_LOG_LEVEL": ["verbose", "5"],
     "TOLK_PAGE": ["maybe"],
     "TOLK_METRICS": ["yes please"],

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from index.analysis import LANGUAGES, analyze
+from index.crosslink import wordvec
 from index.crosslink.lexicon import Lexicon, Link, other
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,10 @@ def build_lexicon(names: dict[str, Counter] | None = None,
         (str(freedict_dir),),
         None if evidence is None else lambda pairs: parallel.discount_unattested(pairs, evidence))
 
+    cosine_facts = None
+    if wordvec.enabled() and (wanted is None or "dictionary" in wanted):
+        cosine_facts = _add_cosines(lexicon, freedict_dir, warnings, timings, note)
+
     if parallel_dir:
         def learn():
             nl_lines, en_lines = parallel.read_parallel(parallel_dir)
@@ -148,8 +153,40 @@ def build_lexicon(names: dict[str, Counter] | None = None,
 
     lexicon.info = {"built": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": timings,
                     "warnings": warnings, "pairs": len(lexicon)}
+    if cosine_facts is not None:  # pairs embedded, distinct surfaces, seconds, model version
+        lexicon.info["wordvec"] = cosine_facts
     note(f"lexicon: {len(lexicon)} pairs")
     return lexicon
+
+
+def _add_cosines(lexicon: Lexicon, freedict_dir, warnings: list, timings: dict, note
+                 ) -> dict | None:
+    """The sentence encoder's cosine for every dictionary pair (``index.crosslink.wordvec``).
+
+    Memoized per process with the dictionary's pairs (the evaluation builds a
+    lexicon per fold); a missing or broken encoder leaves the cosines out with
+    a warning, like any other failed source.
+    """
+    started = time.perf_counter()
+    note("lexicon: sentence-encoder cosines")
+    key = ("wordvec", str(freedict_dir), wordvec.model_version())
+    try:
+        if key not in _STATIC_PAIRS:
+            rows = []
+            for (nl_term, en_term), pair in lexicon._thaw().items():
+                for source in wordvec.SOURCES & pair.surfaces.keys():
+                    nl_surface, en_surface, _ = pair.surfaces[source]
+                    rows.append((nl_term, en_term, nl_surface, en_surface))
+            _STATIC_PAIRS[key] = wordvec.pair_cosines(rows)
+        cosines, facts = _STATIC_PAIRS[key]
+        lexicon.cosines = dict(cosines)
+    except Exception as exc:  # the encoder is optional evidence: never stop the build
+        message = f"sentence-encoder cosines failed: {exc!r}; dictionary senses not weighted by them"
+        log.warning(message)
+        warnings.append(message)
+        facts = None
+    timings["wordvec"] = round(time.perf_counter() - started, 3)
+    return facts
 
 
 def expand(lexicon: Lexicon, lang: str, term: str, min_weight: float = 0.0,
@@ -183,7 +220,8 @@ def lookup(lexicon: Lexicon, word: str, limit: int | None = 20) -> list[dict]:
     weight for a query word of that language (``evidence``): the dictionary's
     weight and the sense's rank among the word's dictionary links, the
     parallel-text weight, the Zipf frequencies of both words and the factor
-    they give, the cognate similarity, and ``query_weight``, the weight a
+    they give, the cognate similarity, the sentence encoder's cosine and the
+    factor it gives (``index.crosslink.wordvec``), and ``query_weight``, the weight a
     query uses before co-occurrence in the index (see ``index.search.senses``).
     """
     from index.crosslink import evidence as sense_evidence
@@ -204,13 +242,20 @@ def lookup(lexicon: Lexicon, word: str, limit: int | None = 20) -> list[dict]:
                 per_source.append(lexicon.sources_of(nl_term, en_term))
             ranked = sorted((i for i, s in enumerate(per_source) if "dictionary" in s),
                             key=lambda i: -per_source[i]["dictionary"])
-            for link, sources in zip(links, per_source):
+            cosines = [wordvec.cosine(lexicon, *((term, link.term) if lang == LANGUAGES[0]
+                                                 else (link.term, term))) for link in links]
+            known = [c for c in cosines if c is not None]
+            best_cosine = max(known) if len(known) > 1 else None
+            for link, sources, cos in zip(links, per_source, cosines):
                 facts = sense_evidence.explain(
                     word, lang, link.surface, target, link.weight,
                     "dictionary" if set(sources or {link.source}) == {"dictionary"} else link.source,
                     [other_link.surface for other_link in links if other_link is not link],
                     link.term)
                 rank = ranked.index(links.index(link)) + 1 if "dictionary" in sources else None
+                cosine_factor = 1.0
+                if wordvec.enabled() and set(sources or {link.source}) <= wordvec.SOURCES:
+                    cosine_factor = wordvec.factor(cos, best_cosine)
                 rows.append({
                     "from": lang, "term": term, "to": target, "target": link.term,
                     "surface": link.surface, "weight": link.weight, "source": link.source,
@@ -227,7 +272,9 @@ def lookup(lexicon: Lexicon, word: str, limit: int | None = 20) -> list[dict]:
                         "frequency_factor": facts["frequency_factor"],
                         "cognate": facts["cognate"],
                         "cognate_gain": facts["cognate_gain"],
+                        "cosine": cos,
+                        "cosine_factor": cosine_factor,
                     },
-                    "query_weight": facts["weight"],
+                    "query_weight": round(facts["weight"] * cosine_factor, 4),
                 })
     return rows

@@ -128,6 +128,9 @@ class Lexicon:
         self._index: dict[str, dict[str, list[int]]] | None = None
         self.name_keys: dict[str, dict[str, list]] = {}
         self.info: dict = {}  # build notes (times, warnings), saved along
+        # Sense evidence of the sentence encoder (index.crosslink.wordvec):
+        # "nl_term\ten_term" -> cosine of the surfaces' embeddings; saved along.
+        self.cosines: dict[str, float] = {}
         self._unsorted = False  # rows appended by overlay(): sort before saving
 
     # -- building -------------------------------------------------------------
@@ -169,6 +172,8 @@ class Lexicon:
             for key, entries in keys.items():
                 known = mine.setdefault(key, [])
                 known.extend(e for e in entries if e not in known)
+        for key, cos in other_lexicon.cosines.items():
+            self.cosines[key] = max(cos, self.cosines.get(key, -2.0))
 
     def _thaw(self) -> dict[tuple[str, str], _Pair]:
         if self._pairs is None:
@@ -287,6 +292,7 @@ class Lexicon:
                 else:
                     mine.pop(key, None)
         result.info = dict(self.info)
+        result.cosines = self.cosines  # read-only after the build: shared, not copied
         return result
 
     @staticmethod
@@ -426,8 +432,11 @@ class Lexicon:
         rows = self._frozen()
         if self._unsorted:  # the file's rows are best first (``load`` indexes them so)
             rows = sorted(rows, key=lambda r: _row_order(self._sources, r))
-        return {"format": FORMAT, "version": VERSION, "sources": self._sources,
+        data = {"format": FORMAT, "version": VERSION, "sources": self._sources,
                 "info": self.info, "name_keys": self.name_keys, "pairs": rows}
+        if self.cosines:  # optional: only lexicons built with TOLK_WORDVEC=on have them
+            data["cosines"] = self.cosines
+        return data
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the lexicon as compact JSON (atomically: a temp file, then rename)."""
@@ -451,6 +460,7 @@ class Lexicon:
         lexicon._index = cls._make_index(lexicon._rows)
         lexicon.name_keys = data.get("name_keys") or {}
         lexicon.info = data.get("info") or {}
+        lexicon.cosines = data.get("cosines") or {}
         return lexicon
 
     @classmethod

@@ -5,8 +5,10 @@ corpus, yet building them takes seconds (FreeDict alone ~1.5 s) and every
 ``tolk index`` run and every gunicorn worker rebuilt them. They are saved as a
 lexicon file in a cache folder, named by a key of everything they come from:
 the dictionary and parallel files (name, size, mtime), the curated table, the
-Babel/pycountry versions and the source code of the lexicon builders and the
-analyzers (so a code change cannot reuse a stale file). A missing or unreadable
+Babel/pycountry versions, the sentence encoder's mode and model version
+(``index.crosslink.wordvec``: its cosines are stored in the file) and the
+source code of the lexicon builders and the analyzers (so a code change cannot
+reuse a stale file). A missing or unreadable
 cache file is simply built again.
 """
 
@@ -20,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
+from index.crosslink import wordvec
 from index.crosslink.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,8 @@ def version_key(freedict_dir, parallel_dir, curated_path=None) -> str:
         "parallel": _folder_stamp(parallel_dir),
         "curated": curated_file.read_bytes().hex() if curated_file.exists() else None,
         "packages": [_version(p) for p in ("babel", "pycountry", "PyStemmer")],
+        # The encoder's cosines are part of the file when on: its model version is in the key.
+        "wordvec": [wordvec.mode(), wordvec.model_version() if wordvec.enabled() else None],
     }
     digest.update(json.dumps(stamp, sort_keys=True).encode())
     return digest.hexdigest()[:20]

@@ -8,7 +8,10 @@ sets:
 
 1. per direction (``index.crosslink.evidence``): a dictionary translation far
    rarer than the query word loses weight, one spelled like it gains;
-2. co-occurrence in the indexed corpus itself (multi-word queries only): for
+2. the sentence encoder's cosine between the word and each translation
+   (``index.crosslink.wordvec``, ``TOLK_WORDVEC=on``): a translation far
+   less close in meaning than the word's closest one loses weight;
+3. co-occurrence in the indexed corpus itself (multi-word queries only): for
    each of a word's translations, the number of the query's other words it
    shares a document with (any of their terms); a translation that meets
    fewer than :data:`COOCCURRENCE_SHARE` of what the best one meets (by
@@ -32,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.analysis import LANGUAGES, analyze
-from index.crosslink import evidence
+from index.crosslink import evidence, wordvec
 from index.crosslink.lexicon import other
 from index.scoring import vectorscore
 from index.storage import postingcache
@@ -40,6 +43,7 @@ from index.storage import postingcache
 ENABLED = True  # the evaluation script turns it off to measure the difference
 USE_EVIDENCE = True  # per-direction frequency and cognate evidence
 USE_COOCCURRENCE = True
+USE_WORDVEC = True  # the sentence encoder's cosines, when TOLK_WORDVEC=on (eval toggles it)
 COOCCURRENCE_FACTOR = 0.5
 # A translation meeting fewer than this share of the other words the best translation
 # meets loses weight (0: only one that meets none, with another that meets some).
@@ -82,6 +86,43 @@ def _apply_evidence(expansion, lexicon, changes: list) -> None:
         if new != weight:
             expansion.terms[term] = (new, source, surface)
             changes.append((word, term, weight, new, "evidence"))
+
+
+def _apply_wordvec(expansion, lexicon, changes: list) -> None:
+    """The sentence encoder's evidence (``index.crosslink.wordvec``) on one expansion.
+
+    Every link with a stored cosine counts for the word's best cosine; only
+    dictionary links that no other source attests lose weight.
+    """
+    if not getattr(lexicon, "cosines", None):
+        return
+    target = expansion.language
+    source_lang = other(target)
+    source_terms = analyze(source_lang, expansion.word.text)
+    nl_first = target != LANGUAGES[0]
+    cosines = {}
+    for term, (_, source, _) in expansion.terms.items():
+        if source in _NOT_LINKS:
+            continue
+        found = [wordvec.cosine(lexicon, *((s, term) if nl_first else (term, s)))
+                 for s in source_terms]
+        found = [c for c in found if c is not None]
+        if found:
+            cosines[term] = max(found)
+    if len(cosines) < 2:
+        return  # a word's only translation: nothing to choose between
+    best = max(cosines.values())
+    for term, cos in cosines.items():
+        weight, source, surface = expansion.terms[term]
+        if source not in wordvec.SOURCES:
+            continue
+        if _pair_sources(lexicon, target, term, source_terms) - wordvec.SOURCES:
+            continue  # also attested by another source: trusted as it is
+        factor = wordvec.factor(cos, best)
+        if factor < 1.0:
+            new = round(weight * factor, 4)
+            expansion.terms[term] = (new, source, surface)
+            changes.append((expansion.word.text, term, weight, new, "wordvec"))
 
 
 class _Postings:
@@ -190,6 +231,9 @@ def reweigh(compilers: dict, searchers: dict, lexicon) -> list[tuple]:
         if USE_EVIDENCE:
             for expansion in compiler.expansions:
                 _apply_evidence(expansion, lexicon, changes)
+        if USE_WORDVEC and wordvec.enabled():
+            for expansion in compiler.expansions:
+                _apply_wordvec(expansion, lexicon, changes)
         if USE_COOCCURRENCE:
             _apply_cooccurrence(compiler.expansions, searchers[language], changes)
         if changes:
