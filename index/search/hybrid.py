@@ -31,10 +31,8 @@ search). A semantic search counts its candidates.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -66,23 +64,32 @@ def semantic_text(q: str) -> str:
     return " ".join(_OPERATORS.sub(" ", q).split())
 
 
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-_pool_guard = threading.Lock()
+class _Pending:
+    """A query vector being computed on its own OS thread (a plain ``threading.Thread``:
+    the gevent worker patches ``queue``, which breaks ``ThreadPoolExecutor``'s workers)."""
+
+    def __init__(self, function, text: str):
+        self._function, self._text = function, text
+        self._value = self._error = None
+        self._thread = threading.Thread(target=self._run, name="tolk-embed", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._function(self._text)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
-def _executor() -> ThreadPoolExecutor:
-    """One embedding thread per process (made after a fork, never inherited)."""
-    global _pool
-    with _pool_guard:
-        if _pool is None or _pool[0] != os.getpid():
-            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="tolk-embed"))
-        return _pool[1]
-
-
-def embed_query_async(name: str, text: str) -> Future:
-    """The query's vector, computed on the embedding thread (the lexical part runs meanwhile)."""
-    model = embedders.require(name)
-    return _executor().submit(model.encode_query, text)
+def embed_query_async(name: str, text: str) -> _Pending:
+    """The query's vector, computed on a helper thread (the lexical part runs meanwhile)."""
+    return _Pending(embedders.require(name).encode_query, text)
 
 
 def docnums_of(searcher) -> dict:
@@ -208,7 +215,7 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
     lexical query per language and ``totals`` how many documents each matched.
     """
     store, vector = semantic
-    if isinstance(vector, Future):
+    if isinstance(vector, _Pending):
         vector = vector.result()
     for lang in wanted:
         if lang not in masks:
