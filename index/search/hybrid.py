@@ -117,16 +117,17 @@ def semantic_candidates(store, vector, languages, k: int, accept) -> list[tuple]
     """
     out = []
     for lang in languages:
-        want, seen = k, 0
+        want, seen, taken = k, 0, 0
         while True:
             found = store.nearest(vector, want, language=lang)
             for doc_id, cos in found[seen:]:
                 docnum = accept(lang, doc_id)
                 if docnum is not None:
                     out.append((cos, lang, doc_id, docnum))
-                    if sum(1 for c in out if c[1] == lang) >= k:
+                    taken += 1
+                    if taken >= k:
                         break
-            if sum(1 for c in out if c[1] == lang) >= k or len(found) < want:
+            if taken >= k or len(found) < want:
                 break
             seen, want = len(found), want * 4
     out.sort(key=lambda c: c[0], reverse=True)
@@ -205,14 +206,15 @@ def plan(reader, request):
 
 
 def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, masks, depth,
-           explained, queries=None, totals=None) -> tuple[list, list]:
+           explained, queries=None, totals=None, matched_masks=None) -> tuple[list, list]:
     """The semantic (or fused hybrid) candidates as ``[(score, lang, docnum)]``, and the
     semantic candidates the lexical query does not match (``[(lang, docnum)]``: what a
     hybrid search's total and facets add to the lexical ones).
 
     ``lexical``: the lexical candidates, ``masks``: the filter mask per language the
     lexical part used (computed here for a semantic-only search); ``queries``: the
-    lexical query per language and ``totals`` how many documents each matched.
+    lexical query per language, ``totals`` how many documents each matched and
+    ``matched_masks`` which (a bool mask per language, where the lexical part made one).
     """
     store, vector = semantic
     if isinstance(vector, _Pending):
@@ -251,9 +253,15 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
         listed = {lang: sum(1 for key in lexical_keys if key[0] == lang) for lang in wanted}
         deeper = {lang for lang in wanted
                   if (totals or {}).get(lang, 0) > listed[lang] and (queries or {}).get(lang)}
-        if deeper:  # some lexical matches are not in the list: test the rest one by one
-            extra = [key for key in extra if key[0] not in deeper
-                     or not _matches(searchers[key[0]], queries[key[0]], key[1])]
+        for lang in deeper:  # some lexical matches are not in the list: test the rest
+            mask = (matched_masks or {}).get(lang)
+            if mask is not None:  # the lexical part's own mask of matched documents
+                extra = [key for key in extra if key[0] != lang
+                         or not (key[1] < len(mask) and mask[key[1]])]
+                continue
+            matched = _matched(searchers[lang], queries[lang],
+                               [docnum for key_lang, docnum in extra if key_lang == lang])
+            extra = [key for key in extra if key[0] != lang or key[1] not in matched]
     fused = fuse(lexical_list, semantic_list, request.fusion if request.mode == "hybrid"
                         else "rrf")
     out = []
@@ -267,16 +275,26 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
     return out, extra
 
 
-def _matches(searcher, query, docnum: int) -> bool:
-    """Whether ``query`` matches document ``docnum`` (global number) of ``searcher``."""
+def _matched(searcher, query, docnums) -> set:
+    """Which of ``docnums`` (global numbers) ``query`` matches: one matcher per segment,
+    skipping forward through the sorted numbers."""
+    found = set()
+    wanted = sorted(docnums)
+    context = searcher.context()
     for sub, offset in searcher.leaf_searchers():
-        if offset <= docnum < offset + sub.doc_count_all():
-            matcher = query.matcher(sub, searcher.context())
-            if matcher.is_active():
-                matcher.skip_to(docnum - offset)
-                return matcher.is_active() and matcher.id() == docnum - offset
-            return False
-    return False
+        end = offset + sub.doc_count_all()
+        local = [d - offset for d in wanted if offset <= d < end]
+        if not local:
+            continue
+        matcher = query.matcher(sub, context)
+        for docnum in local:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                found.add(docnum + offset)
+    return found
 
 
 def extra_facets(extra, searchers, facet_names, keyword_names, language, month, counts):

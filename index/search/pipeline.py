@@ -387,6 +387,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
     month_facet: dict[str, int] = {}
     counts: dict[str, dict] = {name: {} for name in keyword_names}
     candidates = []
+    matched_masks: dict = {}  # hybrid: which documents the lexical part matched
     for lang in LANGUAGES:
         q = queries[lang]
         if q is None:
@@ -401,6 +402,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
                         months=lang in wanted and "month" in facet_names, sort=sort,
                         facet_fields=keyword_names if lang in wanted else ())
         language_facet[lang] = found.total
+        matched_masks[lang] = found.matched
         for month, count in found.months.items():
             month_facet[month] = month_facet.get(month, 0) + count
         for name, values in found.facets.items():
@@ -417,7 +419,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         lexical_totals = dict(language_facet)
         candidates, extra = hybrid.fused(request, semantic, searchers, wanted, candidates,
                                           dates, filter_tree, masks, depth, explained,
-                                          queries, lexical_totals)
+                                          queries, lexical_totals, matched_masks)
         # The total and every facet count the same set: lexical matches + the semantic
         # candidates the lexical query does not match (hybrid.py says why).
         hybrid.extra_facets(extra, searchers, facet_names, keyword_names, language_facet,
