@@ -279,3 +279,21 @@ def test_nearest_many_gives_what_nearest_gives_for_each_vector(tmp_path, monkeyp
                 assert all(int(d[1:]) % 2 == 0 for d, _ in found)
     assert store.nearest_many(v[:0], 5) == []
     assert store.nearest_many(v[:2], 0) == [[], []]
+
+
+def test_nearest_per_language_is_nearest_for_each_language_from_one_scan(tmp_path):
+    rng = np.random.default_rng(8)
+    n, dims = 700, 512
+    v = rng.normal(size=(n, dims)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    q, scale = quantize(v)
+    entry = vector_store.write_segment(tmp_path, [f"d{i}" for i in range(n)],
+                                       ["nl" if i % 3 else "en" for i in range(n)],
+                                       [""] * n, q, scale)
+    entry["deleted"] = [3]
+    store = VectorStore(tmp_path, {"model": "usem3", "dims": dims, "segments": [entry]})
+    for i in (0, 3, 5):
+        both = store.nearest_per_language(v[i], 7, ("nl", "en"))
+        for lang in ("nl", "en"):
+            assert both[lang] == store.nearest(v[i], 7, language=lang)
+        assert "d3" not in {d for d, _ in both["en"]}

@@ -116,10 +116,13 @@ def semantic_candidates(store, vector, languages, k: int, accept) -> list[tuple]
     None. Fetches ``k`` per language, then deeper while filters reject.
     """
     out = []
+    first = store.nearest_per_language(vector, k, languages) if k > 0 else {}
     for lang in languages:
         want, seen, taken = k, 0, 0
         while True:
-            found = store.nearest(vector, want, language=lang)
+            found = first.pop(lang, None)
+            if found is None:
+                found = store.nearest(vector, want, language=lang)
             for doc_id, cos in found[seen:]:
                 docnum = accept(lang, doc_id)
                 if docnum is not None:

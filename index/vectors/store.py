@@ -329,6 +329,31 @@ class VectorStore:
         return [(doc_id, round(cos, 6)) for cos, doc_id in sorted(best, reverse=True)]
 
 
+    def nearest_per_language(self, vector: np.ndarray, k: int,
+                             languages) -> dict[str, list[tuple[str, float]]]:
+        """``nearest(vector, k, language=lang)`` for each of ``languages``, from ONE scan of
+        the rows (a per-language call converts every row once per language)."""
+        vector = np.asarray(vector, dtype=np.float32)
+        codes = {lang: LANGUAGE_CODES.get(lang, 255) for lang in languages}
+        picked: dict[str, list] = {lang: [] for lang in languages}
+        masks = self._masks(None)
+        if sum(int(m.sum()) for m in masks) > EXACT_ROWS:  # coarse path: per language
+            return {lang: self.nearest(vector, k, language=lang) for lang in languages}
+        for s, rows, cos in self.scores(vector, None):
+            seg_langs = self.segments[s].languages[rows]
+            for lang, code in codes.items():
+                mine = np.flatnonzero(seg_langs == code)
+                if len(mine) > k:
+                    mine = mine[np.argpartition(-cos[mine], k - 1)[:k]]
+                picked[lang].append((s, rows[mine], cos[mine]))
+        out = {}
+        for lang, parts in picked.items():
+            ranked = [(float(c), self.segments[s].ids[r]) for s, rows, cos in parts
+                      for c, r in zip(cos.tolist(), rows.tolist())]
+            ranked.sort(reverse=True)
+            out[lang] = [(doc_id, round(c, 6)) for c, doc_id in ranked[:k]]
+        return out
+
     def nearest_many(self, vectors, k: int, language: str | None = None,
                      exclude=None) -> list[list[tuple[str, float]]]:
         """``nearest`` for several query vectors in one pass over the rows: one list per
