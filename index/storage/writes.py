@@ -8,7 +8,6 @@ point durable (see ``index.storage.commit``).
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -17,7 +16,6 @@ from pathlib import Path
 from itertools import chain
 from typing import Callable, Iterable, Iterator
 
-import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
@@ -36,8 +34,7 @@ from index.storage.lock import DEFAULT_LOCK_TIMEOUT, write_lock
 from index.storage.schema import document_fields, field_type, make_schema
 from index.storage.writers import PendingMpWriter, PendingWriter, parallel_procs
 from index.vectors.stage import embed_batch, open_store
-from index.vectors import embedder as embedders
-from index.vectors.store import Batch, next_state
+from index.vectors.store import next_state
 
 
 def _abandon(writer) -> None:
@@ -226,18 +223,11 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress,
         names = {lang: Counter() for lang in LANGUAGES}
         procs = {lang: parallel_procs(expected[lang]) for lang in LANGUAGES}
         written: list[Document] = []
-        # The given documents are embedded on a thread while Whoosh writes them (or, when
-        # Whoosh forks writer processes, while the lexicon is built: no fork while the
-        # thread runs); carried-over documents reuse their stored vectors afterwards.
-        embedding = _Embedding(docs, _current_vectors(previous)[1])
-        if not any(procs.values()):
-            embedding.start()
         tocs = _write_documents(indexes, _collected(stream, written), replace=False,
                                 progress=progress, report=report, names=names, batch=True,
                                 procs=procs)
-        embedding.start()
         _finish_generation(generation, names, lexicon_builder, report)
-        vectors = next_state(generation, None, embedding.batch_for(written), ())
+        vectors = _rebuilt_vectors(previous, generation, written)
         del written
         publish(generation, tocs, vectors=vectors)
     except BaseException:
@@ -266,54 +256,10 @@ def _current_vectors(generation: Path | None):
     return state, open_store(generation, state)
 
 
-class _Embedding:
-    """``embed_batch`` of a rebuild's given documents on a thread (started once), and the
-    batch of every written document from it (carried-over ones embedded, or reused, after).
-
-    The model is loaded in the calling thread before the thread starts (no import runs
-    on the thread while Whoosh may fork)."""
-
-    def __init__(self, docs: list, previous_store):
-        self.docs, self.previous = docs, previous_store
-        self.result = self.error = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self.thread is not None:
-            return
-        model = embedders.get()
-        if model is not None:
-            model.encode_documents([""])  # loads it here
-        self.thread = threading.Thread(target=self._run, name="tolk-embed-docs", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.result = embed_batch(self.docs, self.previous)
-        except BaseException as exc:  # noqa: BLE001 - raised again by batch_for
-            self.error = exc
-
-    def batch_for(self, written: list):
-        self.start()
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        given = self.result
-        if given is None:
-            return None
-        rows = {doc_id: i for i, doc_id in enumerate(given.ids)}
-        rest = [doc for doc in written if doc.id not in rows]
-        extra = embed_batch(rest, self.previous) if rest else None
-        if extra is not None and len(extra):
-            rows.update({doc_id: len(given) + i for i, doc_id in enumerate(extra.ids)})
-            vectors = np.concatenate([given.vectors, extra.vectors])
-            given = Batch(given.model, given.dims, given.ids + extra.ids,
-                          given.languages + extra.languages, given.hashes + extra.hashes,
-                          vectors)
-        order = [rows[doc.id] for doc in written]  # the order Whoosh wrote them in
-        return Batch(given.model, given.dims, [given.ids[i] for i in order],
-                     [given.languages[i] for i in order], [given.hashes[i] for i in order],
-                     given.vectors[order])
+def _rebuilt_vectors(previous: Path | None, generation: Path, docs: list) -> dict | None:
+    """The new generation's vector state: one segment; unchanged vectors are reused."""
+    batch = embed_batch(docs, previous=_current_vectors(previous)[1])
+    return next_state(generation, None, batch, ())
 
 
 def _readable_counts(generation: Path) -> Counter:
