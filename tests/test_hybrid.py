@@ -279,3 +279,26 @@ def test_hybrid_total_and_facets_count_the_same_set(vector_index, embedder_on, m
             assert hybrid["total"] == len(DOCS) > lexical["total"]
     finally:
         reader.close()
+
+
+def test_semantic_candidates_map_to_the_live_version_after_an_update(vector_index, embedder_on,
+                                                                     tmp_path):
+    """The id -> document number map skips a replaced document's deleted row: a rewritten
+    document is found once, with its new text, and a deleted one not at all."""
+    from index.storage import delete, update
+    root = copy_index(vector_index, tmp_path / "index")
+    update(root, [Document(id="theft-en", language="en", language_confidence=1.0,
+                           title="Automobile stolen overnight, owner says",
+                           text="Thieves took an automobile from a locked garage overnight.",
+                           original="", date="2024-03-02")])
+    delete(root, ["theft-nl"])
+    reader = IndexReader(root)
+    try:
+        for mode in ("semantic", "hybrid"):
+            result = search(reader, SearchRequest(q="car theft", mode=mode), lexicon=None)
+            assert ids(result).count("theft-en") == 1 and "theft-nl" not in ids(result)
+            hit = next(h for h in result["hits"] if h["id"] == "theft-en")
+            assert hit["title"].endswith("owner says")
+            assert result["total"] == len(DOCS) - 1 == sum(result["facets"]["language"].values())
+    finally:
+        reader.close()
