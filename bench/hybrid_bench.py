@@ -99,6 +99,41 @@ def scan(sizes, dims=512, queries=50) -> dict:
     return out
 
 
+
+def many(sizes, dims=512, hits=10, rounds=15) -> dict:
+    """The page's "same story" links: a page of ``hits`` hits looked up one ``nearest``
+    at a time (before) vs one ``nearest_many`` per language (after), alternating, ms."""
+    out = {}
+    rng = np.random.default_rng(2)
+    with tempfile.TemporaryDirectory(prefix="tolk-many-") as tmp:
+        for n in sizes:
+            gen = Path(tmp) / f"g{n}"
+            gen.mkdir()
+            v = rng.standard_normal((n, dims), dtype=np.float32)
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            q, scale = quantize(v)
+            entry = write_segment(gen, [f"d{i}" for i in range(n)],
+                                  ["nl" if i % 2 else "en" for i in range(n)], [""] * n, q, scale)
+            store = VectorStore(gen, {"model": "x", "dims": dims, "segments": [entry]})
+            one, batch = [], []
+            for _ in range(rounds):
+                picks = rng.integers(0, n, hits)
+                by_lang = {"en": [i for i in picks if i % 2], "nl": [i for i in picks if not i % 2]}
+                t = time.perf_counter()
+                for i in picks:
+                    store.nearest(v[i], 1, language="en" if i % 2 else "nl", exclude={f"d{i}"})
+                one.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                for lang, rows in by_lang.items():
+                    if rows:
+                        store.nearest_many(v[rows], 1, language=lang,
+                                           exclude=[{f"d{i}"} for i in rows])
+                batch.append((time.perf_counter() - t) * 1000)
+            out[n] = {"nearest_each_p50_ms": pct(one, 50), "nearest_many_p50_ms": pct(batch, 50),
+                      "hits": hits, "rounds": rounds}
+            print(f"many {n}: {out[n]}", file=sys.stderr, flush=True)
+    return out
+
 def build(docs, root: Path, embedder: str) -> dict:
     embedders.configure(embedder)
     t = time.perf_counter()
@@ -127,9 +162,15 @@ def main(argv=None) -> int:
     ap.add_argument("--per-class", type=int, default=20)
     ap.add_argument("--scan-sizes", default="10000,20000,100000")
     ap.add_argument("--scan-only", action="store_true", help="only the vector scan part")
+    ap.add_argument("--many-only", action="store_true",
+                    help="only nearest (one per hit) vs nearest_many for a page of hits")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "hybrid.json"))
     args = ap.parse_args(argv)
     report = {"size": args.size, "rss_mb_start": rss_mb()}
+    if args.many_only:
+        report["many"] = many([int(x) for x in args.scan_sizes.split(",") if x])
+        print(json.dumps(report, indent=1))
+        return 0
     report["scan"] = scan([int(x) for x in args.scan_sizes.split(",") if x])
     if args.scan_only:
         print(json.dumps(report, indent=1))

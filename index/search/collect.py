@@ -28,6 +28,7 @@ class Collected:
     top: list = field(default_factory=list)  # [(score, docnum)], best first
     months: dict = field(default_factory=dict)
     facets: dict = field(default_factory=dict)  # field -> {folded value: count}
+    matched: object = None  # NumPy bool mask of the matched documents, when known
 
 
 def _column(searcher, name: str) -> list:
@@ -180,4 +181,4 @@ def _collect_vectorized(searcher, query, limit, allow, months, sort, facet_field
     if limit is not None:
         order = order[:limit]
     top = [(float(hit_scores[i]), int(docnums[i])) for i in order]
-    return Collected(int(len(docnums)), top, counts, facets)
+    return Collected(int(len(docnums)), top, counts, facets, matched=mask)

@@ -14,6 +14,22 @@ Semantic candidates come from the brute-force scan of the memory-mapped
 vectors (``index.vectors.store``); filters (language, dates, fields) are
 applied to them with the same masks as to lexical hits, fetching deeper
 until enough candidates pass.
+
+Latency (issue 15 budget: hybrid p50 within a few ms of lexical):
+
+* a candidate's Whoosh document number comes from a dict built once per
+  searcher (one walk over the ``id`` postings, ~10 us a document, once per
+  commit point and thread) instead of a Whoosh query per candidate;
+* both languages' semantic candidates come from one scan of the rows
+  (``VectorStore.nearest_per_language``), and whether a candidate matches the
+  lexical query is read from the lexical part's matched mask.
+  Embedding the query on a helper thread while the lexical part ran was
+  measured and dropped: no p50 gain, a worse p99 on 2 loaded cores (GIL).
+
+Totals and facets of a hybrid search count the same set: the documents the
+lexical query matches plus the semantic candidates it does not match (the union
+of what the two lists were drawn from, as Elasticsearch counts a query + knn
+search). A semantic search counts its candidates.
 """
 
 from __future__ import annotations
@@ -21,9 +37,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import numpy as np
 
-from index.analysis import LANGUAGES
-from index.fields import stored_values
 from index.observe import mark
 from index.search.filters import filter_mask, query_mask
 from index.vectors import embedder as embedders
@@ -34,7 +49,6 @@ RRF_K = 60
 BLEND_WEIGHT = 0.5  # share of the lexical part in ``blend``
 COSINE_FLOOR = 0.2  # cosines at or below this count as no similarity in ``blend``
 FUSION_DEPTH = 100  # candidates taken from each list (at least the page's depth)
-DOCNUM_MEMO = 50_000  # doc ids whose document number a searcher remembers
 
 class SemanticError(Exception):
     """Semantic or hybrid search was asked for and cannot run here; ``code`` names why."""
@@ -52,6 +66,23 @@ def semantic_text(q: str) -> str:
     return " ".join(_OPERATORS.sub(" ", q).split())
 
 
+def docnums_of(searcher) -> dict:
+    """Document id -> global document number of the searcher's live documents (cached on the
+    searcher: one walk over the ``id`` postings per commit point and thread)."""
+    cached = searcher.__dict__.get("_tolk_docnums")
+    if cached is None:
+        cached = {}
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            for term in reader.lexicon("id"):
+                postings = reader.postings("id", term)
+                if postings.is_active():
+                    doc_id = term.decode("utf-8") if isinstance(term, bytes) else term
+                    cached[doc_id] = postings.id() + offset
+        searcher.__dict__["_tolk_docnums"] = cached
+    return cached
+
+
 def semantic_candidates(store, vector, languages, k: int, accept) -> list[tuple]:
     """``[(cosine, lang, doc_id)]``, best first, at most ``k``, of documents ``accept``s.
 
@@ -59,10 +90,13 @@ def semantic_candidates(store, vector, languages, k: int, accept) -> list[tuple]
     None. Fetches ``k`` per language, then deeper while filters reject.
     """
     out = []
+    first = store.nearest_per_language(vector, k, languages) if k > 0 else {}
     for lang in languages:
         want, seen, taken = k, 0, 0
         while True:
-            found = store.nearest(vector, want, language=lang)
+            found = first.pop(lang, None)
+            if found is None:
+                found = store.nearest(vector, want, language=lang)
             for doc_id, cos in found[seen:]:
                 docnum = accept(lang, doc_id)
                 if docnum is not None:
@@ -149,11 +183,15 @@ def plan(reader, request):
 
 
 def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, masks, depth,
-           explained) -> tuple[list, int]:
-    """The semantic (or fused hybrid) candidates as ``[(score, lang, docnum)]`` and the total.
+           explained, queries=None, totals=None, matched_masks=None) -> tuple[list, list]:
+    """The semantic (or fused hybrid) candidates as ``[(score, lang, docnum)]``, and the
+    semantic candidates the lexical query does not match (``[(lang, docnum)]``: what a
+    hybrid search's total and facets add to the lexical ones).
 
     ``lexical``: the lexical candidates, ``masks``: the filter mask per language the
-    lexical part used (computed here for a semantic-only search).
+    lexical part used (computed here for a semantic-only search); ``queries``: the
+    lexical query per language, ``totals`` how many documents each matched and
+    ``matched_masks`` which (a bool mask per language, where the lexical part made one).
     """
     store, vector = semantic
     for lang in wanted:
@@ -165,17 +203,10 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
                 allow = matched if allow is None else allow & matched
             masks[lang] = allow
 
+    docnums = {lang: docnums_of(searchers[lang]) for lang in wanted}
+
     def accept(lang, doc_id):
-        # id -> docnum per searcher (a searcher is reopened after every write, so the memo
-        # never goes stale, like the columns in index.search.collect); Whoosh's lookup was
-        # the largest cost of a hybrid query after the model.
-        memo = searchers[lang].__dict__.setdefault("_tolk_docnums", {})
-        if doc_id in memo:
-            docnum = memo[doc_id]
-        else:
-            docnum = searchers[lang].document_number(id=doc_id)
-            if len(memo) < DOCNUM_MEMO:
-                memo[doc_id] = docnum
+        docnum = docnums[lang].get(doc_id)
         if docnum is None:
             return None  # written after this search's commit point
         mask = masks.get(lang)
@@ -187,13 +218,25 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
     ids = {(lang, docnum): doc_id for _, lang, doc_id, docnum in found}
     if request.mode == "semantic":
         lexical_list = []
-        total = 0  # counted by the facets of the candidates
+        extra = list(ids)  # no lexical part: the total and facets count the candidates
     else:
         lexical_list = [((lang, docnum), score)
                         for score, lang, docnum in sorted(lexical, key=lambda c: c[0],
                                                           reverse=True)]
         lexical_keys = {key for key, _ in lexical_list}
-        total = sum(1 for key in ids if key not in lexical_keys)
+        extra = [key for key in ids if key not in lexical_keys]
+        listed = {lang: sum(1 for key in lexical_keys if key[0] == lang) for lang in wanted}
+        deeper = {lang for lang in wanted
+                  if (totals or {}).get(lang, 0) > listed[lang] and (queries or {}).get(lang)}
+        for lang in deeper:  # some lexical matches are not in the list: test the rest
+            mask = (matched_masks or {}).get(lang)
+            if mask is not None:  # the lexical part's own mask of matched documents
+                extra = [key for key in extra if key[0] != lang
+                         or not (key[1] < len(mask) and mask[key[1]])]
+                continue
+            matched = _matched(searchers[lang], queries[lang],
+                               [docnum for key_lang, docnum in extra if key_lang == lang])
+            extra = [key for key in extra if key[0] != lang or key[1] not in matched]
     fused = fuse(lexical_list, semantic_list, request.fusion if request.mode == "hybrid"
                         else "rrf")
     out = []
@@ -204,25 +247,50 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
         if request.explain:
             doc_id = ids.get((lang, docnum)) or searchers[lang].stored_fields(docnum)["id"]
             explained[(lang, doc_id)] = explain(request.mode, request.fusion, parts)
-    return out, total
+    return out, extra
 
 
-def candidate_facets(candidates, searchers, facet_names, keyword_names):
-    """Facets of a semantic search: counted over its candidates."""
-    language = {lang: 0 for lang in LANGUAGES}
-    month: dict[str, int] = {}
-    counts: dict[str, dict] = {name: {} for name in keyword_names}
-    for _, lang, docnum in candidates:
-        language[lang] += 1
-        fields = searchers[lang].stored_fields(docnum)
-        if "month" in facet_names and fields.get("date"):
-            key = str(fields["date"])[:7]
-            month[key] = month.get(key, 0) + 1
-        values = stored_values(fields)
-        for name in keyword_names:
-            value = values.get(name, fields.get(name))
-            for item in (value if isinstance(value, list) else [value]):
-                if item not in (None, ""):
-                    counts[name][str(item).casefold()] = counts[name].get(
-                        str(item).casefold(), 0) + 1
-    return language, month, counts
+def _matched(searcher, query, docnums) -> set:
+    """Which of ``docnums`` (global numbers) ``query`` matches: one matcher per segment,
+    skipping forward through the sorted numbers."""
+    found = set()
+    wanted = sorted(docnums)
+    context = searcher.context()
+    for sub, offset in searcher.leaf_searchers():
+        end = offset + sub.doc_count_all()
+        local = [d - offset for d in wanted if offset <= d < end]
+        if not local:
+            continue
+        matcher = query.matcher(sub, context)
+        for docnum in local:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                found.add(docnum + offset)
+    return found
+
+
+def extra_facets(extra, searchers, facet_names, keyword_names, language, month, counts):
+    """Add the ``extra`` documents (``[(lang, docnum)]``) to the facet counts, in place
+    (column lookups, as the lexical part counts them)."""
+    from index.search.collect import MONTH_COLUMN, _column
+    from index.search import facets as keyword_facets
+    by_lang: dict = {}
+    for lang, docnum in extra:
+        by_lang.setdefault(lang, []).append(docnum)
+    for lang, docnums in by_lang.items():
+        language[lang] = language.get(lang, 0) + len(docnums)
+        searcher = searchers[lang]
+        if "month" in facet_names:
+            month_of = _column(searcher, MONTH_COLUMN)
+            for docnum in docnums:
+                if month_of[docnum]:
+                    month[month_of[docnum]] = month.get(month_of[docnum], 0) + 1
+        if keyword_names:
+            mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+            mask[np.asarray(docnums, dtype=np.int64)] = True
+            for name in keyword_names:
+                for value, count in keyword_facets.count(searcher, name, mask).items():
+                    counts[name][value] = counts[name].get(value, 0) + count

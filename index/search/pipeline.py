@@ -424,6 +424,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
     month_facet: dict[str, int] = {}
     counts: dict[str, dict] = {name: {} for name in keyword_names}
     candidates = []
+    matched_masks: dict = {}  # hybrid: which documents the lexical part matched
     for lang in LANGUAGES:
         q = queries[lang]
         if q is None:
@@ -438,6 +439,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
                         months=lang in wanted and "month" in facet_names, sort=sort,
                         facet_fields=keyword_names if lang in wanted else ())
         language_facet[lang] = found.total
+        matched_masks[lang] = found.matched
         for month, count in found.months.items():
             month_facet[month] = month_facet.get(month, 0) + count
         for name, values in found.facets.items():
@@ -450,13 +452,15 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
                 merged[value] = get(value, 0) + count
         candidates.extend((score, lang, docnum) for score, docnum in found.top)
     explained: dict = {}
-    extra = 0  # hybrid: semantic candidates the lexical part did not match
     if request.mode in ("semantic", "hybrid"):
+        lexical_totals = dict(language_facet)
         candidates, extra = hybrid.fused(request, semantic, searchers, wanted, candidates,
-                                          dates, filter_tree, masks, depth, explained)
-        if request.mode == "semantic":
-            language_facet, month_facet, counts = hybrid.candidate_facets(
-                candidates, searchers, facet_names, keyword_names)
+                                          dates, filter_tree, masks, depth, explained,
+                                          queries, lexical_totals, matched_masks)
+        # The total and every facet count the same set: lexical matches + the semantic
+        # candidates the lexical query does not match (hybrid.py says why).
+        hybrid.extra_facets(extra, searchers, facet_names, keyword_names, language_facet,
+                            month_facet, counts)
         depth = page_depth
     if sort is not None:
         values = {lang: _column(searchers[lang], sort[0]) for lang in wanted}
@@ -465,7 +469,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         candidates.sort(key=lambda c: c[0], reverse=True)
     page = [(score, lang, searchers[lang].stored_fields(docnum))
             for score, lang, docnum in candidates[request.offset:depth]]
-    total = sum(language_facet[lang] for lang in wanted) + extra
+    total = sum(language_facet[lang] for lang in wanted)
     mark("score")
     suggestion = None
     if total < FEW_HITS:

@@ -18,8 +18,9 @@ Why this design:
   of the ranking only adds siblings and later groups: heads never move between
   pages and no hit is shown twice across pages.
 * ``counterparts`` (the page's "same story in English" links) asks the store's
-  nearest-neighbour search once per hit of the page and remembers the answers on
-  the store object (one per commit point), so a page shown again costs nothing.
+  ``nearest_many`` once per target language for all hits of the page (one scan
+  instead of one per hit) and remembers the answers on the store object (one per
+  commit point), so a page shown again costs nothing.
 """
 
 from __future__ import annotations
@@ -72,19 +73,23 @@ def counterparts(store, doc_ids: list[str], language_of: dict[str, str],
     """For each of ``doc_ids``: its most similar document in the OTHER language, if at or
     above ``threshold``: ``{doc_id: (other_id, cosine)}``.
 
-    One ``VectorStore.nearest`` per hit (the store's coarse-then-exact scan), and the
+    One ``VectorStore.nearest_many`` per target language (one scan for the page), and the
     answers are remembered on the store object, which lives as long as its commit
     point: a page shown again scans nothing.
     """
     memo = store.__dict__.setdefault("_counterparts_memo", {})
+    todo: dict[str, list[str]] = {}  # other language -> hits to look up
     for d in dict.fromkeys(doc_ids):
         if d in memo or d not in store or language_of.get(d) not in LANGUAGE_CODES:
             continue
-        other = "en" if language_of[d] == "nl" else "nl"
-        found = store.nearest(store.vector_of(d), 1, language=other, exclude={d})
-        if len(memo) >= MEMO_SIZE:
+        todo.setdefault("en" if language_of[d] == "nl" else "nl", []).append(d)
+    for other, wanted in todo.items():  # one scan per language for the whole page
+        found = store.nearest_many(np.stack([store.vector_of(d) for d in wanted]), 1,
+                                   language=other, exclude=[{d} for d in wanted])
+        if len(memo) + len(wanted) > MEMO_SIZE:
             memo.clear()
-        memo[d] = found[0] if found else (None, -2.0)
+        for d, best in zip(wanted, found):
+            memo[d] = best[0] if best else (None, -2.0)
     out = {}
     for d in doc_ids:
         found = memo.get(d)

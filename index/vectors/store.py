@@ -30,9 +30,10 @@ Why this layout:
 Read API (for search, similar articles and story grouping), from
 ``IndexReader.vectors()`` (None: the index has no vectors), thread-safe, read-only:
 ``VectorStore.nearest(vector, k, language=None, exclude=None) -> [(doc_id, cosine)]``
-(best first; cosines exact, from the int8 rows), ``VectorStore.vector_of(doc_id) ->
-np.ndarray | None`` (float32, unit length), ``len(store)``, ``doc_id in store`` and
-``store.model`` (embed a query with ``index.vectors.embedder.get(store.model)``).
+(best first; cosines exact, from the int8 rows), ``VectorStore.nearest_many(vectors, k,
+...)`` (one scan for several vectors), ``VectorStore.vector_of(doc_id) -> np.ndarray |
+None`` (float32, unit length), ``len(store)``, ``doc_id in store`` and ``store.model``
+(embed a query with ``index.vectors.embedder.get(store.model)``).
 """
 
 from __future__ import annotations
@@ -353,6 +354,107 @@ class VectorStore:
                 elif item > best[0]:
                     heapq.heapreplace(best, item)
         return [(doc_id, round(cos, 6)) for cos, doc_id in sorted(best, reverse=True)]
+
+
+    def nearest_per_language(self, vector: np.ndarray, k: int,
+                             languages) -> dict[str, list[tuple[str, float]]]:
+        """``nearest(vector, k, language=lang)`` for each of ``languages``, from ONE scan of
+        the rows (a per-language call converts every row once per language)."""
+        vector = np.asarray(vector, dtype=np.float32)
+        codes = {lang: LANGUAGE_CODES.get(lang, 255) for lang in languages}
+        picked: dict[str, list] = {lang: [] for lang in languages}
+        masks = self._masks(None)
+        if sum(int(m.sum()) for m in masks) > EXACT_ROWS:  # coarse path: per language
+            return {lang: self.nearest(vector, k, language=lang) for lang in languages}
+        for s, rows, cos in self.scores(vector, None):
+            seg_langs = self.segments[s].languages[rows]
+            for lang, code in codes.items():
+                mine = np.flatnonzero(seg_langs == code)
+                if len(mine) > k:
+                    mine = mine[np.argpartition(-cos[mine], k - 1)[:k]]
+                picked[lang].append((s, rows[mine], cos[mine]))
+        out = {}
+        for lang, parts in picked.items():
+            ranked = [(float(c), self.segments[s].ids[r]) for s, rows, cos in parts
+                      for c, r in zip(cos.tolist(), rows.tolist())]
+            ranked.sort(reverse=True)
+            out[lang] = [(doc_id, round(c, 6)) for c, doc_id in ranked[:k]]
+        return out
+
+    def nearest_many(self, vectors, k: int, language: str | None = None,
+                     exclude=None) -> list[list[tuple[str, float]]]:
+        """``nearest`` for several query vectors in one pass over the rows: one list per
+        vector (same order). ``exclude``: per vector, ids left out (or None).
+
+        The int8 rows are converted (exact path) or the coarse copy multiplied (above
+        ``EXACT_ROWS``) once for all vectors, which is what a scan costs; only the
+        rescoring of each vector's coarse candidates is per vector.
+        """
+        queries = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dims)
+        n = len(queries)
+        excluded = [set(x or ()) for x in (exclude or [None] * n)]
+        if k <= 0 or not n:
+            return [[] for _ in range(n)]
+        want = k + max((len(x) for x in excluded), default=0)
+        masks = self._masks(language)
+        found: list[list] = [[] for _ in range(n)]  # per query: (cosines, segment, rows)
+
+        def keep(q: int, s: int, rows: np.ndarray, cos: np.ndarray) -> None:
+            if len(rows) > want:
+                top = np.argpartition(-cos, want - 1)[:want]
+                rows, cos = rows[top], cos[top]
+            found[q].append((cos, s, rows))
+
+        if sum(int(m.sum()) for m in masks) > EXACT_ROWS:
+            rescore = max(RESCORE, 20 * want)
+            coarse_queries = queries @ _projection(self.dims)
+            approx = {}
+            for s, seg in enumerate(self.segments):
+                if masks[s].any():
+                    approx[s] = seg.coarse @ coarse_queries.T  # rows x queries, ranks only
+                    approx[s] *= seg.scale[:, None]
+                    approx[s][~masks[s]] = -np.inf
+            for q in range(n):  # the rows ``nearest`` would rescore for this vector
+                picked = []
+                for s, scores in approx.items():
+                    column = scores[:, q]
+                    take = min(rescore, len(column))
+                    rows = (np.argpartition(-column, take - 1)[:take] if take < len(column)
+                            else np.arange(len(column)))
+                    rows = rows[np.isfinite(column[rows])]
+                    picked.append((s, rows, column[rows]))
+                if len(picked) > 1:
+                    cut = np.sort(np.concatenate([a for _, _, a in picked]))[::-1]
+                    floor = cut[min(rescore, len(cut)) - 1]
+                    picked = [(s, rows[a >= floor], a[a >= floor]) for s, rows, a in picked]
+                for s, rows, _ in picked:
+                    seg = self.segments[s]
+                    rows = np.sort(rows)
+                    cos = (seg.matrix[rows].astype(np.float32) @ queries[q]) * seg.scale[rows]
+                    keep(q, s, rows, cos)
+        else:
+            for s, seg in enumerate(self.segments):
+                mask = masks[s]
+                for start in range(0, seg.rows, CHUNK_ROWS):
+                    part = mask[start:start + CHUNK_ROWS]
+                    if not part.any():
+                        continue
+                    block = seg.matrix[start:start + CHUNK_ROWS].astype(np.float32)
+                    cos = (block @ queries.T) * seg.scale[start:start + CHUNK_ROWS, None]
+                    rows = np.flatnonzero(part)
+                    for q in range(n):
+                        keep(q, s, rows + start, cos[rows, q])
+        out = []
+        for q in range(n):
+            ranked = []
+            for cos, s, rows in found[q]:
+                ids = self.segments[s].ids
+                ranked += [(float(c), ids[r]) for c, r in zip(cos.tolist(), rows.tolist())]
+            ranked.sort(reverse=True)
+            best = [(doc_id, round(c, 6)) for c, doc_id in ranked
+                    if doc_id not in excluded[q]][:k]
+            out.append(best)
+        return out
 
 
 # -- writing: the next vector state from the current one -----------------------------------
