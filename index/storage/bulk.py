@@ -193,7 +193,9 @@ def _field_lengths(lengths, fieldname: str, doccount: int) -> np.ndarray:
     if lengths is None or doccount == 0:
         return np.zeros(max(doccount, 1), dtype=np.int64)
     dfl = lengths.doc_field_length
-    return np.fromiter((dfl(d, fieldname) for d in range(doccount)), dtype=np.int64,
+    # None where the segment has no length column for the field (a declared field no
+    # document of the segment has): Whoosh's own writer counts that as 0.
+    return np.fromiter((dfl(d, fieldname) or 0 for d in range(doccount)), dtype=np.int64,
                        count=doccount)
 
 
