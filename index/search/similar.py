@@ -58,11 +58,7 @@ def similar(store, doc_id: str, limit: int = 10, lang: str | None = None) -> lis
 
 
 def store_language(store, doc_id: str) -> str:
-    where = store._where.get(doc_id)
-    if where is None:
-        return ""
-    code = int(store.segments[where[0]].languages[where[1]])
-    return {v: k for k, v in LANGUAGE_CODES.items()}.get(code, "")
+    return store.language_of(doc_id)
 
 
 MEMO_SIZE = 20_000  # counterparts remembered per store (one store per commit point)

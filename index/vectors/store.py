@@ -272,6 +272,14 @@ class VectorStore:
         v = seg.matrix[row].astype(np.float32) * seg.scale[row]
         return v / max(float(np.linalg.norm(v)), 1e-12)
 
+    def language_of(self, doc_id: str) -> str:
+        """The language stored with ``doc_id``'s vector ("" when it has none)."""
+        where = self._where.get(doc_id)
+        if where is None:
+            return ""
+        code = int(self.segments[where >> 32].languages[where & 0xFFFFFFFF])
+        return next((lang for lang, c in LANGUAGE_CODES.items() if c == code), "")
+
     def hash_of(self, doc_id: str) -> str | None:
         where = self._where.get(doc_id)
         return None if where is None else self.segments[where >> 32].hashes[where & 0xFFFFFFFF]
