@@ -96,6 +96,11 @@ def test_cache_lookups_and_hit_ratio(server):
     assert hits >= 3  # 6 requests over 3 workers: at most 3 misses for this query
     ratio = value(samples, "tolk_cache_hit_ratio", cache="result")
     assert ratio == pytest.approx(hits / (hits + misses))
+    # The posting cache holds phrase positions (word postings are read as arrays): the same
+    # phrase in 12 different requests (not result-cached) over 3 workers meets it again.
+    for limit in range(1, 13):
+        assert server.request("GET", f'/api/search?q="NAVO+Oekraine"&limit={limit}')[0] == 200
+    samples = scrape(server)
     assert 0 < value(samples, "tolk_cache_hit_ratio", cache="posting") <= 1
 
 
