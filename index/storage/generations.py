@@ -18,6 +18,8 @@ import time
 import uuid
 from pathlib import Path
 
+from index.fsync import fsync_path  # noqa: F401 - commit.py imports it from here
+
 CURRENT = "current"
 PREVIOUS = "previous"
 GENERATIONS = "generations"
@@ -57,15 +59,6 @@ def new_generation(root: Path) -> Path:
     path = root / GENERATIONS / name
     path.mkdir(parents=True)
     return path
-
-
-def fsync_path(path: Path) -> None:
-    """fsync a file or a directory (a directory: the names in it)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def set_link(root: Path, name: str, generation: Path) -> None:

@@ -49,6 +49,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.fsync import fsync_path
+
 
 FOLDER = "vectors"
 MAX_SEGMENTS = 8  # more live segments than this: merge into one
@@ -60,15 +62,6 @@ PROJECTED = 64  # dimensions of the coarse copy
 _OPENED: dict = {}  # (segment path, dims) -> _Segment; segments never change
 _OPENED_MAX = 64  # the segments of one state are at most MAX_SEGMENTS + 1
 LANGUAGE_CODES = {"nl": 0, "en": 1}
-
-
-def fsync_path(path: Path) -> None:
-    """fsync a file or directory (``index.storage`` imports this module: no import back)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def text_hash(text: str) -> str:
