@@ -309,6 +309,9 @@ def cmd_eval(args, settings) -> int:
             reader.set_lexicon_loader(load_lexicon)
             report["seeds"] = {"cross-linked": run_seeds(reader, True),
                                "monolingual": run_seeds(reader, False)}
+            if reader.vectors() is not None:  # the default mode with vectors
+                report["seeds"]["hybrid (cross-linked)"] = run_seeds(reader, True,
+                                                                     mode="hybrid")
             reader.close()
         for kind, run in report["seeds"].items():
             print(f"seeds {kind}: nDCG@5 {run['ndcg@5']:.3f} "
