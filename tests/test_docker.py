@@ -173,9 +173,17 @@ def _image_exists(name: str, conf: Path) -> bool:
 @pytest.fixture(scope="module")
 def image(podman) -> str:
     previous = podman.image_id(IMAGE)
-    podman.run("build", "--format", "docker", "--network", "host", "--pull=never",
-               "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "--tag", IMAGE,
-               "--file", DOCKERFILE, ROOT, timeout=900)
+    build = ("build", "--format", "docker", "--network", "host", "--pull=never",
+             "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", "--tag", IMAGE,
+             "--file", DOCKERFILE, ROOT)
+    proc = podman.run(*build, timeout=900, check=False)
+    if proc.returncode != 0 and "layer not known" in proc.stderr:
+        # podman 4.3's build cache can name a layer another build on this machine removed
+        # (seen when two test runs shared the store): drop dangling images, build again.
+        podman.run("image", "prune", "--force", check=False, timeout=300)
+        proc = podman.run(*build, timeout=900, check=False)
+    assert proc.returncode == 0, f"podman build exited {proc.returncode}:\n" \
+        f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     current = podman.image_id(IMAGE)
     if previous and previous != current:
         podman.run("rmi", previous, check=False)  # the replaced build; its layers stay cached
