@@ -1,4 +1,5 @@
-"""fsync of a file or a folder, for every writer of an index generation.
+"""fsync of a file or a folder, and a durable file write, for every writer of an index
+generation.
 
 A rename is durable only once the folder holding the name is fsynced, so the storage
 layer (commit points, generations) and the vector store both need this. It lives outside
@@ -19,3 +20,18 @@ def fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a temp file, fsynced, renamed over it (the
+    caller fsyncs the folder once for all the names it wrote)."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -18,7 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
-from index.fsync import fsync_path  # noqa: F401 - commit.py imports it from here
+from index.fsync import fsync_path, write_durably
 
 CURRENT = "current"
 PREVIOUS = "previous"
@@ -131,15 +131,6 @@ def write_json(path: Path, data) -> None:
 
     On any error (a full disk) the temporary file is removed and ``path`` is untouched.
     """
-    tmp = path.with_name(path.name + ".tmp")
-    text = json.dumps(data, ensure_ascii=False)  # C encoder; json.dump to a file is pure Python
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # C encoder; json.dump to a file is pure Python
+    write_durably(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
     fsync_path(path.parent)

@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.fsync import fsync_path
+from index.fsync import fsync_path, write_durably
 
 
 FOLDER = "vectors"
@@ -92,28 +92,15 @@ def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, scale
 
 
-def _write_durably(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_segment(generation: Path, ids, languages, hashes, q: np.ndarray,
                   scale: np.ndarray) -> dict:
     """Write one immutable segment (not yet live); its entry for the vector state."""
     folder = generation / FOLDER
     folder.mkdir(exist_ok=True)
     name = "seg-" + secrets.token_hex(8)
-    _write_durably(folder / f"{name}.i8", np.ascontiguousarray(q, np.int8).tobytes()
+    write_durably(folder / f"{name}.i8", np.ascontiguousarray(q, np.int8).tobytes()
                    + np.ascontiguousarray(scale, np.float32).tobytes())
-    _write_durably(folder / f"{name}.json", json.dumps(
+    write_durably(folder / f"{name}.json", json.dumps(
         {"ids": list(ids), "languages": list(languages), "hashes": list(hashes)},
         ensure_ascii=False).encode("utf-8"))
     fsync_path(folder)
