@@ -54,11 +54,7 @@ def similar(store, doc_id: str, limit: int = 10, lang: str | None = None) -> lis
         raise SimilarError(409, "no_vector", f"document {doc_id!r} has no vector (stored "
                            "while the embedder was off); run `tolk reindex` to add it")
     found = store.nearest(vector, limit, language=lang, exclude={doc_id})
-    return [(other, store_language(store, other), cos) for other, cos in found]
-
-
-def store_language(store, doc_id: str) -> str:
-    return store.language_of(doc_id)
+    return [(other, store.language_of(other), cos) for other, cos in found]
 
 
 MEMO_SIZE = 20_000  # counterparts remembered per store (one store per commit point)
