@@ -279,6 +279,11 @@ class VectorStore:
         if k is not None and rows_total > EXACT_ROWS:
             yield from self._rescored(vector, masks, max(RESCORE, 20 * k))
             return
+        yield from self._exact(vector, masks)
+
+    def _exact(self, queries: np.ndarray, masks):
+        """(segment, rows, cosines) of every live row in ``masks``, CHUNK_ROWS at a time:
+        ``queries`` is one vector (cosines per row) or a dims x n matrix (rows x n)."""
         for s, seg in enumerate(self.segments):
             mask = masks[s]
             for start in range(0, seg.rows, CHUNK_ROWS):
@@ -286,7 +291,9 @@ class VectorStore:
                 if not part.any():
                     continue
                 block = seg.matrix[start:start + CHUNK_ROWS].astype(np.float32)
-                cos = (block @ vector) * seg.scale[start:start + CHUNK_ROWS]
+                scale = seg.scale[start:start + CHUNK_ROWS]
+                cos = block @ queries
+                cos = cos * (scale if cos.ndim == 1 else scale[:, None])
                 rows = np.flatnonzero(part)
                 yield s, rows + start, cos[rows]
 
@@ -421,17 +428,9 @@ class VectorStore:
                     cos = (seg.matrix[rows].astype(np.float32) @ queries[q]) * seg.scale[rows]
                     keep(q, s, rows, cos)
         else:
-            for s, seg in enumerate(self.segments):
-                mask = masks[s]
-                for start in range(0, seg.rows, CHUNK_ROWS):
-                    part = mask[start:start + CHUNK_ROWS]
-                    if not part.any():
-                        continue
-                    block = seg.matrix[start:start + CHUNK_ROWS].astype(np.float32)
-                    cos = (block @ queries.T) * seg.scale[start:start + CHUNK_ROWS, None]
-                    rows = np.flatnonzero(part)
-                    for q in range(n):
-                        keep(q, s, rows + start, cos[rows, q])
+            for s, rows, cos in self._exact(queries.T, masks):
+                for q in range(n):
+                    keep(q, s, rows, cos[:, q])
         out = []
         for q in range(n):
             ranked = []
