@@ -47,6 +47,13 @@ def make_doc(doc_id: str, lang: str) -> Document:
                     text=text, original=text)
 
 
+def text_doc(doc_id: str, text: str, language: str, title: str = "",
+             date: str | None = None) -> Document:
+    """A clean Document of ``text`` (its own original) in ``language``."""
+    return Document(id=doc_id, language=language, language_confidence=1.0, title=title,
+                    text=text, original=text, date=date)
+
+
 class CliResult:
     def __init__(self, code, out, err):
         self.exit_code, self.output, self.stderr = code, out, err

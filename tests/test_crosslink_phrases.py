@@ -5,35 +5,33 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import text_doc
+
 from index.analysis import analyze
 from index.crosslink.lexicon import Lexicon
-from index.ingest.documents import Document
 from index.scoring import vectorscore
 from index.scoring.synonyms import SynonymQuery
 from index.search import SearchRequest, search
 from index.storage import IndexReader, rebuild
 
 
-def _doc(doc_id: str, lang: str, text: str) -> Document:
-    return Document(id=doc_id, language=lang, language_confidence=1.0, title="", text=text,
-                    original=text)
 
 
 DOCS = [
-    _doc("en-pm", "en", "The prime minister spoke to parliament about the budget on Tuesday. "
+    text_doc("en-pm", language="en", text="The prime minister spoke to parliament about the budget on Tuesday. "
                         "Later the prime minister left for Brussels."),
-    _doc("en-loose", "en", "A minister of prime importance said the budget was in order."),
-    _doc("en-nk", "en", "Officials in North Korea tested a missile near the coast."),
-    _doc("en-accused", "en", "The prosecutor accused the mayor of fraud in the city."),
-    _doc("en-house", "en", "The House of Representatives passed the bill on Friday."),
-    _doc("en-go", "en", "They go to the market every Saturday to go shopping."),
-    _doc("nl-premier", "nl", "De premier sprak dinsdag met het parlement over de begroting: die is goed."),
-    _doc("nl-nk", "nl", "Noord-Korea testte een raket bij de kust, zeggen functionarissen."),
-    _doc("nl-accused", "nl", "De aanklager beschuldigt de burgemeester van fraude in de stad."),
-    _doc("nl-house", "nl", "Het Huis van Afgevaardigden nam vrijdag de wet aan."),
-    _doc("nl-wijs", "nl", "De wijze oude man sprak over wijsheid en wijs beleid."),
-    _doc("nl-goed", "nl", "Het gaat goed met de economie, zegt de minister."),
-    _doc("nl-wijziging", "nl", "De wijziging van de wet werd aangenomen."),
+    text_doc("en-loose", language="en", text="A minister of prime importance said the budget was in order."),
+    text_doc("en-nk", language="en", text="Officials in North Korea tested a missile near the coast."),
+    text_doc("en-accused", language="en", text="The prosecutor accused the mayor of fraud in the city."),
+    text_doc("en-house", language="en", text="The House of Representatives passed the bill on Friday."),
+    text_doc("en-go", language="en", text="They go to the market every Saturday to go shopping."),
+    text_doc("nl-premier", language="nl", text="De premier sprak dinsdag met het parlement over de begroting: die is goed."),
+    text_doc("nl-nk", language="nl", text="Noord-Korea testte een raket bij de kust, zeggen functionarissen."),
+    text_doc("nl-accused", language="nl", text="De aanklager beschuldigt de burgemeester van fraude in de stad."),
+    text_doc("nl-house", language="nl", text="Het Huis van Afgevaardigden nam vrijdag de wet aan."),
+    text_doc("nl-wijs", language="nl", text="De wijze oude man sprak over wijsheid en wijs beleid."),
+    text_doc("nl-goed", language="nl", text="Het gaat goed met de economie, zegt de minister."),
+    text_doc("nl-wijziging", language="nl", text="De wijziging van de wet werd aangenomen."),
 ]
 
 

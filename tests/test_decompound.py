@@ -2,10 +2,11 @@
 
 import pytest
 
+from conftest import text_doc as doc
+
 from index import decompound
 from index.analysis import analyze, analyzer_for
 from index.crosslink import Lexicon
-from index.ingest.documents import Document
 from index.search import SearchRequest, search
 from index.storage import IndexReader, rebuild
 
@@ -94,9 +95,6 @@ def test_query_mode_and_english_and_the_switch_keep_the_whole_word():
 
 # -- search over a real index -------------------------------------------------------
 
-def doc(doc_id, text, language):
-    return Document(id=doc_id, language=language, language_confidence=1.0, title="",
-                    text=text, original=text)
 
 
 FILLER = [doc(f"nl{i}", f"gewoon nieuws over het weer in de stad nummer {i}", "nl")

@@ -4,8 +4,9 @@ from functools import partial
 
 import pytest
 
+from conftest import text_doc as doc
+
 from index.crosslink import Lexicon, build_lexicon
-from index.ingest.documents import Document
 from index.search.query import QuerySyntaxError
 from index.search import SearchRequest, search
 from index.storage import IndexReader, rebuild
@@ -13,9 +14,6 @@ from index.search.suggest import complete
 from service.lexicon import load_lexicon
 
 
-def doc(doc_id, text, language, title="", date=None):
-    return Document(id=doc_id, language=language, language_confidence=1.0, title=title,
-                    text=text, original=text, date=date)
 
 
 def open_reader(path):
