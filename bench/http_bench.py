@@ -16,7 +16,13 @@ are for this whole box, server and client together. Each run also records
 the workers' CPU time per request (psutil), which other load on a shared
 machine disturbs much less than wall-clock latency.
 
-    .venv/bin/python bench/http_bench.py INDEX_DIR QUERIES.json OUT.json [--quick]
+    .venv/bin/python bench/http_bench.py INDEX_DIR QUERIES.json OUT.json [--quick] [--tolk-config]
+
+``--tolk-config`` serves the way ``tolk serve`` and the image do (gunicorn's
+``-c python:service.gunicorn_conf``: Tolk's gevent worker, one request per
+connection, the master's preload, multiprocess metrics, a JSON line per
+request) instead of gunicorn's default sync workers. ``TOLK_BENCH_CODE=DIR``
+runs another checkout's code (a before/after in one session).
 """
 
 from __future__ import annotations
@@ -60,7 +66,7 @@ def search_path(spec: dict) -> str:
 
 
 class Server:
-    def __init__(self, index_dir: Path, workers: int = 2):
+    def __init__(self, index_dir: Path, workers: int = 2, tolk_config: bool = False):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, TOLK_INDEX_DIR=str(index_dir))
@@ -68,11 +74,12 @@ class Server:
         # gunicorn puts its --chdir (default: the working directory) first on sys.path:
         # point it at the frozen copy of Tolk that run_all.py measures, if there is one.
         code = os.environ.get("TOLK_BENCH_CODE") or str(ROOT)
-        self.cmd = [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+        config = ["-c", "python:service.gunicorn_conf"] if tolk_config else []
+        self.cmd = [str(gunicorn), *config, "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
                     "--chdir", code, "--pythonpath", str(BENCH), "bench_app:create_app()"]
         self.proc = subprocess.Popen(self.cmd, cwd=code, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 600  # a loaded machine and a big index: minutes
         while True:
             try:
                 with urllib.request.urlopen(self.base + "/api/health", timeout=5) as r:
@@ -97,6 +104,13 @@ class Server:
         import psutil
 
         return [round(c.memory_info().rss / 2**20, 1)
+                for c in psutil.Process(self.proc.pid).children()]
+
+    def worker_uss_mb(self) -> list[float]:
+        """Private memory per worker: what each further worker costs."""
+        import psutil
+
+        return [round(c.memory_full_info().uss / 2**20, 1)
                 for c in psutil.Process(self.proc.pid).children()]
 
     def workers_cpu_s(self) -> float:
@@ -190,7 +204,8 @@ def run_python(base: str, paths: list[str], connections: int, seconds: float) ->
                            "mean": sum(lat) / len(lat) if lat else float("nan")}}
 
 
-def measure(index_dir: Path, queries: list[dict], quick: bool = False) -> dict:
+def measure(index_dir: Path, queries: list[dict], quick: bool = False,
+            tolk_config: bool = False) -> dict:
     run = run_wrk if shutil.which("wrk") else run_python
     scale = 0.5 if quick else 1.0
     search_paths = [search_path(q) for q in queries]
@@ -200,9 +215,9 @@ def measure(index_dir: Path, queries: list[dict], quick: bool = False) -> dict:
         by_cls.setdefault(q["cls"], []).append(p)
     mixed = [p for group in zip(*by_cls.values()) for p in group]
     empty = ["/bench/empty"]
-    server = Server(index_dir)
+    server = Server(index_dir, tolk_config=tolk_config)
     result = {"command": " ".join(server.cmd), "load_generator": run.__name__[4:], "runs": {},
-              "code_file": server.code_file()}
+              "code_file": server.code_file(), "tolk_config": tolk_config}
     log(f"    http: server runs Tolk from {result['code_file']}")
     try:
         log("    http: warm-up")
@@ -220,6 +235,7 @@ def measure(index_dir: Path, queries: list[dict], quick: bool = False) -> dict:
             log(f"    http {name}: {r['rps']:.0f} req/s, p50 {r['latency_ms']['p50']:.1f} ms, "
                 f"p99 {r['latency_ms']['p99']:.1f} ms, errors {r['errors']}")
         result["worker_rss_mb"] = server.worker_rss_mb()
+        result["worker_uss_mb"] = server.worker_uss_mb()
     finally:
         server.stop()
     return result
@@ -229,7 +245,8 @@ def main(argv) -> int:
     sys.path.insert(0, str(BENCH))
     index_dir, queries_file, out = argv[:3]
     queries = json.loads(Path(queries_file).read_text("utf-8"))
-    result = measure(Path(index_dir), queries, quick="--quick" in argv)
+    result = measure(Path(index_dir), queries, quick="--quick" in argv,
+                     tolk_config="--tolk-config" in argv)
     Path(out).write_text(json.dumps(result, indent=1))
     return 0
 

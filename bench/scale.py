@@ -7,6 +7,12 @@ starts before the process exists and stops at the first successful search
 right after, as RSS and USS (private; what each extra worker costs).
 
     .venv/bin/python bench/scale.py --index-dir bench/out/ix-100000/tolk
+    .venv/bin/python bench/scale.py --index-dir bench/out/ix-100000/tolk --preload on,off --rounds 2
+
+``--preload on,off`` alternates ``TOLK_PRELOAD`` per start (the master loads the
+read-only tables before forking, or each worker loads its own) and reports the
+median per setting; ``--queries FILE`` (a bench query set) runs those searches
+through every worker before memory is read, as the HTTP benchmark does.
 """
 
 from __future__ import annotations
@@ -36,8 +42,27 @@ def _status(port: int, path: str) -> int:
         conn.close()
 
 
-def first_answer(index_dir: Path, workers: int = 2, timeout: float = 600) -> dict:
-    """Seconds from starting `tolk serve` to the first 200 of /api/search; worker memory."""
+def _search_paths(queries_file: Path | None, limit: int) -> list[str]:
+    if queries_file is None:
+        return []
+    import urllib.parse
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from engines import _words_query
+
+    paths = []
+    for spec in json.loads(Path(queries_file).read_text("utf-8"))[:limit]:
+        params = {"q": _words_query(spec)}
+        if spec["cls"] == "xling":
+            params["lang"] = spec["target"]
+        paths.append("/api/search?" + urllib.parse.urlencode(params))
+    return paths
+
+
+def first_answer(index_dir: Path, workers: int = 2, timeout: float = 600,
+                 preload: str | None = None, queries: list[str] = ()) -> dict:
+    """Seconds from starting `tolk serve` to the first 200 of /api/search; worker memory
+    (after ``queries``, each sent once, when given)."""
     import psutil
 
     port = free_port()
@@ -45,6 +70,8 @@ def first_answer(index_dir: Path, workers: int = 2, timeout: float = 600) -> dic
     argv = [str(tolk), "serve", "--index-dir", str(index_dir), "--port", str(port),
             "--workers", str(workers)]
     env = {**os.environ, "TOLK_LOG_LEVEL": "error"}
+    if preload is not None:
+        env["TOLK_PRELOAD"] = preload
     started = time.monotonic()
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -64,10 +91,18 @@ def first_answer(index_dir: Path, workers: int = 2, timeout: float = 600) -> dic
             time.sleep(0.05)
         seconds = time.monotonic() - started
         children = psutil.Process(proc.pid).children()
+        at_start = [c.memory_full_info() for c in children]
+        failed = sum(_status(port, path) != 200 for path in queries)
         memory = [c.memory_full_info() for c in children]
-        return {"first_answer_s": round(seconds, 2), "workers": len(children),
+        master = psutil.Process(proc.pid).memory_full_info()
+        return {"preload": preload or os.environ.get("TOLK_PRELOAD", "on"),
+                "first_answer_s": round(seconds, 2), "workers": len(children),
+                "queries": len(queries), "failed": failed,
+                "worker_uss_mb_at_first_answer": [round(m.uss / 2**20, 1) for m in at_start],
                 "worker_rss_mb": [round(m.rss / 2**20, 1) for m in memory],
-                "worker_uss_mb": [round(m.uss / 2**20, 1) for m in memory]}
+                "worker_uss_mb": [round(m.uss / 2**20, 1) for m in memory],
+                "worker_pss_mb": [round(m.pss / 2**20, 1) for m in memory],
+                "master_rss_mb": round(master.rss / 2**20, 1)}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -77,8 +112,33 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index-dir", required=True)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--preload", default=None,
+                    help="TOLK_PRELOAD values to alternate, e.g. on,off (default: as set)")
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--queries", type=Path, default=None,
+                    help="bench query set (JSON) sent before memory is read")
+    ap.add_argument("--query-limit", type=int, default=500)
     args = ap.parse_args(argv)
-    print(json.dumps(first_answer(Path(args.index_dir), args.workers)))
+    queries = _search_paths(args.queries, args.query_limit)
+    settings = args.preload.split(",") if args.preload else [None]
+    runs = []
+    for _ in range(args.rounds):
+        for preload in settings:
+            run = first_answer(Path(args.index_dir), args.workers, preload=preload,
+                               queries=queries)
+            run["loadavg"] = os.getloadavg()[0]
+            print(json.dumps(run), flush=True)
+            runs.append(run)
+    if len(runs) > 1:
+        from statistics import median
+
+        for preload in settings:
+            mine = [r for r in runs if r["preload"] == (preload or r["preload"])]
+            print(json.dumps({"preload": preload, "runs": len(mine), "median": {
+                key: median(r[key] if not isinstance(r[key], list) else median(r[key])
+                            for r in mine)
+                for key in ("first_answer_s", "worker_uss_mb", "worker_rss_mb",
+                            "worker_pss_mb", "worker_uss_mb_at_first_answer", "master_rss_mb")}}))
     return 0
 
 

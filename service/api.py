@@ -22,7 +22,7 @@ from .metrics import observe_search
 from .openapi import get_spec, operation
 from .requestbody import json_body
 from .schemas import (HealthSchema, SearchArgsSchema, SearchResponseSchema, StatsSchema,
-                      SuggestArgsSchema, SuggestResponseSchema)
+                      SuggestArgsSchema, SuggestResponseSchema, shared)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -44,7 +44,7 @@ def run_search(args: dict) -> dict:
     ``index.search.query.QuerySyntaxError`` on bad input (a filter, sort or facet
     that cannot be used is an ``ApiError`` 400 ``invalid_filter``/``_sort``/``_facets``).
     """
-    params = SearchArgsSchema().load(args)
+    params = shared(SearchArgsSchema).load(args)
     if len(params["q"]) > current_app.config["MAX_QUERY_CHARS"]:
         limit = current_app.config["MAX_QUERY_CHARS"]
         raise ApiError(400, "query_too_long", f"the query is longer than {limit} characters",
@@ -91,7 +91,7 @@ def run_search(args: dict) -> dict:
     query=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 409, 503))
 def search_endpoint():  # group=story: index.search.grouping
     result = run_search(request.args.to_dict())
-    return jsonify(SearchResponseSchema().dump(result))
+    return jsonify(shared(SearchResponseSchema).dump(result))
 
 
 @bp.post("/search")
@@ -106,7 +106,7 @@ def search_post_endpoint():
         raise ApiError(400, "invalid_request",
                        'the body must be a JSON object such as {"q": "Poetin", "limit": 10}',
                        {"_schema": ["send one JSON object"]})
-    return jsonify(SearchResponseSchema().dump(run_search(body)))
+    return jsonify(shared(SearchResponseSchema).dump(run_search(body)))
 
 
 @bp.get("/suggest")
@@ -118,10 +118,10 @@ def search_post_endpoint():
                 "`text`, the `display` form the documents use and the whole `query`.",
     query=SuggestArgsSchema, response=SuggestResponseSchema, errors=(400, 503))
 def suggest_endpoint():
-    params = SuggestArgsSchema().load(request.args.to_dict())
+    params = shared(SuggestArgsSchema).load(request.args.to_dict())
     started = time.perf_counter()
     suggestions = backend().suggest(params["q"], params["limit"], params["lang"])
-    return jsonify(SuggestResponseSchema().dump({
+    return jsonify(shared(SuggestResponseSchema).dump({
         "query": params["q"], "suggestions": suggestions,
         "took_ms": round((time.perf_counter() - started) * 1000, 2)}))
 

@@ -13,8 +13,11 @@ the master or around each worker lives here, each in a clearly named hook:
 - metrics: ``PROMETHEUS_MULTIPROC_DIR`` is set (a fresh folder) before the
   workers import prometheus_client, and a dead worker's live gauges are
   dropped (``child_exit``), so ``/metrics`` sums every worker;
+- preload (``TOLK_PRELOAD``, ``service/preload.py``): the master loads the
+  read-only tables (language model, word frequencies, sentence encoder,
+  lexicon, code) once before forking, so workers start with them, shared;
 - warm-up runs in each worker after the app is loaded and before it accepts
-  a connection, so no user query pays for loading the lexicon and searchers;
+  a connection, so no user query pays for opening the searchers;
 - log lines: gunicorn's own messages and the request lines come out as JSON
   (or text) through ``service/logs.py``, one line per request with duration,
   request id, route and worker pid.
@@ -31,9 +34,14 @@ import sys
 import tempfile
 import time
 
-from gunicorn.glogging import Logger
+# Before anything loads NumPy (the preload below): one BLAS thread, as each worker sets
+# for itself anyway (index/vectors/embedder.py), so the master forks without threads.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
 
-from service.serving import gunicorn_options
+from gunicorn.glogging import Logger  # noqa: E402
+
+from service.serving import gunicorn_options  # noqa: E402
 
 # Every request gets one line (the logger class below decides its shape), at TOLK_LOG_LEVEL.
 accesslog = "-"
@@ -75,9 +83,18 @@ def _prepare_metrics_dir() -> None:
 
 
 def on_starting(server):
-    """Master, before the first worker: check settings, prepare the metrics folder."""
-    _settings_or_exit()
+    """Master, before the first worker: check settings, prepare the metrics folder,
+    preload the read-only tables the workers share."""
+    settings = _settings_or_exit()
     _prepare_metrics_dir()
+    if settings["PRELOAD"] == "on":
+        from service.preload import preload
+
+        done = preload(settings)
+        server.log.info("preloaded for the workers in %.1f s: %s%s", done["total_seconds"],
+                        ", ".join(f"{name} {sec:.1f} s" for name, sec in done["seconds"].items()),
+                        f" (left to the workers: {', '.join(done['failed'])})"
+                        if done["failed"] else "")
 
 
 def post_worker_init(worker):

@@ -92,12 +92,15 @@ def warm_up(app) -> dict:
                     search(reader, SearchRequest(q=query, limit=10, lang="nl", sort="date",
                                                  date_from="2000-01"), lexicon=lexicon)
                 complete(reader.searchers(), "ne", 5, "any")
-            state.update(done=True, error=None)
+            from .preload import inherited
+
+            state.update(done=True, error=None, preloaded=inherited())
         except Exception as exc:  # noqa: BLE001 - a missing index is reported by /ready
             state.update(done=False, error=str(exc))
         state["seconds"] = round(time.perf_counter() - started, 3)
         if state["done"]:
-            event(log, "warm-up done", seconds=state["seconds"], pid=os.getpid())
+            event(log, "warm-up done", seconds=state["seconds"], pid=os.getpid(),
+                  preloaded=",".join(state["preloaded"]) or "nothing")
         else:
             event(log, "warm-up skipped", logging.DEBUG, pid=os.getpid(),
                   error=state.get("error"))
@@ -148,7 +151,7 @@ def ready():
     return jsonify(ReadySchema().dump({
         "status": "ready", "pid": os.getpid(), **found,
         "probe_ms": round((time.perf_counter() - started) * 1000, 2),
-        "warmup_seconds": warm.get("seconds")}))
+        "warmup_seconds": warm.get("seconds"), "preloaded": warm.get("preloaded", [])}))
 
 
 def _ready_on(engine):

@@ -6,6 +6,8 @@ Request schemas validate (``load``); response schemas shape what is sent
 
 from __future__ import annotations
 
+import functools
+
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, post_dump, post_load, \
     pre_load, validate, validates_schema
 
@@ -17,6 +19,19 @@ from index.search.filters import MAX_FILTER_CHARS
 from index.storage import date_bounds
 
 LANGUAGES = ["nl", "en"]
+@functools.cache
+def shared(schema_class: type[Schema]) -> Schema:
+    """One instance of ``schema_class`` per process, for the per-request paths.
+
+    A new marshmallow schema deep-copies its declared fields, and so does each
+    nested schema it creates: building ``SearchResponseSchema`` with its hit,
+    cross-link and facet schemas cost more than dumping ten hits with it
+    (docs/notes/serve.md). Instances hold no per-call state (marshmallow 4 has
+    no ``context``), so one serves every request and thread.
+    """
+    return schema_class()
+
+
 DATE_HELP = "YYYY-MM-DD or YYYY-MM"
 MAX_OFFSET = 10_000  # deepest hit reachable by paging
 ID_HELP = ("1-200 characters from letters, digits, '.', '_', ':' and '-', starting with a "
@@ -635,6 +650,9 @@ class ReadySchema(Schema):
     lexicon_pairs = fields.Integer(required=True)
     warmup_seconds = fields.Float(allow_none=True,
                                   metadata={"description": "this worker's warm-up time"})
+    preloaded = fields.List(fields.String(), metadata={
+        "description": "what this worker found loaded by the gunicorn master instead of "
+                       "loading it (TOLK_PRELOAD): `lexicon`, `embedder`"})
 
 
 class StatsSchema(Schema):

