@@ -69,7 +69,8 @@ class Server:
     def __init__(self, index_dir: Path, workers: int = 2, tolk_config: bool = False):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, TOLK_INDEX_DIR=str(index_dir))
+        # Absolute: gunicorn's --chdir below changes the working directory.
+        env = dict(os.environ, TOLK_INDEX_DIR=str(Path(index_dir).resolve()))
         gunicorn = Path(sys.executable).with_name("gunicorn")
         # gunicorn puts its --chdir (default: the working directory) first on sys.path:
         # point it at the frozen copy of Tolk that run_all.py measures, if there is one.

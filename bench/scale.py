@@ -59,6 +59,28 @@ def _search_paths(queries_file: Path | None, limit: int) -> list[str]:
     return paths
 
 
+def private_by_mapping(pid: int, top: int = 6) -> dict:
+    """MB of a process's private memory per mapping (``/proc/PID/smaps``), largest first:
+    anonymous memory (the Python heap) vs files mapped and written or read privately."""
+    sizes: dict = {}
+    name = None
+    try:
+        with open(f"/proc/{pid}/smaps", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                head = line.split()
+                if not head:
+                    continue
+                if not head[0].endswith(":") or "-" in head[0]:  # a mapping's first line
+                    path = head[5] if len(head) > 5 else "[anonymous]"
+                    name = path if path.startswith("[") else Path(path).suffix or Path(path).name
+                elif head[0] in ("Private_Clean:", "Private_Dirty:") and name is not None:
+                    sizes[name] = sizes.get(name, 0) + int(head[1])
+    except OSError:
+        return {}
+    ranked = sorted(sizes.items(), key=lambda item: -item[1])[:top]
+    return {key: round(kb / 1024, 1) for key, kb in ranked}
+
+
 def first_answer(index_dir: Path, workers: int = 2, timeout: float = 600,
                  preload: str | None = None, queries: list[str] = ()) -> dict:
     """Seconds from starting `tolk serve` to the first 200 of /api/search; worker memory
@@ -95,6 +117,7 @@ def first_answer(index_dir: Path, workers: int = 2, timeout: float = 600,
         failed = sum(_status(port, path) != 200 for path in queries)
         memory = [c.memory_full_info() for c in children]
         master = psutil.Process(proc.pid).memory_full_info()
+        held = private_by_mapping(children[0].pid) if children else {}
         return {"preload": preload or os.environ.get("TOLK_PRELOAD", "on"),
                 "first_answer_s": round(seconds, 2), "workers": len(children),
                 "queries": len(queries), "failed": failed,
@@ -102,7 +125,8 @@ def first_answer(index_dir: Path, workers: int = 2, timeout: float = 600,
                 "worker_rss_mb": [round(m.rss / 2**20, 1) for m in memory],
                 "worker_uss_mb": [round(m.uss / 2**20, 1) for m in memory],
                 "worker_pss_mb": [round(m.pss / 2**20, 1) for m in memory],
-                "master_rss_mb": round(master.rss / 2**20, 1)}
+                "master_rss_mb": round(master.rss / 2**20, 1),
+                "worker_private_mb_by_mapping": held}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
