@@ -103,3 +103,16 @@ def test_a_linked_hyphenated_word_keeps_its_link():
     lexicon.add_pair("noordkorea", "north korea", 0.95, "names", "Noord-Korea", "North Korea")
     english = expand_word(_word("Noord-Korea"), "en", "nl", lexicon)
     assert "north korea" in english.terms and "noord" not in english.terms
+
+
+def test_a_derived_dutch_word_borrows_the_links_of_the_term_it_extends():
+    from index.search.expansion import DERIVED_WEIGHT
+
+    lexicon = Lexicon()
+    lexicon.add_pair("irak", "iraq", 0.9, "names", "Irak", "Iraq")
+    english = expand_word(_word("Irakese"), "en", "nl", lexicon)
+    assert english.terms["iraq"][0] == round(0.9 * DERIVED_WEIGHT, 4)
+    # Only for words without links of their own, and only a few letters short.
+    lexicon.add_pair("irakes", "iraqi", 0.8, "dictionary", "Irakese", "Iraqi")
+    assert "iraq" not in expand_word(_word("Irakese"), "en", "nl", lexicon).terms
+    assert "iraq" not in expand_word(_word("Irakezenvereniging"), "en", "nl", Lexicon()).terms

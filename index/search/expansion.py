@@ -36,6 +36,11 @@ OWN = "query"
 TYPO = "typo"
 TYPO_WEIGHT = {1: 0.5, 2: 0.3}
 INFLECTED_WEIGHT = 0.9  # links borrowed from a guessed base form
+# A Dutch word without links whose stem is a known term plus a few letters borrows that
+# term's links (Irakese -> irak, Zweedse -> zweed): derivations the dictionary lacks.
+DERIVED_WEIGHT = 0.5
+DERIVED_LETTERS = 3
+DERIVED_MIN = 4
 MAX_SPAN_WORDS = 4  # longest run of query words looked up as one lexicon key
 # A learned or dictionary link to or from a stem this short is mostly an
 # accident of stemming or alignment (goed -> go): weighted down. Names and
@@ -103,7 +108,21 @@ def _word_links(lexicon, source_language: str, text: str):
             links = lexicon.links(source_language, term)
             if links and len(term) > SHORT_STEM:
                 return [(link, INFLECTED_WEIGHT) for link in links]
-    return found
+    return _derived_links(lexicon, source_language, text) if DERIVED_WEIGHT else found
+
+
+def _derived_links(lexicon, source_language: str, text: str):
+    """Links of the longest known term a word's stem begins with, a few letters short
+    of it (``Irakese`` -> irak -> Iraq): a derivation the dictionary does not list."""
+    for term in analyze(source_language, text):
+        for cut in range(1, DERIVED_LETTERS + 1):
+            head = term[:len(term) - cut]
+            if len(head) < DERIVED_MIN:
+                break
+            links = lexicon.links(source_language, head)
+            if links:
+                return [(link, DERIVED_WEIGHT) for link in links]
+    return []
 
 
 def span_links(words: list[Word], lexicon, max_words: int = MAX_SPAN_WORDS) -> dict:
