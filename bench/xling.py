@@ -9,12 +9,12 @@ query) that the target article contains. Each useful term is either reached by
 the translated query (some synonym set holds it) or missed, and a miss gets
 one cause:
 
-* ``no link``: no word of the query links to it at all (a missing sense);
+* ``no link``: no word of the query links to it at all, split by the likely carrier: a
+  query word spelled like it (``cognate/name``), an unlinked compound of 10+ letters
+  (``compound``), or neither (``sense/paraphrase``: a missing sense, or a free translation);
 * ``beyond limit``: a query word links to it, but not among its best links;
 * ``inflection``: a Dutch term that links to it shares its first 5+ letters with a
   query word's stem (the word's form did not reach the headword);
-* ``unlinked word``: the word that would carry it has no link at all (split as
-  ``name`` / ``compound`` / ``word``).
 
 Reached terms are also counted by how they were reached (weight below 0.5:
 ``weak``) and the noise of the translated query (terms of its sets that the
@@ -143,15 +143,14 @@ def analyse(n, article, source, target, sets, lexicon, reader, doc_terms):
                     break
         if cause is None:
             unlinked = [w for w, links in linked.items() if not links and stems[w]]
-            kinds = []
-            for w in unlinked:
-                if w[:1].isupper() and w != words[0]:
-                    kinds.append("name")
-                elif len(w) >= 10:
-                    kinds.append("compound")
-                else:
-                    kinds.append("word")
-            cause = ("no link", ",".join(unlinked) if unlinked else "")
+            # Which kind of word probably carried it: one spelled like it (a cognate or a
+            # name spelled another way), a long compound, or none (a sense or paraphrase).
+            kind = "no link: sense/paraphrase"
+            if any(fold(w).lower()[:4] == term[:4] for w in words if not w[:1].isdigit()):
+                kind = "no link: cognate/name"
+            elif any(len(w) >= 10 and w.isalpha() for w in unlinked):
+                kind = "no link: compound"
+            cause = (kind, ",".join(unlinked) if unlinked else "")
         out.append(("missed", cause[0], "", term, cause[1], 0.0))
     return out
 
@@ -163,7 +162,18 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--direction", choices=("nl-en", "en-nl"), default="nl-en")
     parser.add_argument("--json")
+    parser.add_argument("--baseline", action="store_true",
+                        help="without this branch's additions (hyphen parts, prefix cognates, "
+                             "derived links, shipped cosines): the 'before' of the cause table")
     args = parser.parse_args()
+    if args.baseline:
+        from index.crosslink import wordvec
+        from index.search import expansion
+
+        expansion._add_hyphen_parts = lambda *a, **k: None
+        pipeline._add_prefix_cognates = lambda *a, **k: None
+        expansion.DERIVED_WEIGHT = 0
+        wordvec.configure("off")
     source, target = args.direction.split("-")
     articles = flores_articles(args.flores)
     recorder = Recorder()
@@ -196,7 +206,7 @@ def main() -> int:
                     reach[cause] += 1
                 else:
                     causes[cause] += 1
-                    if cause == "no link":
+                    if cause.startswith("no link"):
                         missed_words[term] += 1
             per_query.append({"article": n, "mono": mono[n], "cross": cross[n],
                               "query": articles[n].sentences[source][0],

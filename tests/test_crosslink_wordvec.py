@@ -233,3 +233,14 @@ def test_a_damaged_shipped_file_leaves_the_cosines_out(fake_dict, mode, tmp_path
     assert lexicon.cosines == {}
     assert any("cosines unreadable" in w for w in lexicon.info["warnings"])
     assert len(lexicon) > 0
+
+
+def test_shipped_cosines_are_not_copied_into_the_lexicon_file(fake_dict, mode, tmp_path):
+    mode("shipped")
+    lexicon = build(fake_dict)
+    path = tmp_path / "lexicon.json"
+    lexicon.save(path)
+    assert '"cosines"' not in path.read_text("utf-8")
+    loaded = Lexicon.load(path)
+    assert wordvec.cosine(loaded, "kerk", "kirk") == wordvec.cosine(lexicon, "kerk", "kirk")
+    assert path.stat().st_size < 100_000

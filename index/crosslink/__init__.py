@@ -144,7 +144,7 @@ def build_lexicon(names: dict[str, Counter] | None = None,
         cosine_facts = _add_cosines(lexicon, freedict_dir, warnings, timings, note)
     elif wordvec.enabled() and (wanted is None or "dictionary" in wanted):
         try:  # the cosines shipped in index/data (no model needed)
-            lexicon.cosines = dict(wordvec.read_shipped())
+            lexicon.cosines = wordvec.read_shipped()  # shared, read once per process
             cosine_facts = {"pairs": len(lexicon.cosines), "shipped": True}
         except (OSError, ValueError) as exc:
             message = f"shipped sentence-encoder cosines unreadable, left out: {exc!r}"
