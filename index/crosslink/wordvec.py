@@ -150,7 +150,7 @@ _shipped: dict[str, dict[str, float]] = {}
 
 
 def write_shipped(path, lexicon, facts: dict | None) -> dict:
-    """Write ``lexicon.cosines`` with each pair's words: ``nl_term en_term cosine nl_word en_word``."""
+    """Write ``lexicon.cosines`` with each pair's words (``nl_term en_term cosine nl en``)."""
     rows = []
     for (nl_term, en_term), pair in sorted(lexicon._thaw().items()):
         cos = lexicon.cosines.get(f"{nl_term}\t{en_term}")
