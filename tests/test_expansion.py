@@ -82,6 +82,17 @@ def test_prefix_cognates_need_most_of_the_word(english_reader):
     assert prefix_cognates(reader, "body", ["feathermatrasvulling"]) == []
 
 
+def test_prefix_cognates_join_the_set_at_their_weight(english_reader):
+    from index.search.expansion import PREFIX_WEIGHT, add_prefix_cognates
+
+    english = expand_word(_word("dinosauriërs"), "en", "nl", Lexicon())
+    add_prefix_cognates([english], {"en": english_reader.searchers()["en"].reader()})
+    assert english.terms["dinosaur"][:2] == (PREFIX_WEIGHT, cognates.SOURCE)
+    dutch = expand_word(_word("dinosauriërs"), "nl", "nl", Lexicon())
+    add_prefix_cognates([dutch], {"nl": english_reader.searchers()["en"].reader()})
+    assert "dinosaur" not in dutch.terms  # its own language's index: never
+
+
 def test_a_linked_word_gets_no_prefix_guess(english_reader):
     lexicon = Lexicon()
     lexicon.add_pair("dinosaurier", "fossil", 0.8, "dictionary", "dinosauriërs", "fossils")
