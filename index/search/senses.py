@@ -98,6 +98,8 @@ def _apply_wordvec(expansion, lexicon, changes: list) -> None:
         return
     target = expansion.language
     source_lang = other(target)
+    if source_lang not in wordvec.QUERY_LANGUAGES:
+        return
     source_terms = analyze(source_lang, expansion.word.text)
     nl_first = target != LANGUAGES[0]
     cosines = {}
