@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from html import escape
 import re
 
-from index.analysis import _APOSTROPHES, _TOKEN_RE, PLAIN_TOKEN_PATTERN, word_terms
+from index.analysis import (_APOSTROPHES, _TOKEN_RE, CACHED_WORD_CHARS, PLAIN_TOKEN_PATTERN,
+                            word_terms)
 
 FRAGMENT_CHARS = 240
 WHOLE_TEXT_CHARS = 20_000  # a text this long or shorter is read whole
@@ -106,19 +107,123 @@ def _phrase_runs(language: str, text: str, found: list[TokenMatch], terms,
     return out
 
 
+class _ChunkMemo:
+    """Per process and language: a whitespace-separated chunk of text -> the index terms of
+    its tokens, and term -> chunks.
+
+    A token never holds a space, so a text's tokens are its chunks' tokens, and the chunks
+    (``str.split``, far cheaper than the token regex) that yield one of a query's terms
+    are found with C-level set operations: the text's distinct chunks intersected with
+    the chunks already known to yield one. Only chunks never seen before are tokenized
+    and analysed. At MEMO_CHUNKS known chunks the memo starts again empty (bounded
+    memory). A reader takes ``state()`` once; clearing swaps in a new state, so a
+    concurrent reader never sees a half-cleared one, and a chunk is added to ``by_term``
+    before ``terms_of`` says it is known.
+    """
+
+    def __init__(self):
+        self._current = ({}, {})  # (chunk -> frozenset of terms, term -> set of chunks)
+
+    def state(self) -> tuple[dict, dict]:
+        return self._current
+
+    def learn(self, state, language: str, chunk: str) -> frozenset:
+        terms_of, by_term = state
+        terms = frozenset().union(*(word_terms(language, raw)
+                                    for raw in _PLAIN_TOKEN_RE.findall(chunk)))
+        if len(chunk) > CACHED_WORD_CHARS:
+            return terms
+        if len(terms_of) >= MEMO_CHUNKS:
+            self._current = ({}, {})
+            return terms
+        for term in terms:
+            known = by_term.get(term)
+            if known is None:
+                known = by_term.setdefault(term, set())
+            known.add(chunk)
+        terms_of[chunk] = terms
+        return terms
+
+
+MEMO_CHUNKS = 200_000  # distinct chunks remembered per language (then the memo restarts)
+_MEMOS: dict = {}
+
+
+def _memo(language: str) -> _ChunkMemo:
+    memo = _MEMOS.get(language)
+    if memo is None:
+        memo = _MEMOS.setdefault(language, _ChunkMemo())
+    return memo
+
+
+def _matching_tokens(language: str, text: str, start: int, end: int, terms) -> dict[str, str]:
+    """``{raw token: smallest query term it yields}`` for the tokens of ``text[start:end]``
+    that yield one of ``terms``."""
+    memo = _memo(language)
+    state = memo.state()
+    terms_of, by_term = state
+    part = text if start == 0 and end == len(text) else text[start:end]
+    chunks = set(part.split())
+    known = [by_term[t] for t in terms if t in by_term]
+    if not known:
+        hits = set()
+    else:
+        hits = chunks & (known[0] if len(known) == 1 else set().union(*known))
+    for chunk in chunks.difference(terms_of):  # never seen: analysed once, remembered
+        if not memo.learn(state, language, chunk).isdisjoint(terms):
+            hits.add(chunk)
+    matched: dict[str, str] = {}
+    for chunk in hits:
+        for raw in _PLAIN_TOKEN_RE.findall(chunk):
+            if raw not in matched:
+                hit = word_terms(language, raw) & terms
+                if hit:
+                    matched[raw] = min(hit)
+    return matched
+
+
 def _scan_words(language: str, text: str, terms, start: int, end: int) -> list[TokenMatch]:
-    matched = {}  # each distinct token analyzed once
-    for raw in set(_PLAIN_TOKEN_RE.findall(text, start, end)):
-        hit = word_terms(language, raw) & terms
-        if hit:
-            matched[raw] = min(hit)
+    """The matching tokens of ``text[start:end]`` in order, as a full tokenization finds them.
+
+    Only the distinct chunks are looked up (``_matching_tokens``); the places of the
+    matching ones are found with ``str.find`` and each checked to be a whole token by
+    tokenizing from the last space before it (a space is inside no token, so the
+    tokenization from there on is the full one's), or from the previous check's end.
+    """
+    matched = _matching_tokens(language, text, start, end, terms)
     if not matched:
         return []
+    places = []
+    find = text.find
+    for raw in matched:
+        at = find(raw, start, end)
+        while at >= 0:
+            places.append(at)
+            at = find(raw, at + 1, end)
+    places.sort()
     found = []
-    for match in _TOKEN_RE.finditer(text, start, end):
-        raw = match.group()
-        if raw in matched:
-            found.append(TokenMatch(matched[raw], raw, match.start(), match.end()))
+    search = _TOKEN_RE.search
+    cursor = start  # the tokenization of text[start:end] is known up to here
+    for at in places:
+        if at < cursor:
+            continue  # inside a token already read (or a repeat of a place)
+        space = text.rfind(" ", cursor, at)
+        pos = space + 1 if space >= 0 else cursor
+        while True:
+            token = search(text, pos, end)
+            if token is None or token.start() >= at:
+                break
+            pos = token.end()
+        if token is None:
+            break
+        if token.start() == at:
+            raw = token.group()
+            term = matched.get(raw)
+            if term is not None:
+                found.append(TokenMatch(term, raw, at, token.end()))
+            cursor = token.end()
+        else:
+            cursor = token.start()
     return found
 
 
