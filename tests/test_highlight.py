@@ -136,3 +136,34 @@ def test_the_word_memo_is_bounded_and_answers_alike_after_it_restarts(monkeypatc
         found = find_matches("nl", text, terms)
         assert [(m.term, m.surface, m.start, m.end) for m in found] == expected
         assert len(highlight._memo("nl").state()[0]) <= 50
+
+
+def test_compound_parts_are_looked_up_only_when_the_query_could_match_one():
+    # What the highlighter relies on to skip the costly compound lookup of a word seen
+    # once: a word's terms are its own terms plus its parts' stems, and every part is a
+    # substring of the word and a word of the part table.
+    from index import decompound
+    from index.analysis import stem_word, word_terms_unsplit
+    from index.search.highlight import _part_surfaces
+
+    table = _part_surfaces("nl")
+    every_part = set().union(*table.values())
+    text = " ".join(p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    raws = {raw for raw, _, _ in iter_words(text)} | {"gasprijzen", "grensgebieden",
+                                                      "vredesmissie", "Oorlogs-schepen"}
+    split_seen = 0
+    for raw in raws:
+        own, words = word_terms_unsplit("nl", raw)
+        parts = [part for word in words for part in decompound.split(word)]
+        assert own | {stem_word("nl", part) for part in parts} == word_terms("nl", raw), raw
+        for word in words:
+            for part in decompound.split(word):
+                assert part in word and part in every_part, (raw, part)
+                assert part in table[stem_word("nl", part)]
+        split_seen += bool(parts)
+    assert split_seen >= 3
+    # and in a text: a part is marked whether or not the compound was seen before
+    for _ in range(2):
+        found = find_matches("nl", "De gasprijzen stijgen, de gasprijzen dalen.",
+                             frozenset(analyze("nl", "prijzen")))
+        assert [m.surface for m in found] == ["gasprijzen", "gasprijzen"]

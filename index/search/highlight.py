@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from html import escape
 import re
 
+from index import decompound
 from index.analysis import (_APOSTROPHES, _TOKEN_RE, CACHED_WORD_CHARS, PLAIN_TOKEN_PATTERN,
-                            word_terms)
+                            DecompoundFilter, analyzer_for, word_terms, word_terms_unsplit)
 
 FRAGMENT_CHARS = 240
 WHOLE_TEXT_CHARS = 20_000  # a text this long or shorter is read whole
@@ -127,22 +128,20 @@ class _ChunkMemo:
     def state(self) -> tuple[dict, dict]:
         return self._current
 
-    def learn(self, state, language: str, chunk: str) -> frozenset:
+    def learn(self, state, chunk: str, terms: frozenset) -> None:
+        """Remember the complete terms of ``chunk``."""
         terms_of, by_term = state
-        terms = frozenset().union(*(word_terms(language, raw)
-                                    for raw in _PLAIN_TOKEN_RE.findall(chunk)))
         if len(chunk) > CACHED_WORD_CHARS:
-            return terms
+            return
         if len(terms_of) >= MEMO_CHUNKS:
             self._current = ({}, {})
-            return terms
+            return
         for term in terms:
             known = by_term.get(term)
             if known is None:
                 known = by_term.setdefault(term, set())
             known.add(chunk)
         terms_of[chunk] = terms
-        return terms
 
 
 MEMO_CHUNKS = 200_000  # distinct chunks remembered per language (then the memo restarts)
@@ -154,6 +153,56 @@ def _memo(language: str) -> _ChunkMemo:
     if memo is None:
         memo = _MEMOS.setdefault(language, _ChunkMemo())
     return memo
+
+
+_UNSPLIT: dict = {}  # language -> {raw token: word_terms_unsplit(...)}, bounded
+_PART_SURFACES: dict = {}  # language -> {term: words that are that term as a compound part}
+# language -> chunks analysed once without their compound parts (none could match that
+# query): the second time a chunk is seen it is analysed whole and remembered. A word
+# seen once (the long tail of a big index) never pays for the compound lookup.
+_SEEN_ONCE: dict = {}
+
+
+def _part_surfaces(language: str) -> dict:
+    """Every word ``decompound.split`` may give as a part (its parts all pass
+    ``decompound._part_zipf``), by its index term: built once per process."""
+    table = _PART_SURFACES.get(language)
+    if table is None:
+        stem = analyzer_for(language)[-1].stem
+        table = {}
+        for word in decompound.vocabulary():
+            if decompound._part_zipf(word) > 0:
+                table.setdefault(stem(word), set()).add(word)
+        _PART_SURFACES[language] = table
+    return table
+
+
+def _chunk_terms(language: str, chunk: str, terms, parts) -> tuple[frozenset, bool]:
+    """(index terms of the chunk's tokens, complete?) as far as the query needs them.
+
+    A word's compound parts are looked up (the costly step for a word never seen) only
+    if it holds, as a substring, a word that is one of the query's terms as a part
+    (``parts``): otherwise no part of it can match, and the terms are marked
+    incomplete (not remembered)."""
+    found: set = set()
+    complete = True
+    cache = _UNSPLIT.setdefault(language, {})
+    for raw in _PLAIN_TOKEN_RE.findall(chunk):
+        unsplit = cache.get(raw)
+        if unsplit is None:
+            unsplit = word_terms_unsplit(language, raw)
+            if len(raw) <= CACHED_WORD_CHARS:
+                if len(cache) >= MEMO_CHUNKS:
+                    cache.clear()
+                cache[raw] = unsplit
+        own, words = unsplit
+        if words and decompound.enabled():
+            if any(part in word for word in words for part in parts):
+                found |= word_terms(language, raw)
+                continue
+            complete = False
+        found |= own
+    return frozenset(found), complete
 
 
 def _matching_tokens(language: str, text: str, start: int, end: int, terms) -> dict[str, str]:
@@ -169,9 +218,29 @@ def _matching_tokens(language: str, text: str, start: int, end: int, terms) -> d
         hits = set()
     else:
         hits = chunks & (known[0] if len(known) == 1 else set().union(*known))
-    for chunk in chunks.difference(terms_of):  # never seen: analysed once, remembered
-        if not memo.learn(state, language, chunk).isdisjoint(terms):
-            hits.add(chunk)
+    unseen = chunks.difference(terms_of)
+    if unseen:
+        parts = None
+        if decompound.enabled() and any(isinstance(f, DecompoundFilter)
+                                        for f in analyzer_for(language).items):
+            table = _part_surfaces(language)
+            parts = set().union(*(table.get(t, ()) for t in terms))
+        once = _SEEN_ONCE.setdefault(language, {})
+        for chunk in unseen:  # analysed, remembered when complete
+            if parts is None or chunk in once:  # seen before: worth its compound parts
+                found = frozenset().union(*(word_terms(language, raw)
+                                            for raw in _PLAIN_TOKEN_RE.findall(chunk)))
+                complete = True
+            else:
+                found, complete = _chunk_terms(language, chunk, terms, parts)
+            if complete:
+                memo.learn(state, chunk, found)
+            elif len(chunk) <= CACHED_WORD_CHARS:
+                if len(once) >= MEMO_CHUNKS:
+                    once.clear()
+                once[chunk] = True
+            if not found.isdisjoint(terms):
+                hits.add(chunk)
     matched: dict[str, str] = {}
     for chunk in hits:
         for raw in _PLAIN_TOKEN_RE.findall(chunk):
