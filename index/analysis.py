@@ -435,9 +435,18 @@ def word_terms_unsplit(language: str, raw: str) -> tuple[frozenset, tuple]:
     analyzer = analyzer_for(language)
     items = analyzer.items
     splitter = next((i for i, f in enumerate(items) if isinstance(f, DecompoundFilter)), None)
+    stem = items[-1].stem
+    if raw.isascii() and raw.isalnum():
+        # Most words: one token, nothing to normalize, fold is lower(); what the chain
+        # below gives, without its generators.
+        stops = next(f for f in items if isinstance(f, StopFilter)).stops
+        word = raw.lower()
+        if word in stops and not (len(raw) > 1 and raw.isupper()):
+            return frozenset(), ()
+        split = splitter is not None and DecompoundFilter.may_split(word)
+        return frozenset((stem(word),)), (word,) if split else ()
     if splitter is None:
         return word_terms(language, raw), ()
-    stem = items[-1].stem
     tokens = items[0](raw, mode="index")
     for item in items[1:splitter]:
         tokens = item(tokens)

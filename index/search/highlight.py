@@ -220,14 +220,14 @@ def _matching_tokens(language: str, text: str, start: int, end: int, terms) -> d
         hits = chunks & (known[0] if len(known) == 1 else set().union(*known))
     unseen = chunks.difference(terms_of)
     if unseen:
-        parts = None
+        parts: set = set()
         if decompound.enabled() and any(isinstance(f, DecompoundFilter)
                                         for f in analyzer_for(language).items):
             table = _part_surfaces(language)
             parts = set().union(*(table.get(t, ()) for t in terms))
         once = _SEEN_ONCE.setdefault(language, {})
         for chunk in unseen:  # analysed, remembered when complete
-            if parts is None or chunk in once:  # seen before: worth its compound parts
+            if chunk in once:  # seen before: worth its compound parts
                 found = frozenset().union(*(word_terms(language, raw)
                                             for raw in _PLAIN_TOKEN_RE.findall(chunk)))
                 complete = True
