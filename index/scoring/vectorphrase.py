@@ -17,6 +17,9 @@ from index.storage import postingarrays, postingcache
 from index.storage import postings as postings_module
 
 _WEIGHTING = BM25F()  # what Whoosh's Searcher uses when none is given
+# Postings per Whoosh block (W3Codec's blocklimit); only used to choose between reading
+# the candidates' blocks and decoding (and caching) a word's whole list.
+_BLOCK_POSTINGS = 128
 
 
 def supports(query, weighting) -> bool:
@@ -55,8 +58,9 @@ def _word_postings(reader, field, fieldname: str, words, seg):
     encoded positions in those documents, in their order.
 
     From the posting arrays, positions are read from the blocks holding a candidate only
-    (``postings.candidate_values``); else every word's whole list is decoded with its
-    positions (cached per segment), as before the arrays.
+    (``postings.candidate_values``) when those are at most half the word's blocks; a word
+    whose list is cached, or most of whose blocks hold a candidate, or a segment without
+    arrays, has its whole list decoded with its positions (cached per segment).
     """
     postings = []
     for word in words:
@@ -72,12 +76,19 @@ def _word_postings(reader, field, fieldname: str, words, seg):
     out = []
     for btext, (ids, weights) in postings:
         def values_at(candidates, ids=ids, btext=btext):
-            found = postings_module.candidate_values(reader, fieldname, btext, candidates)
-            if found is None:  # not in blocks: the whole list, as before
-                _, _, offsets, values = _decoded(reader, fieldname, btext, seg)
-                rows = np.searchsorted(ids, candidates)
-                found = [values[offsets[r]:offsets[r + 1]].tobytes() for r in rows]
-            return found
+            rows = np.searchsorted(ids, candidates)
+            whole = postingcache.CACHE.get(seg and (seg, "phrase", fieldname, btext))
+            if whole is None:
+                blocks = -(-len(ids) // _BLOCK_POSTINGS)
+                if 2 * len(np.unique(rows // _BLOCK_POSTINGS)) <= blocks:  # few blocks
+                    found = postings_module.candidate_values(reader, fieldname, btext,
+                                                             candidates)
+                    if found is not None:
+                        return found
+                # Most blocks (a frequent pair), or not in blocks: the whole list, cached.
+                whole = _decoded(reader, fieldname, btext, seg)
+            _, _, offsets, values = whole
+            return [values[offsets[r]:offsets[r + 1]].tobytes() for r in rows]
         out.append((btext, ids, weights, values_at))
     return out, _intersection([ids for _, ids, _, _ in out])
 
