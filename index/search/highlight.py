@@ -170,8 +170,9 @@ def _part_surfaces(language: str) -> dict:
     if table is None:
         stem = analyzer_for(language)[-1].stem
         table = {}
-        for word in decompound.vocabulary():
-            if decompound._part_zipf(word) > 0:
+        floor = min(decompound.PART_ZIPF, decompound.SHORT_PART_ZIPF)
+        for word, zipf in decompound.vocabulary().items():
+            if zipf >= floor and decompound._part_zipf(word) > 0:  # (most words are rarer)
                 table.setdefault(stem(word), set()).add(word)
         _PART_SURFACES[language] = table
     return table
