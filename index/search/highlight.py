@@ -119,32 +119,35 @@ class _ChunkMemo:
     and analysed. At MEMO_CHUNKS known chunks the memo starts again empty (bounded
     memory). A reader takes ``state()`` once; clearing swaps in a new state, so a
     concurrent reader never sees a half-cleared one, and a chunk is added to ``by_term``
-    before ``terms_of`` says it is known.
+    before the known chunks say it is known.
     """
 
     def __init__(self):
-        self._current = ({}, {})  # (chunk -> frozenset of terms, term -> set of chunks)
+        self._current = (set(), {})  # (chunks known, term -> set of chunks)
 
-    def state(self) -> tuple[dict, dict]:
+    def state(self) -> tuple[set, dict]:
         return self._current
 
     def learn(self, state, chunk: str, terms: frozenset) -> None:
         """Remember the complete terms of ``chunk``."""
-        terms_of, by_term = state
+        known_chunks, by_term = state
         if len(chunk) > CACHED_WORD_CHARS:
             return
-        if len(terms_of) >= MEMO_CHUNKS:
-            self._current = ({}, {})
+        if len(known_chunks) >= MEMO_CHUNKS:
+            self._current = (set(), {})
             return
         for term in terms:
             known = by_term.get(term)
             if known is None:
                 known = by_term.setdefault(term, set())
             known.add(chunk)
-        terms_of[chunk] = terms
+        known_chunks.add(chunk)
 
 
-MEMO_CHUNKS = 200_000  # distinct chunks remembered per language (then the memo restarts)
+# Distinct chunks remembered per language (then the memo restarts): about 10 MB each.
+MEMO_CHUNKS = 100_000
+# Words' terms without compound parts, and chunks seen once, remembered per language.
+MEMO_WORDS = 50_000
 _MEMOS: dict = {}
 
 
@@ -193,7 +196,7 @@ def _chunk_terms(language: str, chunk: str, terms, parts) -> tuple[frozenset, bo
         if unsplit is None:
             unsplit = word_terms_unsplit(language, raw)
             if len(raw) <= CACHED_WORD_CHARS:
-                if len(cache) >= MEMO_CHUNKS:
+                if len(cache) >= MEMO_WORDS:
                     cache.clear()
                 cache[raw] = unsplit
         own, words = unsplit
@@ -211,7 +214,7 @@ def _matching_tokens(language: str, text: str, start: int, end: int, terms) -> d
     that yield one of ``terms``."""
     memo = _memo(language)
     state = memo.state()
-    terms_of, by_term = state
+    known_chunks, by_term = state
     part = text if start == 0 and end == len(text) else text[start:end]
     chunks = set(part.split())
     known = [by_term[t] for t in terms if t in by_term]
@@ -219,14 +222,14 @@ def _matching_tokens(language: str, text: str, start: int, end: int, terms) -> d
         hits = set()
     else:
         hits = chunks & (known[0] if len(known) == 1 else set().union(*known))
-    unseen = chunks.difference(terms_of)
+    unseen = chunks.difference(known_chunks)
     if unseen:
         parts: set = set()
         if decompound.enabled() and any(isinstance(f, DecompoundFilter)
                                         for f in analyzer_for(language).items):
             table = _part_surfaces(language)
             parts = set().union(*(table.get(t, ()) for t in terms))
-        once = _SEEN_ONCE.setdefault(language, {})
+        once = _SEEN_ONCE.setdefault(language, set())
         for chunk in unseen:  # analysed, remembered when complete
             if chunk in once:  # seen before: worth its compound parts
                 found = frozenset().union(*(word_terms(language, raw)
@@ -237,9 +240,9 @@ def _matching_tokens(language: str, text: str, start: int, end: int, terms) -> d
             if complete:
                 memo.learn(state, chunk, found)
             elif len(chunk) <= CACHED_WORD_CHARS:
-                if len(once) >= MEMO_CHUNKS:
+                if len(once) >= MEMO_WORDS:
                     once.clear()
-                once[chunk] = True
+                once.add(chunk)
             if not found.isdisjoint(terms):
                 hits.add(chunk)
     matched: dict[str, str] = {}
