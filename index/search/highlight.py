@@ -144,7 +144,7 @@ class _ChunkMemo:
         known_chunks.add(chunk)
 
 
-# Distinct chunks remembered per language (then the memo restarts): about 10 MB each.
+# Distinct chunks remembered per language (then the memo restarts): bounded memory.
 MEMO_CHUNKS = 100_000
 # Words' terms without compound parts, and chunks seen once, remembered per language.
 MEMO_WORDS = 50_000
@@ -181,7 +181,7 @@ def _part_surfaces(language: str) -> dict:
     return table
 
 
-def _chunk_terms(language: str, chunk: str, terms, parts) -> tuple[frozenset, bool]:
+def _chunk_terms(language: str, chunk: str, parts) -> tuple[frozenset, bool]:
     """(index terms of the chunk's tokens, complete?) as far as the query needs them.
 
     A word's compound parts are looked up (the costly step for a word never seen) only
@@ -236,7 +236,7 @@ def _matching_tokens(language: str, text: str, start: int, end: int, terms) -> d
                                             for raw in _PLAIN_TOKEN_RE.findall(chunk)))
                 complete = True
             else:
-                found, complete = _chunk_terms(language, chunk, terms, parts)
+                found, complete = _chunk_terms(language, chunk, parts)
             if complete:
                 memo.learn(state, chunk, found)
             elif len(chunk) <= CACHED_WORD_CHARS:
