@@ -266,10 +266,15 @@ class DecompoundFilter(Filter):
     def __eq__(self, other):
         return type(self) is type(other)
 
+    @staticmethod
+    def may_split(text: str) -> bool:
+        """True if an index-mode token of this (folded) text is looked up for parts."""
+        return (decompound.enabled() and len(text) >= decompound.MIN_WORD
+                and "-" not in text)
+
     def __call__(self, tokens):
         for t in tokens:
-            if (t.mode == "query" or getattr(t, "stopped", False) or not decompound.enabled()
-                    or len(t.text) < decompound.MIN_WORD or "-" in t.text):
+            if t.mode == "query" or getattr(t, "stopped", False) or not self.may_split(t.text):
                 yield t
                 continue
             parts = decompound.split(t.text)
@@ -420,6 +425,40 @@ def _word_terms(language: str, raw: str) -> frozenset:
 
 
 _cached_word_terms = lru_cache(maxsize=200_000)(_word_terms)
+
+
+def word_terms_unsplit(language: str, raw: str) -> tuple[frozenset, tuple]:
+    """``word_terms`` without looking up compound parts: (the terms of the token's words
+    themselves, the folded words the analyzer would look up for parts). The full terms
+    are these plus the stems of ``decompound.split(word)`` of each word named; every such
+    part is a substring of its word (``index.decompound``)."""
+    analyzer = analyzer_for(language)
+    items = analyzer.items
+    splitter = next((i for i, f in enumerate(items) if isinstance(f, DecompoundFilter)), None)
+    stem = items[-1].stem
+    if raw.isascii() and raw.isalnum():
+        # Most words: one token, nothing to normalize, fold is lower(); what the chain
+        # below gives, without its generators.
+        stops = next(f for f in items if isinstance(f, StopFilter)).stops
+        word = raw.lower()
+        if word in stops and not (len(raw) > 1 and raw.isupper()):
+            return frozenset(), ()
+        split = splitter is not None and DecompoundFilter.may_split(word)
+        return frozenset((stem(word),)), (word,) if split else ()
+    if splitter is None:
+        return word_terms(language, raw), ()
+    tokens = items[0](raw, mode="index")
+    for item in items[1:splitter]:
+        tokens = item(tokens)
+    terms, words = set(), []
+    for t in tokens:
+        if getattr(t, "stopped", False):  # kept unstemmed, as StemFilter does
+            terms.add(t.text)
+            continue
+        terms.add(stem(t.text))
+        if DecompoundFilter.may_split(t.text):
+            words.append(t.text)
+    return frozenset(terms), tuple(words)
 
 
 def iter_words(text: str):

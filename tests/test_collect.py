@@ -2,6 +2,8 @@
 
 import random
 
+import numpy as np
+
 import pytest
 
 from index.scoring import vectorscore
@@ -111,3 +113,22 @@ def test_a_phrase_minus_a_word_excludes_every_document_with_the_word(corpus_inde
     assert not {doc for _, doc in fast.top} & excluded
     assert {doc for _, doc in slow.top} & excluded  # Whoosh's matcher tree lets some through
     assert fast.top == [(score, doc) for score, doc in slow.top if doc not in excluded]
+
+
+@pytest.mark.parametrize("q", QUERIES + [PHRASE_AND_NOT])
+def test_a_count_without_scores_matches_what_the_scored_collection_matches(corpus_index,
+                                                                           monkeypatch, q):
+    # limit 0 (the language a search does not show, counted for the language facet):
+    # the mask alone, no BM25; the same total and matched documents as scoring all.
+    from index.search import collect as collect_module
+
+    searcher, query = _compiled(corpus_index, q)
+    allow = np.zeros(searcher.doc_count_all(), dtype=bool)
+    allow[::3] = True
+    for restrict in (None, allow):
+        scored = collect_module.collect(searcher, query, None, allow=restrict)
+        with monkeypatch.context() as patch:
+            patch.setattr(vectorscore, "score_all", None)  # must not be called
+            counted = collect_module.collect(searcher, query, 0, allow=restrict)
+        assert counted.total == scored.total and counted.top == []
+        assert np.array_equal(counted.matched, scored.matched)

@@ -91,3 +91,82 @@ def test_a_2_mb_document_posted_through_the_api_is_stored_and_searchable(write_c
         assert "big" in hits, q
         # A match within the analyzed part is marked; one at the very end is found, unmarked.
         assert ("<mark>" in hits["big"]["snippet"]) is marked
+
+
+def _every_match(language: str, text: str, terms) -> list[tuple]:
+    """The definition: every token of a full tokenization whose index terms meet ``terms``."""
+    return [(min(word_terms(language, raw) & terms), raw, start, end)
+            for raw, start, end in iter_words(text) if word_terms(language, raw) & terms]
+
+
+def test_matches_are_those_of_a_full_tokenization_on_odd_texts():
+    # Tokens glued by joiners, numbers with separators, every kind of whitespace, words
+    # inside other words: the chunk lookup and the place checks must find exactly these.
+    import random
+
+    rng = random.Random(7)
+    alphabet = "ab ,.-'’1 2x\u2010éE\n\x1c\u3000\t_\u00ad"
+    words = ["troepen", "Poetin", "anti-troepen", "troep", "1.000", "Poetin’s", "poetin",
+             "x’troepen", "l'Poetin", "2.1000"]
+    checked = 0
+    for _ in range(3000):
+        pieces = [rng.choice(alphabet) for _ in range(rng.randrange(1, 30))]
+        for _ in range(rng.randrange(3)):
+            pieces.insert(rng.randrange(len(pieces) + 1), rng.choice(words))
+        text = "".join(pieces)
+        for language in ("nl", "en"):
+            terms = frozenset(analyze(language, "Poetin troepen a 1000 x"))
+            expected = _every_match(language, text, terms)
+            found = [(m.term, m.surface, m.start, m.end)
+                     for m in find_matches(language, text, terms)]
+            assert found == expected, text
+            checked += bool(expected)
+    assert checked > 1000
+
+
+def test_the_word_memo_is_bounded_and_answers_alike_after_it_restarts(monkeypatch):
+    from index.search import highlight
+
+    monkeypatch.setattr(highlight, "MEMO_CHUNKS", 50)
+    monkeypatch.setattr(highlight, "_MEMOS", {})
+    text = next(SEEDS.glob("000_*.txt")).read_text("utf-8")
+    terms = _terms("Poetin troepen Oekraïne")
+    expected = _every_match("nl", text, terms)
+    for _ in range(3):
+        found = find_matches("nl", text, terms)
+        assert [(m.term, m.surface, m.start, m.end) for m in found] == expected
+        assert len(highlight._memo("nl").state()[0]) <= 50
+
+
+def test_compound_parts_are_looked_up_only_when_the_query_could_match_one():
+    # What the highlighter relies on to skip the costly compound lookup of a word seen
+    # once: a word's terms are its own terms plus its parts' stems, and every part is a
+    # substring of the word and a word of the part table.
+    from index import decompound
+    from index.analysis import stem_word, word_terms_unsplit
+    from index.search.highlight import _part_surfaces
+
+    table = _part_surfaces("nl")
+    every_part = set().union(*table.values())
+    text = " ".join(p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    raws = {raw for raw, _, _ in iter_words(text)} | {"gasprijzen", "grensgebieden",
+                                                      "vredesmissie", "Oorlogs-schepen",
+                                                      "US", "WHO", "De", "DE", "12abc"}
+    for raw in raws:  # English has no compound parts: its words' terms as they are
+        assert word_terms_unsplit("en", raw) == (word_terms("en", raw), ())
+    split_seen = 0
+    for raw in raws:
+        own, words = word_terms_unsplit("nl", raw)
+        parts = [part for word in words for part in decompound.split(word)]
+        assert own | {stem_word("nl", part) for part in parts} == word_terms("nl", raw), raw
+        for word in words:
+            for part in decompound.split(word):
+                assert part in word and part in every_part, (raw, part)
+                assert part in table[stem_word("nl", part)]
+        split_seen += bool(parts)
+    assert split_seen >= 3
+    # and in a text: a part is marked whether or not the compound was seen before
+    for _ in range(2):
+        found = find_matches("nl", "De gasprijzen stijgen, de gasprijzen dalen.",
+                             frozenset(analyze("nl", "prijzen")))
+        assert [m.surface for m in found] == ["gasprijzen", "gasprijzen"]

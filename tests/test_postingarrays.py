@@ -253,3 +253,27 @@ def test_kill_9_mid_write_leaves_only_segments_whose_arrays_match_their_postings
                     assert np.array_equal(weights.astype(np.float64), want_weights)
         reader.close()
         update(root, [make_doc(f"{tag}-after", "en")])  # the next write works
+
+
+def test_phrase_positions_are_read_only_from_blocks_holding_a_candidate(new_index, monkeypatch):
+    from whoosh.codec import whoosh3
+
+    reader = max(_segment_readers(new_index), key=lambda r: r.doc_count_all())
+    btext = b"oorlog"
+    ids, _, offsets, values = postings.decode(reader, "body", btext, True)
+    assert len(ids) > 3 * 128  # several posting blocks
+    reads = []
+    real = whoosh3.W3LeafMatcher._read_data
+    monkeypatch.setattr(whoosh3.W3LeafMatcher, "_read_data",
+                        lambda self: (reads.append(1), real(self))[1])
+    rng = random.Random(3)
+    for picked in (sorted(rng.sample(range(len(ids)), 40)), list(range(5)), [len(ids) - 1]):
+        reads.clear()
+        candidates = ids[picked]
+        got = postings.candidate_values(reader, "body", btext, candidates)
+        assert got == [values[offsets[r]:offsets[r + 1]].tobytes() for r in picked]
+        blocks = len({r // 128 for r in picked})
+        assert len(reads) == blocks  # the other blocks: header only
+    # a docnum without the term: not silently skipped
+    missing = np.setdiff1d(np.arange(reader.doc_count_all()), ids)[:1]
+    assert postings.candidate_values(reader, "body", btext, missing) is None

@@ -116,3 +116,35 @@ def test_reindex_if_outdated_reindexes_only_an_outdated_index(tmp_path, monkeypa
     reader = IndexReader(tmp_path / "old")
     assert reader.searchers()["nl"].doc_count() == 1  # opens: no longer outdated
     reader.close()
+
+
+def test_every_commit_and_rebuild_is_seen_by_the_next_search(tmp_path, monkeypatch):
+    # The commit point is read again only when commit.json is another file, and the link's
+    # target resolved once per target: each write and each rebuild must still show at once,
+    # and a search without a write must not read commit.json again.
+    from index.storage import commit, reader as reader_module
+
+    rebuild(tmp_path, [make_doc("a", "nl"), make_doc("b", "en")])
+    reader = IndexReader(tmp_path)
+
+    def count():
+        return sum(s.doc_count() for s in reader.searchers().values())
+
+    assert count() == 2
+    for n in range(3):
+        update(tmp_path, [make_doc(f"n{n}", "nl")])
+        assert count() == 3 + n
+    delete_ids(tmp_path, ["a"])
+    assert count() == 4
+    reads = []
+    real = commit.read_commit_file
+    monkeypatch.setattr(reader_module, "read_commit_point",
+                        lambda generation: (reads.append(1), real(generation)["toc"])[1])
+    for _ in range(5):
+        assert count() == 4
+    assert reads == []  # unchanged commit point: not read again
+    update(tmp_path, [make_doc("z", "en")])
+    assert count() == 5 and len(reads) == 1
+    before = reader.generation
+    rebuild(tmp_path, [make_doc("only", "nl")])  # a new generation behind `current`
+    assert reader.generation != before and reader.get("only") is not None

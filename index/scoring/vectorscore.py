@@ -85,7 +85,8 @@ def _decode(reader, fieldname: str, text: str):
     return postings.decode(reader, fieldname, reader._text_to_bytes(fieldname, text))
 
 
-def _leaf(reader, query: SynonymQuery, size: int, avg_length: float, seg):
+def _leaf_tf(reader, query: SynonymQuery, size: int, seg) -> np.ndarray:
+    """Each document's weighted term frequency of the synonym set."""
     tf = np.zeros(size, dtype=np.float64)
     for text, weight in query.terms_weights.items():
         if " " in text:  # a phrase member: its phrase frequency
@@ -95,6 +96,11 @@ def _leaf(reader, query: SynonymQuery, size: int, avg_length: float, seg):
         else:
             ids, tfs = _postings(reader, query.fieldname, text, seg)
         tf[ids] += weight * tfs
+    return tf
+
+
+def _leaf(reader, query: SynonymQuery, size: int, avg_length: float, seg):
+    tf = _leaf_tf(reader, query, size, seg)
     mask = tf > 0
     lengths = _field_lengths(reader, query.fieldname, size, seg)
     norm = 1.0 - B + B * (lengths / avg_length if avg_length > 0 else 1.0)
@@ -129,8 +135,34 @@ def _evaluate(reader, query, size: int, avg_lengths: dict, seg=None, sub=None):
     return scores, mask
 
 
+def _matches(reader, query, size: int, avg_lengths: dict, seg=None, sub=None) -> np.ndarray:
+    """The mask of ``_evaluate`` without its scores (a count needs no BM25)."""
+    if isinstance(query, SynonymQuery):
+        return _leaf_tf(reader, query, size, seg) > 0
+    if isinstance(query, wq.Phrase):
+        return _evaluate(reader, query, size, avg_lengths, seg, sub)[1]
+    if isinstance(query, wq.AndMaybe):
+        return _matches(reader, query.a, size, avg_lengths, seg, sub)
+    if isinstance(query, wq.AndNot):
+        return (_matches(reader, query.a, size, avg_lengths, seg, sub)
+                & ~_matches(reader, query.b, size, avg_lengths, seg, sub))
+    masks = [_matches(reader, child, size, avg_lengths, seg, sub) for child in query.subqueries]
+    if isinstance(query, wq.And):
+        return np.logical_and.reduce(masks)
+    return np.logical_or.reduce(masks)
+
+
+def match_all(searcher, query) -> np.ndarray:
+    """The mask of ``score_all`` alone: which documents match (for a count)."""
+    return _over_segments(searcher, query, scored=False)[1]
+
+
 def score_all(searcher, query):
     """(scores, mask) over the searcher's global document numbers."""
+    return _over_segments(searcher, query, scored=True)
+
+
+def _over_segments(searcher, query, scored: bool):
     all_scores, all_masks = [], []
     folder = postingcache.index_folder(searcher)
     # The whole index's averages, as SynonymQuery.matcher uses.
@@ -139,12 +171,15 @@ def score_all(searcher, query):
         reader = sub.reader()
         size = reader.doc_count_all()
         seg = postingcache.segment_key(folder, reader)
-        scores, mask = _evaluate(reader, query, size, avg_lengths, seg, sub)
+        if scored:
+            scores, mask = _evaluate(reader, query, size, avg_lengths, seg, sub)
+        else:
+            scores, mask = None, _matches(reader, query, size, avg_lengths, seg, sub)
         live = _live(reader, size)
         if live is not None:
             mask = mask & live
         all_scores.append(scores)
         all_masks.append(mask)
-    if not all_scores:
+    if not all_masks:
         return np.empty(0), np.empty(0, dtype=bool)
-    return np.concatenate(all_scores), np.concatenate(all_masks)
+    return (np.concatenate(all_scores) if scored else None), np.concatenate(all_masks)

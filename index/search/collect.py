@@ -77,6 +77,9 @@ def collect(searcher, query, limit: int | None, allow=None, months: bool = False
     if by_date and sort is None:
         sort = (DATE_COLUMN, True)
     if vectorscore.supports(query, searcher.weighting):
+        if limit == 0 and not months and not facet_fields:  # a count: no scores needed
+            mask = _allowed(vectorscore.match_all(searcher, query), allow)
+            return Collected(int(np.count_nonzero(mask)), [], {}, {}, matched=mask)
         return _collect_vectorized(searcher, query, limit, allow, months, sort, facet_fields)
     context = searcher.context()
     month_of = _column(searcher, MONTH_COLUMN) if months else None
@@ -139,8 +142,8 @@ def _column_codes(searcher, name: str):
     return cache[name]
 
 
-def _collect_vectorized(searcher, query, limit, allow, months, sort, facet_fields) -> Collected:
-    scores, mask = vectorscore.score_all(searcher, query)
+def _allowed(mask, allow):
+    """``mask`` restricted to ``allow`` (a mask or a set of document numbers, or None)."""
     if isinstance(allow, np.ndarray):
         mask &= allow[:len(mask)]
     elif allow is not None:
@@ -148,6 +151,12 @@ def _collect_vectorized(searcher, query, limit, allow, months, sort, facet_field
         if allow:
             allowed[np.fromiter(allow, dtype=np.int64, count=len(allow))] = True
         mask &= allowed
+    return mask
+
+
+def _collect_vectorized(searcher, query, limit, allow, months, sort, facet_fields) -> Collected:
+    scores, mask = vectorscore.score_all(searcher, query)
+    mask = _allowed(mask, allow)
     docnums = np.flatnonzero(mask)
     counts: dict[str, int] = {}
     if months and len(docnums):

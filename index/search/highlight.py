@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from html import escape
 import re
 
-from index.analysis import _APOSTROPHES, _TOKEN_RE, PLAIN_TOKEN_PATTERN, word_terms
+from index import decompound
+from index.analysis import (_APOSTROPHES, _TOKEN_RE, CACHED_WORD_CHARS, PLAIN_TOKEN_PATTERN,
+                            DecompoundFilter, analyzer_for, word_terms, word_terms_unsplit)
 
 FRAGMENT_CHARS = 240
 WHOLE_TEXT_CHARS = 20_000  # a text this long or shorter is read whole
@@ -106,19 +108,195 @@ def _phrase_runs(language: str, text: str, found: list[TokenMatch], terms,
     return out
 
 
+class _ChunkMemo:
+    """Per process and language: a whitespace-separated chunk of text -> the index terms of
+    its tokens, and term -> chunks.
+
+    A token never holds a space, so a text's tokens are its chunks' tokens, and the chunks
+    (``str.split``, far cheaper than the token regex) that yield one of a query's terms
+    are found with C-level set operations: the text's distinct chunks intersected with
+    the chunks already known to yield one. Only chunks never seen before are tokenized
+    and analysed. At MEMO_CHUNKS known chunks the memo starts again empty (bounded
+    memory). A reader takes ``state()`` once; clearing swaps in a new state, so a
+    concurrent reader never sees a half-cleared one, and a chunk is added to ``by_term``
+    before the known chunks say it is known.
+    """
+
+    def __init__(self):
+        self._current = (set(), {})  # (chunks known, term -> set of chunks)
+
+    def state(self) -> tuple[set, dict]:
+        return self._current
+
+    def learn(self, state, chunk: str, terms: frozenset) -> None:
+        """Remember the complete terms of ``chunk``."""
+        known_chunks, by_term = state
+        if len(chunk) > CACHED_WORD_CHARS:
+            return
+        if len(known_chunks) >= MEMO_CHUNKS:
+            self._current = (set(), {})
+            return
+        for term in terms:
+            known = by_term.get(term)
+            if known is None:
+                known = by_term.setdefault(term, set())
+            known.add(chunk)
+        known_chunks.add(chunk)
+
+
+# Distinct chunks remembered per language (then the memo restarts): bounded memory.
+MEMO_CHUNKS = 100_000
+# Words' terms without compound parts, and chunks seen once, remembered per language.
+MEMO_WORDS = 50_000
+_MEMOS: dict = {}
+
+
+def _memo(language: str) -> _ChunkMemo:
+    memo = _MEMOS.get(language)
+    if memo is None:
+        memo = _MEMOS.setdefault(language, _ChunkMemo())
+    return memo
+
+
+_UNSPLIT: dict = {}  # language -> {raw token: word_terms_unsplit(...)}, bounded
+_PART_SURFACES: dict = {}  # language -> {term: words that are that term as a compound part}
+# language -> chunks analysed once without their compound parts (none could match that
+# query): the second time a chunk is seen it is analysed whole and remembered. A word
+# seen once (the long tail of a big index) never pays for the compound lookup.
+_SEEN_ONCE: dict = {}
+
+
+def _part_surfaces(language: str) -> dict:
+    """Every word ``decompound.split`` may give as a part (its parts all pass
+    ``decompound._part_zipf``), by its index term: built once per process."""
+    table = _PART_SURFACES.get(language)
+    if table is None:
+        stem = analyzer_for(language)[-1].stem
+        table = {}
+        floor = min(decompound.PART_ZIPF, decompound.SHORT_PART_ZIPF)
+        for word, zipf in decompound.vocabulary().items():
+            if zipf >= floor and decompound._part_zipf(word) > 0:  # (most words are rarer)
+                table.setdefault(stem(word), set()).add(word)
+        _PART_SURFACES[language] = table
+    return table
+
+
+def _chunk_terms(language: str, chunk: str, parts) -> tuple[frozenset, bool]:
+    """(index terms of the chunk's tokens, complete?) as far as the query needs them.
+
+    A word's compound parts are looked up (the costly step for a word never seen) only
+    if it holds, as a substring, a word that is one of the query's terms as a part
+    (``parts``): otherwise no part of it can match, and the terms are marked
+    incomplete (not remembered)."""
+    found: set = set()
+    complete = True
+    cache = _UNSPLIT.setdefault(language, {})
+    for raw in _PLAIN_TOKEN_RE.findall(chunk):
+        unsplit = cache.get(raw)
+        if unsplit is None:
+            unsplit = word_terms_unsplit(language, raw)
+            if len(raw) <= CACHED_WORD_CHARS:
+                if len(cache) >= MEMO_WORDS:
+                    cache.clear()
+                cache[raw] = unsplit
+        own, words = unsplit
+        if words and decompound.enabled():
+            if any(part in word for word in words for part in parts):
+                found |= word_terms(language, raw)
+                continue
+            complete = False
+        found |= own
+    return frozenset(found), complete
+
+
+def _matching_tokens(language: str, text: str, start: int, end: int, terms) -> dict[str, str]:
+    """``{raw token: smallest query term it yields}`` for the tokens of ``text[start:end]``
+    that yield one of ``terms``."""
+    memo = _memo(language)
+    state = memo.state()
+    known_chunks, by_term = state
+    part = text if start == 0 and end == len(text) else text[start:end]
+    chunks = set(part.split())
+    known = [by_term[t] for t in terms if t in by_term]
+    if not known:
+        hits = set()
+    else:
+        hits = chunks & (known[0] if len(known) == 1 else set().union(*known))
+    unseen = chunks.difference(known_chunks)
+    if unseen:
+        parts: set = set()
+        if decompound.enabled() and any(isinstance(f, DecompoundFilter)
+                                        for f in analyzer_for(language).items):
+            table = _part_surfaces(language)
+            parts = set().union(*(table.get(t, ()) for t in terms))
+        once = _SEEN_ONCE.setdefault(language, set())
+        for chunk in unseen:  # analysed, remembered when complete
+            if chunk in once:  # seen before: worth its compound parts
+                found = frozenset().union(*(word_terms(language, raw)
+                                            for raw in _PLAIN_TOKEN_RE.findall(chunk)))
+                complete = True
+            else:
+                found, complete = _chunk_terms(language, chunk, parts)
+            if complete:
+                memo.learn(state, chunk, found)
+            elif len(chunk) <= CACHED_WORD_CHARS:
+                if len(once) >= MEMO_WORDS:
+                    once.clear()
+                once.add(chunk)
+            if not found.isdisjoint(terms):
+                hits.add(chunk)
+    matched: dict[str, str] = {}
+    for chunk in hits:
+        for raw in _PLAIN_TOKEN_RE.findall(chunk):
+            if raw not in matched:
+                hit = word_terms(language, raw) & terms
+                if hit:
+                    matched[raw] = min(hit)
+    return matched
+
+
 def _scan_words(language: str, text: str, terms, start: int, end: int) -> list[TokenMatch]:
-    matched = {}  # each distinct token analyzed once
-    for raw in set(_PLAIN_TOKEN_RE.findall(text, start, end)):
-        hit = word_terms(language, raw) & terms
-        if hit:
-            matched[raw] = min(hit)
+    """The matching tokens of ``text[start:end]`` in order, as a full tokenization finds them.
+
+    Only the distinct chunks are looked up (``_matching_tokens``); the places of the
+    matching ones are found with ``str.find`` and each checked to be a whole token by
+    tokenizing from the last space before it (a space is inside no token, so the
+    tokenization from there on is the full one's), or from the previous check's end.
+    """
+    matched = _matching_tokens(language, text, start, end, terms)
     if not matched:
         return []
+    places = []
+    find = text.find
+    for raw in matched:
+        at = find(raw, start, end)
+        while at >= 0:
+            places.append(at)
+            at = find(raw, at + 1, end)
+    places.sort()
     found = []
-    for match in _TOKEN_RE.finditer(text, start, end):
-        raw = match.group()
-        if raw in matched:
-            found.append(TokenMatch(matched[raw], raw, match.start(), match.end()))
+    search = _TOKEN_RE.search
+    cursor = start  # the tokenization of text[start:end] is known up to here
+    for at in places:
+        if at < cursor:
+            continue  # inside a token already read (or a repeat of a place)
+        space = text.rfind(" ", cursor, at)
+        pos = space + 1 if space >= 0 else cursor
+        while True:
+            token = search(text, pos, end)
+            if token is None or token.start() >= at:
+                break
+            pos = token.end()
+        if token is None:
+            break
+        if token.start() == at:
+            raw = token.group()
+            term = matched.get(raw)
+            if term is not None:
+                found.append(TokenMatch(term, raw, at, token.end()))
+            cursor = token.end()
+        else:
+            cursor = token.start()
     return found
 
 

@@ -389,6 +389,7 @@ def search(reader, request: SearchRequest, lexicon=_FROM_INDEX,
             cached["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
             return cached
     request, semantic = hybrid.plan(reader, request)  # after the cache: embeds the query
+    mark("embed")
     result = _search(node, searchers, request, lexicon, started, plan, semantic)
     if key is not None:
         cache.put(key, result)
@@ -399,6 +400,7 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
             plan: tuple, semantic=None) -> dict:
     filter_tree, sort, facet_names = plan
     query_language = detect_query_language(node, searchers)
+    mark("language")
     spans = _span_links(request.q, node, lexicon) if request.crosslingual else None
     compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual, spans)
                  for lang in LANGUAGES}
@@ -481,13 +483,15 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
         candidates.sort(key=lambda c: sort_key(values[c[1]][c[2]], c[0], 0, sort[1]))
     else:
         candidates.sort(key=lambda c: c[0], reverse=True)
+    mark("score")
     page = [(score, lang, searchers[lang].stored_fields(docnum))
             for score, lang, docnum in candidates[request.offset:depth]]
     total = sum(language_facet[lang] for lang in wanted)
-    mark("score")
+    mark("stored")
     suggestion = None
     if total < FEW_HITS:
         suggestion = did_you_mean(request.q, node, searchers)
+        mark("suggest")
     hits = [_hit(fields, score, compilers[lang]) for score, lang, fields in page]
     if request.explain:
         for rank, (hit, (_, lang, _)) in enumerate(zip(hits, page), request.offset + 1):
@@ -495,13 +499,15 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
                 request.mode or "lexical", request.fusion,
                 {"lexical": {"rank": rank, "score": hit["score"], "contribution": hit["score"]}})
     mark("highlight")
+    facets = _facets(facet_names, language_facet, month_facet, counts, request.facet_size,
+                     [searchers[lang] for lang in wanted])
+    mark("facets")
     return {
         "query": request.q,
         "query_language": query_language,
         "total": total,
         "hits": hits,
-        "facets": _facets(facet_names, language_facet, month_facet, counts,
-                          request.facet_size, [searchers[lang] for lang in wanted]),
+        "facets": facets,
         "suggestion": suggestion,
         "corrected": None,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),

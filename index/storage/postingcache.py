@@ -56,6 +56,17 @@ class ArrayCache:
                 self.bytes -= sum(a.nbytes for a in old)
         return value
 
+    def get(self, key):
+        """The arrays under ``key`` if cached (counted as a hit), else None."""
+        if key is None or self.max_bytes <= 0:
+            return None
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+                self.hits += 1
+            return value
+
     def resize(self, max_bytes: int) -> None:
         """Set the bound (0 turns the cache off), dropping what no longer fits."""
         with self._lock:

@@ -59,3 +59,34 @@ def decode(reader, fieldname: str, btext: bytes, with_values: bool = False) -> t
     if with_values:
         return (ids_array, weights_array) + _pack(values)
     return ids_array, weights_array
+
+
+def candidate_values(reader, fieldname: str, btext: bytes, candidates: np.ndarray):
+    """The posting values (encoded positions) of ``candidates`` (sorted docnums that all
+    hold the term), in their order; only the blocks holding one are decompressed.
+
+    None when the term's postings are not in blocks (inline, another format) or do not
+    hold every candidate: the caller decodes the whole list instead.
+    """
+    matcher = _matcher(reader, fieldname, btext)
+    if not (hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block")) \
+            or matcher._byteids:
+        return None
+    out: list = [None] * len(candidates)
+    j, n = 0, len(candidates)
+    while j < n and not matcher._atend and matcher._blocklength:
+        if candidates[j] <= matcher._maxid:  # a block's header says its largest docnum
+            if matcher._data is None:
+                matcher._read_data()
+            ids = np.cumsum(np.asarray(matcher._data[0], dtype=np.int64))
+            matcher._read_values()
+            values = matcher._values
+            end = int(np.searchsorted(candidates, matcher._maxid, side="right"))
+            rows = np.searchsorted(ids, candidates[j:end])
+            for k, row in zip(range(j, end), rows.tolist()):
+                if row >= len(ids) or ids[row] != candidates[k]:
+                    return None
+                out[k] = values[row]
+            j = end
+        matcher._next_block()
+    return out if j == n else None

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from index.analysis import LANGUAGES
-from index.storage.commit import open_searcher, read_commit_file, read_commit_point
+from index.storage.commit import COMMIT_FILE, open_searcher, read_commit_file, read_commit_point
 from index.storage.errors import (AnalyzerMismatchError, CorruptIndexError, IndexMissingError,
                                    IndexOutdatedError, IndexUnavailableError)
 from index.storage.generations import (CURRENT, LEXICON_CORPUS_FILE, LEXICON_FILE, PREVIOUS,
@@ -31,6 +31,26 @@ from index.vectors.stage import open_store
 
 RETRY_SECONDS = 10.0
 OPEN_ATTEMPTS = 3  # a failed open is tried again (a concurrent publish can remove files)
+
+
+_RESOLVED: dict = {}  # (root, link target) -> the generation it names, resolved
+
+
+def _current_generation(root: Path) -> Path | None:
+    """``linked_generation(root, CURRENT)``, checked on every search: one ``readlink``;
+    the resolved path of a target is remembered (a generation's name is never reused)."""
+    try:
+        target = os.readlink(root / CURRENT)
+    except OSError:
+        return None
+    key = (root, target)
+    found = _RESOLVED.get(key)
+    if found is None:
+        found = (root / target).resolve()
+        if len(_RESOLVED) >= 1024:
+            _RESOLVED.clear()
+        _RESOLVED[key] = found
+    return found
 
 
 def _file_identity(path: Path) -> tuple | None:
@@ -64,6 +84,7 @@ class IndexReader:
         self._lexicon_key = None
         self._local = threading.local()
         self._lexicon_loader: Callable[[Path], object] | None = None
+        self._point: tuple | None = None  # ((generation, commit.json identity), commit point)
 
     def set_lexicon_loader(self, loader: Callable[[Path], object]) -> None:
         self._lexicon_loader = loader
@@ -78,7 +99,7 @@ class IndexReader:
             and time.monotonic() >= self._retry_at
 
     def _ensure_open(self) -> Path:
-        current = linked_generation(self.root, CURRENT)
+        current = _current_generation(self.root)
         if self._stale(current):
             with self._lock:
                 if self._stale(current):
@@ -200,7 +221,7 @@ class IndexReader:
         for attempt in range(50):
             generation = self._ensure_open()
             try:
-                return self._searchers_at(generation, read_commit_point(generation))
+                return self._searchers_at(generation, self._commit_point(generation))
             except FileNotFoundError:
                 if attempt == 49:
                     raise
@@ -210,6 +231,18 @@ class IndexReader:
                     raise
                 self._give_up_generation()  # the checks run again and may fall back
         raise AssertionError("unreachable")
+
+    def _commit_point(self, generation: Path) -> dict | None:
+        """``read_commit_point``, read again only when ``commit.json`` is another file
+        (a commit replaces it by rename: a new inode) or changed size or time."""
+        identity = _file_identity(generation / COMMIT_FILE)
+        key = (generation, identity)
+        cached = self._point
+        if identity is not None and cached is not None and cached[0] == key:
+            return cached[1]
+        point = read_commit_point(generation)
+        self._point = (key, point)
+        return point
 
     def _searchers_at(self, generation: Path, point: dict | None) -> dict:
         local = self._local
