@@ -100,6 +100,30 @@ def flores_lexicon_factory(folder: str | Path, freedict_dir=None) -> Callable:
     return factory
 
 
+def flores_folds(articles: list[Article], tmp: str | Path, folds: int,
+                 lexicon_factory: Callable | None,
+                 progress: Callable[[str], None] | None = None) -> tuple[dict, dict, dict]:
+    """One index per language of the articles (under ``tmp``) and one lexicon per fold
+    that never learned from the fold's own articles: ``(readers, fold_of, lexicons)``
+    (``fold_of``: article number -> fold; no lexicons without a factory)."""
+    readers, names = {}, {}
+    for lang in ("nl", "en"):
+        docs = _collection(articles, lang)
+        rebuild(Path(tmp) / lang, docs)
+        readers[lang] = IndexReader(Path(tmp) / lang)
+        names[lang] = sum((name_candidates(d) for d in docs), Counter())
+    fold_of = {n: n % folds for n in range(len(articles))}
+    lexicons = {}
+    if lexicon_factory is not None:
+        for fold in range(folds):
+            exclude = {i for n, a in enumerate(articles) if fold_of[n] == fold
+                       for i in a.lines}
+            lexicons[fold] = lexicon_factory(names, exclude)
+            if progress:
+                progress(f"lexicon for fold {fold + 1}/{folds} built")
+    return readers, fold_of, lexicons
+
+
 def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int = 5,
                depth: int = 100, progress: Callable[[str], None] | None = None,
                on_query: Callable[[str, int, str, float], None] | None = None,
@@ -120,21 +144,8 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
     previous_embedder = embedders._configured
     embedders.configure(embedder if set(modes) - {"lexical"} else "off")
     with tempfile.TemporaryDirectory(prefix="tolk-eval-") as tmp:
-        readers, names = {}, {}
-        for lang in ("nl", "en"):
-            docs = _collection(articles, lang)
-            rebuild(Path(tmp) / lang, docs)
-            readers[lang] = IndexReader(Path(tmp) / lang)
-            names[lang] = sum((name_candidates(d) for d in docs), Counter())
-        fold_of = {n: n % folds for n in range(len(articles))}
-        lexicons = {}
-        if lexicon_factory is not None:
-            for fold in range(folds):
-                exclude = {i for n, a in enumerate(articles) if fold_of[n] == fold
-                           for i in a.lines}
-                lexicons[fold] = lexicon_factory(names, exclude)
-                if progress:
-                    progress(f"lexicon for fold {fold + 1}/{folds} built")
+        readers, fold_of, lexicons = flores_folds(articles, tmp, folds, lexicon_factory,
+                                                  progress)
         runs = []
         if "lexical" in modes:
             runs += [("nl", "nl", False, "lexical"), ("en", "en", False, "lexical"),

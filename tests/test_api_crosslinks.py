@@ -362,64 +362,59 @@ def test_cli_without_an_index_says_how_to_build_one(tmp_path, runner):
 # -- every gunicorn worker applies an edit --------------------------------------------------
 
 
-def test_every_gunicorn_worker_applies_an_edit_at_its_next_search(seed_index, tmp_path):
-    sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-    from harness import Gunicorn
-
+def test_every_gunicorn_worker_applies_an_edit_at_its_next_search(seed_index, tmp_path,
+                                                                  gunicorn):
     workers = 3
-    server = Gunicorn(copy_index(seed_index, tmp_path / "index"), workers=workers,
-                      log_dir=tmp_path, env={"TOLK_API_KEY": KEY}).start()
-    try:
-        status, _, body = server.request("POST", "/api/documents", {"documents": DOCS}, AUTH)
-        assert status == 200, body
+    server = gunicorn(copy_index(seed_index, tmp_path / "index"), workers=workers,
+                      log_dir=tmp_path, env={"TOLK_API_KEY": KEY})
+    status, _, body = server.request("POST", "/api/documents", {"documents": DOCS}, AUTH)
+    assert status == 200, body
 
-        def search(q):
-            status, _, body = server.request("GET", f"/api/search?q={q}")
-            assert status == 200, body
-            return {hit["id"]: hit["crosslinks"] for hit in body["hits"]}
-
-        def ready_pairs():
-            """{pid: lexicon pairs} of the workers, asked until every worker answered."""
-            seen = {}
-            with ThreadPoolExecutor(6) as pool:
-                for _ in range(40):
-                    for status, _, body in pool.map(
-                            lambda _: server.request("GET", "/api/health/ready"), range(6)):
-                        assert status == 200, body
-                        seen[body["pid"]] = body["lexicon_pairs"]
-                    if len(seen) == workers:
-                        return seen
-            pytest.skip("not every worker answered")  # the OS balanced them unevenly
-
-        # Every worker has loaded the lexicon before the edit.
-        before = ready_pairs()
-        assert len(set(before.values())) == 1
-        with ThreadPoolExecutor(6) as pool:
-            assert all("kerk-1" in found for found in pool.map(search, ["kirk"] * 24))
-        pairs = next(iter(before.values()))
-        status, _, body = server.request("PUT", "/api/crosslinks",
-                                         {"nl": "Federatieraad", "en": "senate"}, AUTH)
+    def search(q):
+        status, _, body = server.request("GET", f"/api/search?q={q}")
         assert status == 200, body
-        # A new pair: every worker's next request uses a lexicon with one pair more.
-        assert set(ready_pairs().values()) == {pairs + 1}
+        return {hit["id"]: hit["crosslinks"] for hit in body["hits"]}
+
+    def ready_pairs():
+        """{pid: lexicon pairs} of the workers, asked until every worker answered."""
+        seen = {}
         with ThreadPoolExecutor(6) as pool:
-            added = list(pool.map(search, ["senate"] * 24))
-        assert all(found.get("fed-1") == [{"query": "senate", "matched": "Federatieraad",
-                                           "source": "user"}] for found in added)
-        status, _, body = server.request("PUT", "/api/crosslinks",
-                                         {"nl": "kerk", "en": "kirk", "block": True}, AUTH)
-        assert status == 200, body
-        assert set(ready_pairs().values()) == {pairs}  # the blocked pair is gone everywhere
-        with ThreadPoolExecutor(6) as pool:
-            blocked = list(pool.map(search, ["kirk"] * 24))
-        assert all("kerk-1" not in found for found in blocked)
-        # Edits sent at once to different workers take turns on the write lock: all are kept.
-        words = [f"woord{i}" for i in range(12)]
-        with ThreadPoolExecutor(6) as pool:
-            answers = list(pool.map(lambda w: server.request(
-                "PUT", "/api/crosslinks", {"nl": w, "en": "word", "weight": 0.5}, AUTH), words))
-        assert [status for status, _, _ in answers] == [200] * len(words), answers
-        status, _, body = server.request("GET", "/api/crosslinks?term=word&lang=en")
-        assert status == 200 and body["total"] == len(words), body
-    finally:
-        server.stop()
+            for _ in range(40):
+                for status, _, body in pool.map(
+                        lambda _: server.request("GET", "/api/health/ready"), range(6)):
+                    assert status == 200, body
+                    seen[body["pid"]] = body["lexicon_pairs"]
+                if len(seen) == workers:
+                    return seen
+        pytest.skip("not every worker answered")  # the OS balanced them unevenly
+
+    # Every worker has loaded the lexicon before the edit.
+    before = ready_pairs()
+    assert len(set(before.values())) == 1
+    with ThreadPoolExecutor(6) as pool:
+        assert all("kerk-1" in found for found in pool.map(search, ["kirk"] * 24))
+    pairs = next(iter(before.values()))
+    status, _, body = server.request("PUT", "/api/crosslinks",
+                                     {"nl": "Federatieraad", "en": "senate"}, AUTH)
+    assert status == 200, body
+    # A new pair: every worker's next request uses a lexicon with one pair more.
+    assert set(ready_pairs().values()) == {pairs + 1}
+    with ThreadPoolExecutor(6) as pool:
+        added = list(pool.map(search, ["senate"] * 24))
+    assert all(found.get("fed-1") == [{"query": "senate", "matched": "Federatieraad",
+                                       "source": "user"}] for found in added)
+    status, _, body = server.request("PUT", "/api/crosslinks",
+                                     {"nl": "kerk", "en": "kirk", "block": True}, AUTH)
+    assert status == 200, body
+    assert set(ready_pairs().values()) == {pairs}  # the blocked pair is gone everywhere
+    with ThreadPoolExecutor(6) as pool:
+        blocked = list(pool.map(search, ["kirk"] * 24))
+    assert all("kerk-1" not in found for found in blocked)
+    # Edits sent at once to different workers take turns on the write lock: all are kept.
+    words = [f"woord{i}" for i in range(12)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda w: server.request(
+            "PUT", "/api/crosslinks", {"nl": w, "en": "word", "weight": 0.5}, AUTH), words))
+    assert [status for status, _, _ in answers] == [200] * len(words), answers
+    status, _, body = server.request("GET", "/api/crosslinks?term=word&lang=en")
+    assert status == 200 and body["total"] == len(words), body

@@ -1,16 +1,13 @@
 """The documents API under a real gunicorn with several workers and concurrent clients:
 no PATCH is lost to a concurrent one, and paging stays exact while others write."""
 
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ROOT, copy_index
+from conftest import copy_index
 
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn  # noqa: E402
 
 KEY = "docs-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -18,12 +15,10 @@ NL = "Het kabinet bespreekt dinsdag de begroting voor defensie en de steun aan O
 
 
 @pytest.fixture(scope="module")
-def server(seed_index, tmp_path_factory):
+def server(seed_index, tmp_path_factory, module_gunicorn):
     tmp = tmp_path_factory.mktemp("gunicorn-docs")
-    gunicorn = Gunicorn(copy_index(seed_index, tmp / "index"), workers=3, log_dir=tmp,
-                        env={"TOLK_API_KEY": KEY, "TOLK_LOCK_TIMEOUT": "100"}).start()
-    yield gunicorn
-    gunicorn.stop()
+    return module_gunicorn(copy_index(seed_index, tmp / "index"), workers=3, log_dir=tmp,
+                           env={"TOLK_API_KEY": KEY, "TOLK_LOCK_TIMEOUT": "100"})
 
 
 def post(server, ids):

@@ -16,7 +16,6 @@ import http.server
 import json
 import shutil
 import subprocess
-import sys
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,8 +23,7 @@ import pytest
 
 from conftest import ROOT, assert_error, build_index, require
 
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn, free_port  # noqa: E402
+from harness import free_port  # scripts/reliability (conftest's path)
 
 osmem_server = pytest.importorskip("osmem_server")
 pytest.importorskip("opensearchpy")
@@ -440,20 +438,17 @@ def test_unknown_backend_setting_stops_the_start(tmp_path):
 
 # -- under gunicorn ---------------------------------------------------------------------
 
-def test_under_gunicorn_writes_are_seen_by_every_worker(cluster, tmp_path):
-    server = Gunicorn(tmp_path / "index", workers=2, log_dir=tmp_path, env={
+def test_under_gunicorn_writes_are_seen_by_every_worker(cluster, tmp_path, gunicorn):
+    server = gunicorn(tmp_path / "index", workers=2, log_dir=tmp_path, env={
         "TOLK_API_KEY": KEY, "TOLK_BACKEND": "opensearch", "TOLK_OPENSEARCH_URL": cluster,
-        "TOLK_OPENSEARCH_PREFIX": f"g{next(_counter)}-"}).start()
-    try:
-        status, _, body = server.request("POST", "/api/documents", {"documents": DOCS}, AUTH)
-        assert status == 200, body
-        for _ in range(6):  # several connections: both workers answer
-            status, _, body = server.request("GET", "/api/documents/en-1")
-            assert status == 200 and body["source"] == "BBC"
-            status, _, body = server.request("GET", "/api/search?q=%22Russian+troops%22")
-            assert status == 200 and "en-1" in [h["id"] for h in body["hits"]]
-    finally:
-        server.stop()
+        "TOLK_OPENSEARCH_PREFIX": f"g{next(_counter)}-"})
+    status, _, body = server.request("POST", "/api/documents", {"documents": DOCS}, AUTH)
+    assert status == 200, body
+    for _ in range(6):  # several connections: both workers answer
+        status, _, body = server.request("GET", "/api/documents/en-1")
+        assert status == 200 and body["source"] == "BBC"
+        status, _, body = server.request("GET", "/api/search?q=%22Russian+troops%22")
+        assert status == 200 and "en-1" in [h["id"] for h in body["hits"]]
 
 
 # -- export -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import make_doc
+from conftest import assert_error, make_doc
 from index.backends import open_backend
 from index.backends.base import BoolClause, PhraseClause, SynonymSet
 from index.backends.opensearch import mapping, query as dsl
@@ -46,6 +46,31 @@ def test_app_searches_through_the_whoosh_backend(client):
     direct = engine.search(SearchRequest(q="Poetin"), client.application.extensions[
         "tolk_fields"])
     assert [h["id"] for h in api["hits"]] == [h["id"] for h in direct["hits"]]
+
+
+def test_group_story_is_asked_of_the_backend(client, tmp_path):
+    # The embedded backend groups with its own vector store; the API asks the backend.
+    engine = client.application.extensions["tolk_backend"]
+    assert engine.groups_stories is True
+    # The seed index has no vectors: the engine's grouping itself says so (409).
+    body = assert_error(client.get("/api/search?q=Poetin&group=story"), 409)
+    assert "group" in body["errors"]
+    # OpenSearch cannot group: 400 invalid_group before any request reaches a cluster
+    # (none listens here, which would otherwise be a 503).
+    pytest.importorskip("opensearchpy")
+    from service import create_app
+
+    remote = create_app({"INDEX_DIR": str(tmp_path), "BACKEND": "opensearch",
+                         "OPENSEARCH_URL": "http://127.0.0.1:1", "OPENSEARCH_TIMEOUT": 2.0})
+    assert remote.extensions["tolk_backend"].groups_stories is False
+    for response in (remote.test_client().get("/api/search?q=NAVO&group=story"),
+                     remote.test_client().post("/api/search", json={"q": "NAVO",
+                                                                   "group": "story"})):
+        body = assert_error(response, 400, "invalid_group")
+        assert body["message"] == ("group=story needs the vectors of the embedded (whoosh) "
+                                   "backend")
+        assert body["errors"] == {"group": ["use group=none"]}
+    assert_error(remote.test_client().get("/api/search?q=NAVO"), 503, "backend_unavailable")
 
 
 def test_each_word_is_one_synonym_set_per_language(lexicon):

@@ -11,10 +11,6 @@ is not used). Without it the tests are skipped locally and FAIL in CI.
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -37,12 +33,6 @@ PHONE = {"width": 390, "height": 844}
 pytestmark = pytest.mark.xdist_group("browser")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -61,39 +51,13 @@ def require_chromium():
         pytest.skip(message)
 
 
-def serve(index_dir, log_path, workers: int = 1, env=None):
-    """`tolk serve` on a free port until it answers /api/health; yields the base URL
-    and stops the server after (for module fixtures: ``yield from serve(...)``)."""
-    port = _free_port()
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--index-dir", str(index_dir),
-             "--port", str(port), "--workers", str(workers)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if _status(base + "/api/health") == 200:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            proc.wait(timeout=10)
-            pytest.fail("gunicorn did not start: " + log_path.read_text())
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """gunicorn serving the page index; yields the base URL."""
+def server(tmp_path_factory, module_gunicorn):
+    """gunicorn serving the page index (started as `tolk serve`); yields the base URL."""
     workdir = tmp_path_factory.mktemp("browser")
     index_dir = build_page_index(workdir)
-    yield from serve(index_dir, workdir / "gunicorn.log", workers=2)
+    return module_gunicorn(index_dir, serve=True, workers=2,
+                           log=workdir / "gunicorn.log").base_url
 
 
 @pytest.fixture(scope="module")

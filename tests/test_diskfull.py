@@ -11,20 +11,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_doc, require
+from conftest import make_doc, require
 from index.storage import current_generation, rebuild
 from index.storage.commit import COMMIT_FILE
 from service import create_app
 from service.lexicon import lexicon_builder
 
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn  # noqa: E402
 
 KEY = {"Authorization": "Bearer test-key"}
 TEXT = "Het kabinet bespreekt dinsdag de begroting voor defensie en de steun aan Oekraine. " * 40
@@ -166,25 +163,22 @@ def test_cli_index_on_a_full_disk_is_one_line_and_changes_nothing(small_fs, tmp_
     assert result.exit_code == 0, result.stderr
 
 
-def test_post_on_a_full_disk_through_gunicorn(small_fs):
+def test_post_on_a_full_disk_through_gunicorn(small_fs, gunicorn):
     index_dir = small_index(small_fs)
-    server = Gunicorn(index_dir, env={"TOLK_API_KEY": "test-key"}).start()
-    try:
-        total = server.request("GET", "/api/search?q=begroting")[2]["total"]
-        filler = fill(small_fs, 0)
-        body = {"documents": [{"id": f"g-{uuid.uuid4().hex[:6]}", "text": TEXT}]}
-        status, _, payload = server.request("POST", "/api/documents", body=body, headers=KEY)
-        assert status == 507 and payload["code"] == "insufficient_storage"
-        assert set(payload) == {"code", "status", "message", "errors"}
-        assert leftovers(index_dir) == []
-        commit = (current_generation(index_dir) / COMMIT_FILE).read_bytes()
-        status, _, payload = server.request("GET", "/api/search?q=begroting")
-        assert status == 200 and payload["total"] == total
-        filler.unlink()
-        status, _, payload = server.request("POST", "/api/documents", body=body, headers=KEY)
-        assert status == 200
-        assert (current_generation(index_dir) / COMMIT_FILE).read_bytes() != commit
-        status, _, payload = server.request("GET", "/api/search?q=begroting")
-        assert status == 200 and payload["total"] == total + 1
-    finally:
-        server.stop()
+    server = gunicorn(index_dir, env={"TOLK_API_KEY": "test-key"})
+    total = server.request("GET", "/api/search?q=begroting")[2]["total"]
+    filler = fill(small_fs, 0)
+    body = {"documents": [{"id": f"g-{uuid.uuid4().hex[:6]}", "text": TEXT}]}
+    status, _, payload = server.request("POST", "/api/documents", body=body, headers=KEY)
+    assert status == 507 and payload["code"] == "insufficient_storage"
+    assert set(payload) == {"code", "status", "message", "errors"}
+    assert leftovers(index_dir) == []
+    commit = (current_generation(index_dir) / COMMIT_FILE).read_bytes()
+    status, _, payload = server.request("GET", "/api/search?q=begroting")
+    assert status == 200 and payload["total"] == total
+    filler.unlink()
+    status, _, payload = server.request("POST", "/api/documents", body=body, headers=KEY)
+    assert status == 200
+    assert (current_generation(index_dir) / COMMIT_FILE).read_bytes() != commit
+    status, _, payload = server.request("GET", "/api/search?q=begroting")
+    assert status == 200 and payload["total"] == total + 1

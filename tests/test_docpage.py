@@ -5,8 +5,6 @@ the end. Flask client over a real index on disk (the seeds plus the documents be
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from pathlib import Path
 
@@ -40,18 +38,8 @@ DOCS = [
 
 @pytest.fixture(scope="module")
 def doc_index(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("docpage")
-    extra = directory / "extra.jsonl"
-    extra.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in DOCS), "utf-8")
-    saved = os.environ.get("TOLK_FIELDS")
-    os.environ["TOLK_FIELDS"] = DECLARED
-    try:
-        return build_index(directory / "index", SEEDS, extra)
-    finally:
-        if saved is None:
-            os.environ.pop("TOLK_FIELDS", None)
-        else:
-            os.environ["TOLK_FIELDS"] = saved
+    return build_index(tmp_path_factory.mktemp("docpage") / "index", SEEDS, documents=DOCS,
+                       env={"TOLK_FIELDS": DECLARED})
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,7 @@ facets and sorts on them through the API, the page, the CLI and a real gunicorn.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,11 +15,8 @@ from conftest import assert_error, build_index, copy_index
 from index.fields import (Fields, FieldsError, configure, date_key, load_fields, number_key,
                           parse_file)
 from index.ingest.documents import DocumentError, raw_from_mapping
+from harness import request as harness_request  # scripts/reliability (conftest's path)
 from service import create_app
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import free_port, request as harness_request  # noqa: E402
 
 DECLARED = "priority:number,embargo:date,desk:keyword"
 FEED = [
@@ -62,16 +55,8 @@ def feed_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def fields_index(feed_file, tmp_path_factory) -> Path:
-    saved = {k: os.environ.get(k) for k in ("TOLK_FIELDS", "TOLK_FREEDICT_DIR")}
-    os.environ.update(TOLK_FIELDS=DECLARED, TOLK_FREEDICT_DIR="")
-    try:
-        return build_index(tmp_path_factory.mktemp("fields") / "index", feed_file)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return build_index(tmp_path_factory.mktemp("fields") / "index", feed_file,
+                       env={"TOLK_FIELDS": DECLARED, "TOLK_FREEDICT_DIR": ""})
 
 
 @pytest.fixture
@@ -361,29 +346,11 @@ def test_cli_search_with_filter_facets_and_sort(runner, fields_index):
 
 
 @pytest.fixture(scope="module")
-def fields_server(fields_index, tmp_path_factory):
+def fields_server(fields_index, tmp_path_factory, module_gunicorn):
     index = copy_index(fields_index, tmp_path_factory.mktemp("fields-http") / "index")
-    port = free_port()
-    env = {**os.environ, "TOLK_INDEX_DIR": str(index), "TOLK_API_KEY": "k",
-           "TOLK_FREEDICT_DIR": "", "TOLK_FIELDS": DECLARED + ",summary:text"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "service:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if harness_request(port, "GET", "/api/health")[0] == 200:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("gunicorn did not start: " + proc.stderr.read())
-        time.sleep(0.2)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=20)
+    return module_gunicorn(index, config=None, env={  # plain gunicorn, not Tolk's config
+        "TOLK_API_KEY": "k", "TOLK_FREEDICT_DIR": "",
+        "TOLK_FIELDS": DECLARED + ",summary:text"}).port
 
 
 def http(port, method, path, body=None):

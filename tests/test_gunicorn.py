@@ -1,9 +1,6 @@
 """The service under a real gunicorn process with several workers."""
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -15,10 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_index
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import free_port, request as harness_request  # noqa: E402
+from harness import request as harness_request  # scripts/reliability (conftest's path)
 
 
 def get(url):
@@ -30,27 +24,8 @@ def get(url):
 
 
 @pytest.fixture(scope="module")
-def server(seed_index):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--index-dir", str(seed_index),
-         "--port", str(port), "--workers", "2"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if get(base + "/api/health")[0] == 200:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("gunicorn did not start: " + proc.stderr.read())
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+def server(seed_index, module_gunicorn):
+    return module_gunicorn(seed_index, serve=True).base_url  # as `tolk serve` starts it
 
 
 def test_health_and_search_over_http(server):
@@ -158,38 +133,23 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def write_server(seed_index, tmp_path_factory):
+def write_server(seed_index, tmp_path_factory, module_gunicorn):
     tmp = tmp_path_factory.mktemp("gunicorn-write")
-    index_dir = copy_index(seed_index, tmp / "index")
     log = tmp / "access.log"
-    errors = open(tmp / "error.log", "w")
-    port = free_port()
-    env = {**os.environ, "TOLK_INDEX_DIR": str(index_dir), "TOLK_API_KEY": KEY,
-           "TOLK_LOCK_TIMEOUT": "100", "TOLK_MAX_CONTENT_LENGTH": "4000"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
-         "--bind", f"127.0.0.1:{port}",
-         "--workers", str(WORKERS), "--timeout", "150", "--access-logfile", str(log),
-         "service:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors, text=True)
-    server = Server(f"http://127.0.0.1:{port}", port, log)
+    gunicorn = module_gunicorn(
+        copy_index(seed_index, tmp / "index"), workers=WORKERS, log=tmp / "error.log",
+        args=["--access-logfile", str(log)],
+        env={"TOLK_API_KEY": KEY, "TOLK_LOCK_TIMEOUT": "100", "TOLK_MAX_CONTENT_LENGTH": "4000"})
+    server = Server(gunicorn.base_url, gunicorn.port, log)
     deadline = time.monotonic() + 60
     while True:  # until every worker has answered
-        try:
-            with ThreadPoolExecutor(WORKERS * 2) as pool:
-                list(pool.map(lambda _: server.request("GET", "/api/health"), range(WORKERS * 4)))
-            if len({pid for pid, *_ in server.log_lines()}) == WORKERS:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("gunicorn did not start: " + (tmp / "error.log").read_text())
+        with ThreadPoolExecutor(WORKERS * 2) as pool:
+            list(pool.map(lambda _: server.request("GET", "/api/health"), range(WORKERS * 4)))
+        if len({pid for pid, *_ in server.log_lines()}) == WORKERS:
+            return server
+        if time.monotonic() > deadline:
+            raise RuntimeError("not every worker answered: " + gunicorn.output()[-3000:])
         time.sleep(0.2)
-    yield server
-    proc.terminate()
-    proc.wait(timeout=20)
-    errors.close()
 
 
 def many(server, paths, threads=8):

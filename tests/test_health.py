@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_error, copy_index
-from opsserver import OpsServer
+from conftest import AS_OPERATOR, assert_error, copy_index
 from service import create_app
 from service.schemas import LiveSchema, ReadySchema
 
@@ -56,11 +55,9 @@ def test_health_stays_open_when_reads_need_a_key(seed_index):
 
 
 @pytest.fixture(scope="module")
-def gunicorn_seeded(seed_index, tmp_path_factory):
+def gunicorn_seeded(seed_index, tmp_path_factory, module_gunicorn):
     log = tmp_path_factory.mktemp("health-log") / "gunicorn.log"
-    server = OpsServer(seed_index, log, workers=2).wait_live()
-    yield server
-    server.stop()
+    return module_gunicorn(seed_index, log=log, workers=2, **AS_OPERATOR)
 
 
 def test_every_worker_warms_up_before_it_answers(gunicorn_seeded):
@@ -82,27 +79,22 @@ def test_every_worker_warms_up_before_it_answers(gunicorn_seeded):
         assert warmed[pid] < first
 
 
-def test_gunicorn_on_an_empty_folder_is_live_but_not_ready(tmp_path):
-    server = OpsServer(tmp_path / "empty" / "index", tmp_path / "g.log", workers=1).wait_live()
-    try:
-        status, _, body = server.request("GET", "/api/health/live")
-        assert status == 200 and body["ready"] is False and "tolk index" in body["message"]
-        status, headers, body = server.request("GET", "/api/health/ready")
-        assert status == 503 and body["code"] == "not_ready" and headers["Retry-After"]
-        status, _, body = server.request("GET", "/api/search?q=x")
-        assert status == 503 and body["code"] == "no_index"
-    finally:
-        server.stop()
+def test_gunicorn_on_an_empty_folder_is_live_but_not_ready(tmp_path, gunicorn):
+    server = gunicorn(tmp_path / "empty" / "index", log=tmp_path / "g.log", workers=1,
+                      **AS_OPERATOR)
+    status, _, body = server.request("GET", "/api/health/live")
+    assert status == 200 and body["ready"] is False and "tolk index" in body["message"]
+    status, headers, body = server.request("GET", "/api/health/ready")
+    assert status == 503 and body["code"] == "not_ready" and headers["Retry-After"]
+    status, _, body = server.request("GET", "/api/search?q=x")
+    assert status == 503 and body["code"] == "no_index"
 
 
-def test_gunicorn_with_a_truncated_lexicon_is_not_ready(seed_index, tmp_path):
+def test_gunicorn_with_a_truncated_lexicon_is_not_ready(seed_index, tmp_path, gunicorn):
     index_dir = copy_index(seed_index, tmp_path / "index")
     truncate_lexicon(index_dir)
-    server = OpsServer(index_dir, tmp_path / "g.log", workers=1).wait_live()
-    try:
-        status, _, body = server.request("GET", "/api/health/ready")
-        assert status == 503 and body["code"] == "not_ready"
-        status, _, body = server.request("GET", "/api/health")
-        assert status == 503
-    finally:
-        server.stop()
+    server = gunicorn(index_dir, log=tmp_path / "g.log", workers=1, **AS_OPERATOR)
+    status, _, body = server.request("GET", "/api/health/ready")
+    assert status == 503 and body["code"] == "not_ready"
+    status, _, body = server.request("GET", "/api/health")
+    assert status == 503

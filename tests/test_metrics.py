@@ -8,8 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import copy_index
-from opsserver import OpsServer
+from conftest import AS_OPERATOR, copy_index
 
 KEY = "metrics-admin-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -32,13 +31,11 @@ def value(samples, name, **labels) -> float:
 
 
 @pytest.fixture(scope="module")
-def server(seed_index, tmp_path_factory):
+def server(seed_index, tmp_path_factory, module_gunicorn):
     folder = tmp_path_factory.mktemp("metrics")
     index_dir = copy_index(seed_index, folder / "index")
-    server = OpsServer(index_dir, folder / "gunicorn.log", workers=3,
-                       env={"TOLK_API_KEY": KEY}).wait_live()
-    yield server
-    server.stop()
+    return module_gunicorn(index_dir, log=folder / "gunicorn.log", workers=3,
+                           env={"TOLK_API_KEY": KEY}, **AS_OPERATOR)
 
 
 def test_requests_and_searches_are_summed_over_all_workers(server):
@@ -129,17 +126,14 @@ def test_counts_survive_a_worker_that_dies(server):
     assert after[key] == before[key]
 
 
-def test_metrics_need_a_key_when_reads_do(seed_index, tmp_path):
-    server = OpsServer(seed_index, tmp_path / "g.log", workers=1,
-                       env={"TOLK_READ_KEYS": "scrape-key"}).wait_live()
-    try:
-        status, headers, body = server.request("GET", "/metrics")
-        assert status == 401 and body["code"] == "unauthorized"
-        assert headers["WWW-Authenticate"].startswith("Bearer")
-        samples = scrape(server, {"Authorization": "Bearer scrape-key"})
-        assert value(samples, "tolk_index_up") == 1
-    finally:
-        server.stop()
+def test_metrics_need_a_key_when_reads_do(seed_index, tmp_path, gunicorn):
+    server = gunicorn(seed_index, log=tmp_path / "g.log", workers=1,
+                      env={"TOLK_READ_KEYS": "scrape-key"}, **AS_OPERATOR)
+    status, headers, body = server.request("GET", "/metrics")
+    assert status == 401 and body["code"] == "unauthorized"
+    assert headers["WWW-Authenticate"].startswith("Bearer")
+    samples = scrape(server, {"Authorization": "Bearer scrape-key"})
+    assert value(samples, "tolk_index_up") == 1
 
 
 def test_metrics_off():

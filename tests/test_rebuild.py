@@ -24,8 +24,6 @@ from index.ingest.documents import RawDocument, prepare
 from index.storage import IndexReader, LOCK_FILE, rebuild, reindex, update
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("reliability")
 
@@ -167,7 +165,7 @@ def _lock_is_held(root: Path) -> bool:
     return False
 
 
-def test_post_during_a_rebuild_survives_it(writable_index, tmp_path):
+def test_post_during_a_rebuild_survives_it(writable_index, tmp_path, gunicorn):
     """A POST that arrives while ``tolk index --rebuild`` holds the lock waits, then lands
     in the new generation; a POST acknowledged before it is carried over."""
     corpus = tmp_path / "corpus.jsonl"
@@ -176,33 +174,30 @@ def test_post_during_a_rebuild_survives_it(writable_index, tmp_path):
             text = (NL if i % 2 else EN).format(f"doc {i}")
             out.write(json.dumps({"id": f"bulk-{i}", "text": text}) + "\n")
     env = {"TOLK_API_KEY": KEY, "TOLK_LOCK_TIMEOUT": "120"}
-    server = Gunicorn(writable_index, workers=2, env=env).start()
+    server = gunicorn(writable_index, workers=2, env=env)
     auth = {"Authorization": f"Bearer {KEY}"}
-    try:
-        before = {"documents": [{"id": "before-1", "text": API_TEXT}]}
-        assert server.request("POST", "/api/documents", body=before, headers=auth)[0] == 200
-        indexer = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "index", "--quiet", "--rebuild",
-             "--index-dir", str(writable_index), str(SEEDS), str(corpus)],
-            cwd=ROOT, env={**os.environ, **server.env}, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while not _lock_is_held(writable_index):
-            assert indexer.poll() is None, indexer.stderr.read()
-            assert time.monotonic() < deadline, "the rebuild never took the write lock"
-            time.sleep(0.005)
-        assert indexer.poll() is None  # the rebuild is still running: the POST comes during it
-        during = {"documents": [{"id": "during-1", "text": API_TEXT, "title": "Tijdens"}]}
-        status, _, body = server.request("POST", "/api/documents", body=during, headers=auth,
-                                         timeout=150)
-        assert status == 200, json.dumps(body)  # a string: pytest does not shorten it
-        out, err = indexer.communicate(timeout=150)
-        assert indexer.returncode == 0, err
-        assert "carried over from the index: 1" in out  # before-1 (the seeds are given)
-        for doc_id in ("during-1", "before-1", "bulk-0", "bulk-299", "000_bb9c2193cdca5199"):
-            status, _, body = server.request("GET", f"/api/documents/{doc_id}")
-            assert status == 200, (doc_id, body)
-        status, _, body = server.request("GET", "/api/search?q=Tijdens")
-        assert "during-1" in [hit["id"] for hit in body["hits"]]
-    finally:
-        server.stop()
+    before = {"documents": [{"id": "before-1", "text": API_TEXT}]}
+    assert server.request("POST", "/api/documents", body=before, headers=auth)[0] == 200
+    indexer = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "index", "--quiet", "--rebuild",
+         "--index-dir", str(writable_index), str(SEEDS), str(corpus)],
+        cwd=ROOT, env={**os.environ, **server.env}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not _lock_is_held(writable_index):
+        assert indexer.poll() is None, indexer.stderr.read()
+        assert time.monotonic() < deadline, "the rebuild never took the write lock"
+        time.sleep(0.005)
+    assert indexer.poll() is None  # the rebuild is still running: the POST comes during it
+    during = {"documents": [{"id": "during-1", "text": API_TEXT, "title": "Tijdens"}]}
+    status, _, body = server.request("POST", "/api/documents", body=during, headers=auth,
+                                     timeout=150)
+    assert status == 200, json.dumps(body)  # a string: pytest does not shorten it
+    out, err = indexer.communicate(timeout=150)
+    assert indexer.returncode == 0, err
+    assert "carried over from the index: 1" in out  # before-1 (the seeds are given)
+    for doc_id in ("during-1", "before-1", "bulk-0", "bulk-299", "000_bb9c2193cdca5199"):
+        status, _, body = server.request("GET", f"/api/documents/{doc_id}")
+        assert status == 200, (doc_id, body)
+    status, _, body = server.request("GET", "/api/search?q=Tijdens")
+    assert "during-1" in [hit["id"] for hit in body["hits"]]

@@ -4,7 +4,6 @@ a batch whole or not at all (also a batch spanning both language indexes)."""
 from __future__ import annotations
 
 import multiprocessing
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,8 +16,6 @@ from index.storage import IndexReader, rebuild, update, write_lock
 from service import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn  # noqa: E402
 
 from conftest import EN, NL, make_doc  # noqa: E402
 
@@ -98,59 +95,56 @@ def test_a_waiting_write_gets_503_index_busy_only_after_the_lock_timeout(writabl
                        headers={"Authorization": "Bearer k"}).status_code == 200
 
 
-def test_many_clients_writing_through_several_workers_all_land(writable_index, tmp_path):
+def test_many_clients_writing_through_several_workers_all_land(writable_index, tmp_path, gunicorn):
     index_dir = writable_index
     key = "concurrency-key"
     auth = {"Authorization": f"Bearer {key}"}
-    server = Gunicorn(index_dir, workers=3, env={"TOLK_API_KEY": key,
+    server = gunicorn(index_dir, workers=3, env={"TOLK_API_KEY": key,
                                                  "TOLK_LOCK_TIMEOUT": "60"},
-                      log_dir=tmp_path).start()
-    try:
-        _, _, health = server.request("GET", "/api/health")
-        base = health["documents"]
-        clients, per_client = 8, 4
-        stop = threading.Event()
-        reads, bad_reads, partial = [0], [], []
+                      log_dir=tmp_path)
+    _, _, health = server.request("GET", "/api/health")
+    base = health["documents"]
+    clients, per_client = 8, 4
+    stop = threading.Event()
+    reads, bad_reads, partial = [0], [], []
 
-        def write(c):
-            statuses = []
-            for n in range(per_client):
-                docs = [{"id": f"w{c}-{n}-{j}", "text": (NL if j < 3 else EN).format(
-                    f"w{c}-{n}-{j}"), "language": "nl" if j < 3 else "en"} for j in range(5)]
-                status, _, body = server.request("POST", "/api/documents",
-                                                 {"documents": docs}, auth, timeout=120)
-                statuses.append((status, None if status == 200 else body))
-            return statuses
+    def write(c):
+        statuses = []
+        for n in range(per_client):
+            docs = [{"id": f"w{c}-{n}-{j}", "text": (NL if j < 3 else EN).format(
+                f"w{c}-{n}-{j}"), "language": "nl" if j < 3 else "en"} for j in range(5)]
+            status, _, body = server.request("POST", "/api/documents",
+                                             {"documents": docs}, auth, timeout=120)
+            statuses.append((status, None if status == 200 else body))
+        return statuses
 
-        def read():
-            while not stop.is_set():
-                status, _, body = server.request("GET", "/api/health")
-                status2, _, body2 = server.request("GET", "/api/search?q=begroting&limit=1")
-                reads[0] += 2
-                if status != 200 or status2 != 200:
-                    bad_reads.append((status, status2, body, body2))
-                elif not consistent(body["documents"], base):
-                    partial.append(body["documents"])
+    def read():
+        while not stop.is_set():
+            status, _, body = server.request("GET", "/api/health")
+            status2, _, body2 = server.request("GET", "/api/search?q=begroting&limit=1")
+            reads[0] += 2
+            if status != 200 or status2 != 200:
+                bad_reads.append((status, status2, body, body2))
+            elif not consistent(body["documents"], base):
+                partial.append(body["documents"])
 
-        readers = [threading.Thread(target=read) for _ in range(2)]
-        for t in readers:
-            t.start()
-        with ThreadPoolExecutor(clients) as pool:
-            results = [s for statuses in pool.map(write, range(clients)) for s in statuses]
-        stop.set()
-        for t in readers:
-            t.join()
-        assert [s for s, _ in results] == [200] * clients * per_client, \
-            [r for r in results if r[0] != 200][:3]
-        assert not bad_reads, bad_reads[:3]
-        assert not partial, partial[:3]
-        _, _, health = server.request("GET", "/api/health")
-        assert health["documents"] == {"nl": base["nl"] + clients * per_client * 3,
-                                       "en": base["en"] + clients * per_client * 2}
-        for c in range(clients):
-            for n in range(per_client):
-                assert server.request("GET", f"/api/documents/w{c}-{n}-4")[0] == 200
-        print(f"{clients * per_client} concurrent batches through 3 workers all landed; "
-              f"{reads[0]} reads meanwhile, none failed or partial")
-    finally:
-        server.stop()
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for t in readers:
+        t.start()
+    with ThreadPoolExecutor(clients) as pool:
+        results = [s for statuses in pool.map(write, range(clients)) for s in statuses]
+    stop.set()
+    for t in readers:
+        t.join()
+    assert [s for s, _ in results] == [200] * clients * per_client, \
+        [r for r in results if r[0] != 200][:3]
+    assert not bad_reads, bad_reads[:3]
+    assert not partial, partial[:3]
+    _, _, health = server.request("GET", "/api/health")
+    assert health["documents"] == {"nl": base["nl"] + clients * per_client * 3,
+                                   "en": base["en"] + clients * per_client * 2}
+    for c in range(clients):
+        for n in range(per_client):
+            assert server.request("GET", f"/api/documents/w{c}-{n}-4")[0] == 200
+    print(f"{clients * per_client} concurrent batches through 3 workers all landed; "
+          f"{reads[0]} reads meanwhile, none failed or partial")

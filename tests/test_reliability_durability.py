@@ -33,8 +33,6 @@ from index.storage import (COMMIT_FILE, GENERATIONS, IndexReader, current_genera
                          read_commit_point, rebuild, update)
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn  # noqa: E402
 
 from conftest import EN, NL, make_doc  # noqa: E402
 
@@ -140,7 +138,8 @@ def test_a_crash_between_the_two_language_commits_is_rolled_back(tmp_path, monke
     assert read_commit_point(generation)["nl"] == before["nl"] + 1
 
 
-def test_kill_9_of_gunicorn_during_posts_loses_nothing_acknowledged(writable_index, tmp_path):
+def test_kill_9_of_gunicorn_during_posts_loses_nothing_acknowledged(writable_index, tmp_path,
+                                                                    gunicorn):
     index_dir = writable_index
     key = "durability-key"
     auth = {"Authorization": f"Bearer {key}"}
@@ -150,8 +149,7 @@ def test_kill_9_of_gunicorn_during_posts_loses_nothing_acknowledged(writable_ind
     batches: dict[str, list[str]] = {}
     rounds, report = 4, []
     for r in range(rounds):
-        server = Gunicorn(index_dir, workers=2, env={"TOLK_API_KEY": key},
-                          log_dir=tmp_path).start()
+        server = gunicorn(index_dir, workers=2, env={"TOLK_API_KEY": key}, log_dir=tmp_path)
         stop = threading.Event()
         lock = threading.Lock()
 
@@ -184,22 +182,19 @@ def test_kill_9_of_gunicorn_during_posts_loses_nothing_acknowledged(writable_ind
         for t in threads:
             t.join(timeout=60)
         # Restart on the crashed index: it opens, and everything acknowledged is there.
-        server = Gunicorn(index_dir, workers=2, env={"TOLK_API_KEY": key},
-                          log_dir=tmp_path).start()
-        try:
-            present = set()
-            for name in sorted(sent):
-                found = {i for i in batches[name]
-                         if server.request("GET", f"/api/documents/{i}")[0] == 200}
-                assert found in (set(), set(batches[name])), f"{name} is half there: {found}"
-                if name in acked:
-                    assert found, f"acknowledged batch {name} lost after kill -9"
-                present |= found
-            status, _, body = server.request("GET", "/api/search?q=Oekraine&limit=1")
-            assert status == 200 and body["total"] >= 1
-            report.append((len(acked), len(sent), len(present) // 4))
-        finally:
-            server.stop()
+        server = gunicorn(index_dir, workers=2, env={"TOLK_API_KEY": key}, log_dir=tmp_path)
+        present = set()
+        for name in sorted(sent):
+            found = {i for i in batches[name]
+                     if server.request("GET", f"/api/documents/{i}")[0] == 200}
+            assert found in (set(), set(batches[name])), f"{name} is half there: {found}"
+            if name in acked:
+                assert found, f"acknowledged batch {name} lost after kill -9"
+            present |= found
+        status, _, body = server.request("GET", "/api/search?q=Oekraine&limit=1")
+        assert status == 200 and body["total"] >= 1
+        report.append((len(acked), len(sent), len(present) // 4))
+        server.stop()  # before the next round starts one on the same index
     assert acked, "no write was acknowledged before the kills"
     print("after round: (acknowledged, sent, found) batches:", report)
 

@@ -6,7 +6,6 @@ import inspect
 import json
 import os
 import shutil
-import sys
 import urllib.parse
 from pathlib import Path
 
@@ -15,8 +14,6 @@ import pytest
 from service import auth, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("reliability")
 
@@ -206,46 +203,43 @@ def test_limits_in_process(sec_client):
     assert page.status_code == 400
 
 
-def test_limits_over_gunicorn(seed_index, tmp_path):
+def test_limits_over_gunicorn(seed_index, tmp_path, gunicorn):
     index_dir = tmp_path / "index"
     shutil.copytree(seed_index, index_dir, symlinks=True,
                     ignore=shutil.ignore_patterns("write.lock"))
-    server = Gunicorn(index_dir, workers=2, env={
+    server = gunicorn(index_dir, workers=2, env={
         "TOLK_API_KEY": KEY, "TOLK_MAX_CONTENT_LENGTH": "65536", "TOLK_MAX_BATCH_DOCS": "10"},
-        log_dir=tmp_path).start()
+        log_dir=tmp_path)
+    status, _, body = server.request("POST", "/api/documents", raw=b"x" * 200_000,
+                                     headers={**AUTH, "Content-Type": "application/json"})
+    assert status == 413 and body["code"] == "too_large"
+    # No Content-Length: a chunked body is cut off at the limit as well.
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.putrequest("POST", "/api/documents")
+    for name, value in {**AUTH, "Content-Type": "application/json",
+                        "Transfer-Encoding": "chunked"}.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    chunk = b"[" * 8192
     try:
-        status, _, body = server.request("POST", "/api/documents", raw=b"x" * 200_000,
-                                         headers={**AUTH, "Content-Type": "application/json"})
-        assert status == 413 and body["code"] == "too_large"
-        # No Content-Length: a chunked body is cut off at the limit as well.
-        import http.client
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-        conn.putrequest("POST", "/api/documents")
-        for name, value in {**AUTH, "Content-Type": "application/json",
-                            "Transfer-Encoding": "chunked"}.items():
-            conn.putheader(name, value)
-        conn.endheaders()
-        chunk = b"[" * 8192
-        try:
-            for _ in range(16):
-                conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            conn.send(b"0\r\n\r\n")
-        except OSError:
-            pass  # the server may answer and close before reading it all
-        response = conn.getresponse()
-        payload = json.loads(response.read())
-        conn.close()
-        assert response.status == 413 and set(payload) == ERROR_KEYS, payload
-        status, _, body = server.request(
-            "POST", "/api/documents",
-            {"documents": [{"id": f"m{i}", "text": NL} for i in range(11)]}, AUTH)
-        assert status == 413 and body["code"] == "too_many_documents"
-        status, _, body = server.request("GET", "/api/search?q=" + "a" * 600)
-        assert status == 400 and body["code"] == "query_too_long"
-        # The longest accepted query (500 characters) fits gunicorn's request line even
-        # in 3-byte UTF-8, percent-encoded (9 bytes a character: 4.5 kB)...
-        status, _, _ = server.request(
-            "GET", "/api/search?q=" + urllib.parse.quote("\u20ac" * 400))
-        assert status in (200, 400)
-    finally:
-        server.stop()
+        for _ in range(16):
+            conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        conn.send(b"0\r\n\r\n")
+    except OSError:
+        pass  # the server may answer and close before reading it all
+    response = conn.getresponse()
+    payload = json.loads(response.read())
+    conn.close()
+    assert response.status == 413 and set(payload) == ERROR_KEYS, payload
+    status, _, body = server.request(
+        "POST", "/api/documents",
+        {"documents": [{"id": f"m{i}", "text": NL} for i in range(11)]}, AUTH)
+    assert status == 413 and body["code"] == "too_many_documents"
+    status, _, body = server.request("GET", "/api/search?q=" + "a" * 600)
+    assert status == 400 and body["code"] == "query_too_long"
+    # The longest accepted query (500 characters) fits gunicorn's request line even
+    # in 3-byte UTF-8, percent-encoded (9 bytes a character: 4.5 kB)...
+    status, _, _ = server.request(
+        "GET", "/api/search?q=" + urllib.parse.quote("\u20ac" * 400))
+    assert status in (200, 400)

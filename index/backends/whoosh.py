@@ -15,6 +15,7 @@ from pathlib import Path
 from index.backends.base import Backend
 from index.search import SearchRequest, search
 from index.search.filters import matching_ids
+from index.search.grouping import grouped_search
 from index.search.suggest import complete_query
 from index.storage import IndexReader, delete_ids, update, update_computed
 
@@ -34,6 +35,7 @@ def directory_bytes(path: Path) -> int:
 class WhooshBackend(Backend):
     name = "whoosh"
     embedded = True
+    groups_stories = True  # the index's own vector store
 
     def __init__(self, settings: dict, reader: IndexReader | None = None):
         self.settings = settings
@@ -76,6 +78,9 @@ class WhooshBackend(Backend):
 
     def search(self, request: SearchRequest, fields) -> dict:
         return search(self.reader, request, fields=fields)
+
+    def grouped_search(self, request: SearchRequest, fields) -> dict:
+        return grouped_search(self.reader, request, fields=fields)
 
     def suggest(self, q: str, limit: int, lang: str) -> list[dict]:
         return complete_query(self.reader.searchers(), q, limit, lang, self.reader.lexicon())
