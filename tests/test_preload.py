@@ -18,75 +18,47 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts" / "reliability"))
-from harness import free_port, request  # noqa: E402
+from harness import free_port  # noqa: E402
 
 
-def serve(index_dir: Path, workers: int, preload: str):
-    port = free_port()
-    env = {**os.environ, "TOLK_PRELOAD": preload, "TOLK_LOG_LEVEL": "warning"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--index-dir", str(index_dir),
-         "--port", str(port), "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    return proc, port
-
-
-def ready_per_worker(proc, port: int, workers: int, timeout: float = 240) -> dict:
+def ready_per_worker(server, workers: int, timeout: float = 240) -> dict:
     """pid -> the /api/health/ready answer, until every worker has answered once."""
     seen: dict = {}
     deadline = time.monotonic() + timeout
     while len(seen) < workers:
-        if proc.poll() is not None:
-            raise AssertionError("tolk serve exited: " + proc.stderr.read())
         assert time.monotonic() < deadline, f"only workers {sorted(seen)} answered"
-        try:
-            status, _, body = request(port, "GET", "/api/health/ready", timeout=120)
-        except OSError:
-            time.sleep(0.2)
-            continue
+        status, _, body = server.request("GET", "/api/health/ready", timeout=120)
         if status == 200:
             seen[body["pid"]] = body
     return seen
 
 
-def stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def test_workers_inherit_the_lexicon_and_encoder_the_master_preloaded(seed_index):
-    proc, port = serve(seed_index, workers=2, preload="on")
-    try:
-        answers = ready_per_worker(proc, port, workers=2)
-        # The suite runs with TOLK_EMBEDDER=off unless asked for (conftest).
-        expected = {"lexicon"} | ({"embedder"} if os.environ["TOLK_EMBEDDER"] != "off" else set())
-        master = psutil.Process(proc.pid)
-        # The master forks without threads of its own (BLAS held at one thread).
-        assert master.num_threads() == 1
-        assert set(answers) == {child.pid for child in master.children()}
-        for pid, body in answers.items():
-            assert pid != proc.pid
-            assert body["lexicon_pairs"] > 0
-            assert set(body["preloaded"]) == expected, body
-        # The inherited tables serve: a cross-lingual search finds Dutch hits for English.
-        status, _, result = request(port, "GET", "/api/search?q=government&lang=nl")
-        assert status == 200 and result["total"] > 0
-    finally:
-        stop(proc)
-
-
-def test_without_preload_each_worker_loads_its_own(seed_index):
-    proc, port = serve(seed_index, workers=1, preload="off")
-    try:
-        (body,) = ready_per_worker(proc, port, workers=1).values()
-        assert body["preloaded"] == []
+def test_workers_inherit_the_lexicon_and_encoder_the_master_preloaded(seed_index, gunicorn):
+    server = gunicorn(seed_index, workers=2, serve=True, timeout=240,
+                      env={"TOLK_PRELOAD": "on", "TOLK_LOG_LEVEL": "warning"})
+    proc = server.proc
+    answers = ready_per_worker(server, workers=2)
+    # The suite runs with TOLK_EMBEDDER=off unless asked for (conftest).
+    expected = {"lexicon"} | ({"embedder"} if os.environ["TOLK_EMBEDDER"] != "off" else set())
+    master = psutil.Process(proc.pid)
+    # The master forks without threads of its own (BLAS held at one thread).
+    assert master.num_threads() == 1
+    assert set(answers) == {child.pid for child in master.children()}
+    for pid, body in answers.items():
+        assert pid != proc.pid
         assert body["lexicon_pairs"] > 0
-    finally:
-        stop(proc)
+        assert set(body["preloaded"]) == expected, body
+    # The inherited tables serve: a cross-lingual search finds Dutch hits for English.
+    status, _, result = server.request("GET", "/api/search?q=government&lang=nl")
+    assert status == 200 and result["total"] > 0
+
+
+def test_without_preload_each_worker_loads_its_own(seed_index, gunicorn):
+    server = gunicorn(seed_index, workers=1, serve=True, timeout=240,
+                      env={"TOLK_PRELOAD": "off", "TOLK_LOG_LEVEL": "warning"})
+    (body,) = ready_per_worker(server, workers=1).values()
+    assert body["preloaded"] == []
+    assert body["lexicon_pairs"] > 0
 
 
 @pytest.mark.parametrize("value", ["maybe"])
