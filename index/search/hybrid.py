@@ -46,6 +46,7 @@ from index.vectors import embedder as embedders
 FUSIONS = ("rrf", "blend")
 DEFAULT_FUSION = "rrf"
 RRF_K = 60
+SEMANTIC_WEIGHT = 1.0  # weight of the semantic list's RRF terms (lexical: 1)
 BLEND_WEIGHT = 0.5  # share of the lexical part in ``blend``
 COSINE_FLOOR = 0.2  # cosines at or below this count as no similarity in ``blend``
 # In hybrid mode a semantic candidate must be at least this similar to the query
@@ -122,16 +123,22 @@ def semantic_candidates(store, vector, languages, k: int, accept,
     return out[:k]
 
 
-def fuse(lexical: list[tuple], semantic: list[tuple], fusion: str = DEFAULT_FUSION) -> list:
+def fuse(lexical: list[tuple], semantic: list[tuple], fusion: str = DEFAULT_FUSION,
+         k: float | None = None, weight: float | None = None) -> list:
     """Fused ranking of ``lexical`` ``[(key, bm25)]`` and ``semantic`` ``[(key, cosine)]``
     (each best first): ``[(key, score, parts)]`` best first; ``parts`` says what each list
-    gave (rank, raw score, contribution) for ``explain``."""
+    gave (rank, raw score, contribution) for ``explain``. ``k`` and ``weight``: RRF's
+    constant and the semantic list's weight (default ``RRF_K``, ``SEMANTIC_WEIGHT``;
+    ``tolk eval --tune`` tries others)."""
     parts: dict = {}
     if fusion == "rrf":
+        k = RRF_K if k is None else k
+        weights = {"lexical": 1.0, "semantic": SEMANTIC_WEIGHT if weight is None else weight}
         for name, ranked in (("lexical", lexical), ("semantic", semantic)):
+            w = weights[name]
             for rank, (key, raw) in enumerate(ranked, 1):
                 parts.setdefault(key, {})[name] = {"rank": rank, "score": round(float(raw), 4),
-                                                   "contribution": 1.0 / (RRF_K + rank)}
+                                                   "contribution": w / (k + rank)}
     elif fusion == "blend":
         top = max((float(s) for _, s in lexical), default=0.0) or 1.0
         for rank, (key, raw) in enumerate(lexical, 1):
