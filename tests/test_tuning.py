@@ -22,6 +22,22 @@ def test_fused_ids_rank_as_the_service_fusion_with_the_floor_applied():
         fused_ids(lexical, semantic, k=60, floor=0.2, weight=1.0).index("b")
 
 
+def test_fused_ids_equal_the_service_fusion_over_many_random_lists():
+    import random
+
+    rng = random.Random(3)
+    for _ in range(300):
+        pool = [f"d{i}" for i in range(40)]
+        lexical = [(d, 10.0 - i) for i, d in enumerate(rng.sample(pool, rng.randint(0, 30)))]
+        semantic = [(d, round(0.9 - i * 0.03, 4))
+                    for i, d in enumerate(rng.sample(pool, rng.randint(0, 30)))]
+        k, floor, weight = rng.choice((1, 5, 60)), rng.choice((-1.0, 0.2, 0.5)), \
+            rng.choice((0.5, 1.0, 2.0))
+        kept = [item for item in semantic if item[1] >= floor]
+        service = [key for key, _, _ in hybrid.fuse(lexical, kept, "rrf", k=k, weight=weight)]
+        assert fused_ids(lexical, semantic, k, floor, weight) == service
+
+
 def _query(favours: str) -> tuple:
     """A query whose target ``t`` is first in one list and missing from the other."""
     if favours == "lexical":
