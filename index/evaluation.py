@@ -192,19 +192,24 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
         for readers_ in readers.values():
             readers_.close()
     if lists:
-        from index.tuning import nested
-        tuned = nested(lists, fold_of, folds, depth)
-        for name, run in tuned["runs"].items():
-            results[name.replace("hybrid", "hybrid-tuned", 1)] = {
-                **run, "ms_per_query": results[name]["ms_per_query"],
-                "online_mrr": results[name]["mrr"], "params_per_fold": tuned["per_fold"],
-                "params_all_folds": tuned["all_folds"], "params_default": tuned["default"]}
+        from index.tuning import GRID, defaults, nested
+        # "hybrid-tuned": the similarity floor kept (it guards short queries, which FLORES
+        # lacks, against unrelated semantic hits); "-anyfloor": the floor tuned as well
+        for label, grid in (("hybrid-tuned", {**GRID, "floor": (defaults()["floor"],)}),
+                            ("hybrid-tuned-anyfloor", GRID)):
+            tuned = nested(lists, fold_of, folds, depth, grid=grid)
+            for name, run in tuned["runs"].items():
+                results[name.replace("hybrid", label, 1)] = {
+                    **run, "ms_per_query": results[name]["ms_per_query"],
+                    "online_mrr": results[name]["mrr"], "params_per_fold": tuned["per_fold"],
+                    "params_all_folds": tuned["all_folds"], "params_default": tuned["default"]}
+                if progress:
+                    progress(f"{name} {label}: held-out MRR {run['mrr']:.3f} (default "
+                             f"{run['default_mrr']:.3f} offline, {results[name]['mrr']:.3f} online)")
             if progress:
-                progress(f"{name} tuned per fold: held-out MRR {run['mrr']:.3f} (default "
-                         f"{run['default_mrr']:.3f} offline, {results[name]['mrr']:.3f} online)")
-        if progress:
-            progress(f"chosen per fold: {tuned['per_fold']}; on all folds: {tuned['all_folds']} "
-                     f"(mean MRR {tuned['all_folds_mrr']:.3f} vs default {tuned['default_mrr']:.3f})")
+                progress(f"{label}: chosen per fold {tuned['per_fold']}; on all folds "
+                         f"{tuned['all_folds']} (mean MRR {tuned['all_folds_mrr']:.3f} vs default "
+                         f"{tuned['default_mrr']:.3f})")
     embedders.configure(previous_embedder)
     add_shares(results)
     return results

@@ -61,7 +61,8 @@ MAX_SEGMENTS = 8  # more live segments than this: merge into one
 MAX_DELETED_SHARE = 0.25  # more deleted rows than this share: merge
 CHUNK_ROWS = 1024  # rows converted to float32 at a time (4 MB: 8192-row chunks page-faulted, 4x slower)
 EXACT_ROWS = 5_000  # up to this many rows to score: exact scan; above: coarse scan + rescoring
-RESCORE = 2000  # rows scored exactly after the coarse scan (at least 20 x k)
+RESCORE = 2000  # rows scored exactly after the coarse scan (at least RESCORE_PER_K x k)
+RESCORE_PER_K = 20
 PROJECTED = 64  # dimensions of the coarse copy
 _OPENED: dict = {}  # (segment path, dims) -> _Segment; segments never change
 _OPENED_MAX = 64  # the segments of one state are at most MAX_SEGMENTS + 1
@@ -314,7 +315,7 @@ class VectorStore:
         vector = np.asarray(vector, dtype=np.float32)
         code = self._code(language)
         if k is not None and self._count(code) > EXACT_ROWS:
-            yield from self._rescored(vector, code, max(RESCORE, 20 * k))
+            yield from self._rescored(vector, code, max(RESCORE, RESCORE_PER_K * k))
             return
         yield from self._exact(vector, self._masks(language))
 
@@ -452,7 +453,7 @@ class VectorStore:
             found[q].append((cos, s, rows))
 
         if self._count(self._code(language)) > EXACT_ROWS:
-            rescore = max(RESCORE, 20 * want)
+            rescore = max(RESCORE, RESCORE_PER_K * want)
             for q, picked in enumerate(self._coarse_pick(queries, self._code(language), rescore)):
                 for s, rows in picked:
                     seg = self.segments[s]
