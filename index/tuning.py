@@ -30,7 +30,9 @@ GRID = {
 
 
 def defaults() -> dict:
-    return {"k": hybrid.RRF_K, "floor": hybrid.MIN_COSINE, "weight": hybrid.SEMANTIC_WEIGHT}
+    """The service's setting for sentence-long queries (FLORES' are 7+ words)."""
+    return {"k": hybrid.LONG_RRF_K, "floor": hybrid.MIN_COSINE,
+            "weight": hybrid.LONG_SEMANTIC_WEIGHT}
 
 
 def fused_ids(lexical: list, semantic: list, k: float, floor: float, weight: float) -> list:

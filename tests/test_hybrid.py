@@ -334,3 +334,29 @@ def test_query_vectors_come_from_a_per_process_lru(embedder_on, monkeypatch):
     assert list(model._queries) == ["gestolen auto", "concert in het park"]
     assert model.encode_query("storm") is not None and "gestolen auto" not in model._queries
     model._queries.clear()
+
+
+def test_a_sentence_long_query_fuses_with_the_long_query_setting(vector_index, embedder_on):
+    """Sentence-long queries weigh the semantic list by LONG_SEMANTIC_WEIGHT with k =
+    LONG_RRF_K; short ones keep RRF_K and weight 1 (explain shows the contributions)."""
+    from index.search import hybrid as fusion
+
+    reader = IndexReader(vector_index)
+    try:
+        for q, k, weight in (("automobile stolen", fusion.RRF_K, fusion.SEMANTIC_WEIGHT),
+                             ("police are looking for the automobile thieves took overnight",
+                              fusion.LONG_RRF_K, fusion.LONG_SEMANTIC_WEIGHT)):
+            result = search(reader, SearchRequest(q=q, mode="hybrid", explain=True, limit=6),
+                            lexicon=None)
+            assert ids(result)[0] == "theft-en"
+            parts = [h["explain"] for h in result["hits"]]
+            semantic = [p["semantic"] for p in parts if p["semantic"]]
+            lexical = [p["lexical"] for p in parts if p["lexical"]]
+            assert semantic and lexical
+            for part in semantic:
+                assert part["contribution"] == pytest.approx(weight / (k + part["rank"]),
+                                                             abs=1e-6)
+            for part in lexical:
+                assert part["contribution"] == pytest.approx(1 / (k + part["rank"]), abs=1e-6)
+    finally:
+        reader.close()
