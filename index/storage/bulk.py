@@ -24,6 +24,7 @@ from __future__ import annotations
 import heapq
 import pickle
 from array import array
+from itertools import repeat
 
 import numpy as np
 from whoosh.writing import PostingPool
@@ -55,7 +56,9 @@ class ArrayPostingPool(PostingPool):
         self._reset()
 
     def _reset(self):
-        self._term_ids: dict = {}
+        self._term_ids: dict = {}  # (fieldname, btext) -> term id (``add``)
+        self._field_terms: dict = {}  # fieldname -> {term: term id} (``add_terms``)
+        self._keys: list = []  # term id -> (fieldname, btext); a key may have two ids
         self._tids = array("I")
         self._docs = array("q")
         self._weights = array("d")
@@ -67,7 +70,8 @@ class ArrayPostingPool(PostingPool):
         key = (fieldname, btext)
         tid = self._term_ids.get(key)
         if tid is None:
-            tid = self._term_ids[key] = len(self._term_ids)
+            tid = self._term_ids[key] = len(self._keys)
+            self._keys.append(key)
             self.fieldnames.add(fieldname)
         self._tids.append(tid)
         self._docs.append(docnum)
@@ -78,22 +82,53 @@ class ArrayPostingPool(PostingPool):
         if self.currentsize > self.limit:
             self.save()
 
+    def add_terms(self, fieldname: str, terms: list, docnum: int, weights: list,
+                  values: list) -> None:
+        """One document's postings of one field: ``terms`` (str), their weights and values.
+
+        The same postings as ``add`` of each ``(fieldname, term as UTF-8, docnum,
+        weight, value)``, without a tuple per posting (``index.storage.docterms``).
+        """
+        ids = self._field_terms.get(fieldname)
+        if ids is None:
+            ids = self._field_terms[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        keys = self._keys
+        for term in [t for t in terms if t not in ids]:
+            ids[term] = len(keys)
+            keys.append((fieldname, term.encode("utf-8")))
+        n = len(terms)
+        self._tids.extend(map(ids.__getitem__, terms))
+        self._docs.extend(repeat(docnum, n))
+        self._weights.extend(weights)
+        self._values.extend(values)
+        self.currentsize += _POSTING_BYTES * n + sum(map(len, values))
+        if self.currentsize > self.limit:
+            self.save()
+
     def _sorted_run(self):
         """The current postings as [(field, term)], counts, docnums, weights, values; sorted."""
-        keys = list(self._term_ids)
+        keys = self._keys
         order_of_terms = sorted(range(len(keys)), key=keys.__getitem__)
+        ordered_keys = [keys[i] for i in order_of_terms]
+        # A term added by both ``add`` and ``add_terms`` has two ids: one rank for both.
+        new = np.ones(len(keys), dtype=np.int64)
+        if len(keys) > 1:
+            new[1:] = [a != b for a, b in zip(ordered_keys, ordered_keys[1:])]
         rank = np.empty(len(keys), dtype=np.int64)
-        rank[order_of_terms] = np.arange(len(keys))
+        rank[order_of_terms] = np.cumsum(new) - 1
+        unique_keys = ([k for k, first in zip(ordered_keys, new.tolist()) if first]
+                       if len(keys) and not new.all() else ordered_keys)
         tids = np.frombuffer(self._tids, dtype=np.uint32)
         docs = np.frombuffer(self._docs, dtype=np.int64)
         ranks = rank[tids]
         order = np.lexsort((docs, ranks))
-        counts = np.bincount(ranks, minlength=len(keys))
+        counts = np.bincount(ranks, minlength=len(unique_keys))
         values = self._values
         ordered = []  # in pieces: one list of Python ints per posting would cost 36 bytes each
         for start in range(0, len(order), RUN_PIECE):
             ordered.extend(values[i] for i in order[start:start + RUN_PIECE].tolist())
-        run = ([keys[i] for i in order_of_terms], counts, docs[order],
+        run = (unique_keys, counts, docs[order],
                np.frombuffer(self._weights, dtype=np.float64)[order], ordered)
         self._reset()
         return run

@@ -1,0 +1,248 @@
+"""A document's postings without Whoosh's token streams: one table lookup per word.
+
+Whoosh indexes a text field by pushing every word through the analyzer's
+chain of generators (a ``Token`` object mutated by five filters), then
+groups the tokens per term in ``Format.word_values``; that was half of a
+rebuild. Tolk's analyzers (``index.analysis``) are local to a word: what a
+raw token of the tokenizer's pattern becomes (its terms, their positions
+relative to it, how many positions it takes after stopwords are dropped)
+does not depend on its neighbours. So :class:`TokenTable` runs the real
+analyzer once per distinct raw token and keeps the answer; a document is
+``findall`` of the pattern plus one dict lookup per word. The same analyzer
+objects make the table, so the terms, positions, frequencies, weights and
+field lengths are Whoosh's; ``tests/test_docterms.py`` builds segments both
+ways and compares them term by term and byte for byte.
+
+A field takes this path only when its analyzer is made of the word-local
+pieces listed in ``_LOCAL`` (the tokenizer and filters of ``index.analysis``)
+and its format is Whoosh's ``Positions`` or ``Frequency``; anything else
+(IDs, keyword lists, an unknown analyzer, a list value) goes through
+``field.index`` as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pickle import dumps
+
+from whoosh.analysis import CompositeAnalyzer
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_uint
+from whoosh.writing import SegmentWriter
+
+from index import decompound
+from index.analysis import (PLAIN_TOKEN_PATTERN, CACHED_WORD_CHARS, DecompoundFilter,
+                            NewsTokenizer, NormalizeFilter, StemFilter, StopFilter, _TOKEN_RE)
+from index.normalize import normalize_text
+
+_LOCAL = (NewsTokenizer, NormalizeFilter, StopFilter, DecompoundFilter, StemFilter)
+_WORDS = re.compile(PLAIN_TOKEN_PATTERN, _TOKEN_RE.flags)  # whole tokens, one C-level pass
+# A word that is its own token, cannot be a stopword, split or stemmed: its position after
+# a raw token says how many positions the raw token takes (see TokenTable._compute).
+_SENTINEL = " 0"
+TABLE_WORDS = 300_000  # distinct raw tokens remembered per analyzer (words of <= 64 chars)
+
+
+class NotLocal(Exception):
+    """The analyzer did something the table cannot reproduce (e.g. a token boost)."""
+
+
+class TokenTable:
+    """Raw token -> (((term, relative position), ...), positions taken) for one analyzer."""
+
+    def __init__(self, analyzer):
+        self.analyzer = analyzer
+        self._cache: dict = {}
+
+    def _compute(self, raw: str):
+        # The analyzer sees the raw token followed by the sentinel: every token but the
+        # last is the raw token's; the last one's position is how many positions the raw
+        # token keeps after stopwords are dropped (the shift later words get).
+        out = []
+        for t in self.analyzer(raw + _SENTINEL, positions=True, mode="index"):
+            if t.boost != 1.0:
+                raise NotLocal(f"token boost {t.boost}")
+            out.append((t.text, t.pos))
+        if not out or out[-1] != ("0", out[-1][1]):
+            raise NotLocal(f"sentinel not last after {raw!r}")
+        entry = (tuple(out[:-1]), out[-1][1])
+        if len(raw) <= CACHED_WORD_CHARS and len(self._cache) < TABLE_WORDS:
+            self._cache[raw] = entry
+        return entry
+
+    def positions(self, value: str) -> dict:
+        """term -> [position, ...] (ascending) of ``value``, as the analyzer gives them."""
+        poses: dict = {}
+        base = 0
+        get = self._cache.get
+        for raw in _WORDS.findall(normalize_text(value)):
+            entry = get(raw)
+            if entry is None:
+                entry = self._compute(raw)
+            terms, taken = entry
+            for term, offset in terms:
+                p = poses.get(term)
+                if p is None:
+                    poses[term] = [base + offset]
+                else:
+                    p.append(base + offset)
+            base += taken
+        return poses
+
+    def counts(self, value: str) -> Counter:
+        """term -> frequency in ``value``."""
+        flat = []
+        extend = flat.extend
+        get = self._cache.get
+        for raw in _WORDS.findall(normalize_text(value)):
+            entry = get(raw)
+            if entry is None:
+                entry = self._compute(raw)
+            extend(term for term, _ in entry[0])
+        return Counter(flat)
+
+
+_tables: dict = {}
+
+
+def table_for(analyzer) -> TokenTable | None:
+    """The token table of ``analyzer``, or None when it is not made of word-local pieces."""
+    key = (id(analyzer), decompound.enabled())
+    table = _tables.get(key)
+    if table is None or table.analyzer is not analyzer:
+        if not (isinstance(analyzer, CompositeAnalyzer)
+                and all(type(item) in _LOCAL for item in analyzer.items)
+                and isinstance(analyzer.items[0], NewsTokenizer)):
+            return None
+        table = _tables[key] = TokenTable(analyzer)
+    return table
+
+
+def _encode_positions(poslist: list) -> bytes:
+    """Whoosh's ``Positions.encode``: the count, then the pickled deltas."""
+    if len(poslist) == 1:
+        deltas = poslist
+    else:
+        deltas = [poslist[0]]
+        deltas.extend(b - a for a, b in zip(poslist, poslist[1:]))
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+def fast_kind(field) -> str | None:
+    """"positions" / "frequency" for a text field this module can index, else None."""
+    fmt = getattr(field, "format", None)
+    if not field.indexed or getattr(field, "vector", None) or field.separate_spelling():
+        return None
+    if type(fmt) is Positions:
+        kind = "positions"
+    elif type(fmt) is Frequency:
+        kind = "frequency"
+    else:
+        return None
+    return kind if table_for(getattr(field, "analyzer", None)) is not None else None
+
+
+def field_postings(field, kind: str, value: str):
+    """(terms, weights, values, length) of one text field value, as ``field.index`` and
+    ``SegmentWriter.add_document`` compute them (field boost applied by the caller)."""
+    table = table_for(field.analyzer)
+    fb = field.format.field_boost
+    if kind == "positions":
+        poses = table.positions(value)
+        terms = list(poses)
+        lists = list(poses.values())
+        freqs = list(map(len, lists))
+        values = list(map(_encode_positions, lists))
+    else:
+        counts = table.counts(value)
+        terms = list(counts)
+        freqs = list(counts.values())
+        values = list(map(pack_uint, freqs))
+    weights = [float(f) * fb for f in freqs]
+    return terms, weights, values, sum(freqs)
+
+
+class FastFields:
+    """Which fields of a writer's schema take the table path (computed once per writer)."""
+
+    def __init__(self, schema):
+        self.schema = schema
+        self.kinds = {name: fast_kind(field) for name, field in schema.items()}
+        # Separate spelling words and term vectors: Whoosh's own method does the document.
+        self.whoosh_only = any(field.separate_spelling() or getattr(field, "vector", None)
+                               for _, field in schema.items())
+
+
+def add_document(writer, fields: dict) -> None:
+    """``SegmentWriter.add_document`` with text fields indexed through token tables.
+
+    The same postings (added to the pool a field at a time), stored values,
+    field lengths and column values as Whoosh's method, in the same order.
+    """
+    writer._check_state()
+    perdocwriter = writer.perdocwriter
+    schema = writer.schema
+    docnum = writer.docnum
+    fast = writer._fast_fields
+    if fast is None or fast.schema is not schema:  # a field was added to the schema
+        fast = writer._fast_fields = FastFields(schema)
+    if fast.whoosh_only:
+        return SegmentWriter.add_document(writer, **fields)
+    kinds = fast.kinds
+    pool = writer.pool
+    docboost = writer._doc_boost(fields)
+    fieldnames = sorted(name for name in fields if not name.startswith("_"))
+    writer._check_fields(schema, fieldnames)
+
+    # Analysed before anything is added, so a field the table cannot do falls back whole.
+    analysed = {}
+    for fieldname in fieldnames:
+        value = fields[fieldname]
+        kind = kinds.get(fieldname)
+        if kind is not None and type(value) is str:
+            try:
+                analysed[fieldname] = field_postings(schema[fieldname], kind, value)
+            except NotLocal:
+                pass
+
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldboost = writer._field_boost(fields, fieldname, docboost)
+                done = analysed.get(fieldname)
+                if done is not None:
+                    terms, weights, values, freq_total = done
+                    if fieldboost != 1.0:
+                        weights = [w * fieldboost for w in weights]
+                    if field.scorable:
+                        length = freq_total
+                    pool.add_terms(fieldname, terms, docnum, weights, values)
+                else:
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        weight *= fieldboost
+                        if scorable:
+                            length += freq
+                        pool.add((fieldname, tbytes, docnum, weight, vbytes))
+            customval = fields.get(f"_stored_{fieldname}", value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None,
+                                   length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+    except Exception:
+        perdocwriter.cancel_doc()
+        raise
+    perdocwriter.finish_doc()
+    writer._added = True
+    writer.docnum += 1
+
+
+__all__ = ["NotLocal", "TokenTable", "add_document", "field_postings", "table_for"]
