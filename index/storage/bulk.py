@@ -26,8 +26,16 @@ import pickle
 from array import array
 from itertools import repeat
 
+import zlib
+
 import numpy as np
+from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter,
+                                  W3TermInfo)
+from whoosh.system import pack_int, pack_ushort
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool
+
+from index.storage.postingarrays import ArrayFieldWriter
 
 # Bytes one pooled posting costs besides its positions (columns 20, list slot 8, bytes
 # object 33, term table share) plus the copies sorting a run makes; with it a writer's
@@ -248,6 +256,8 @@ def write_postings(fieldwriter, schema, lengths, doccount: int, terms) -> None:
                 fieldwriter.finish_field()
             fieldwriter.start_field(fieldname, schema[fieldname])
             field_lengths = _field_lengths(lengths, fieldname, doccount)
+            field_length_list = None
+            direct = direct_limit(fieldwriter)
             lastfn = fieldname
         if len(docs) and docs[0] == -1:  # Whoosh's spelling marker: no posting
             keep = docs != -1
@@ -255,11 +265,92 @@ def write_postings(fieldwriter, schema, lengths, doccount: int, terms) -> None:
             values = [v for v, k in zip(values, keep.tolist()) if k]
             if not len(docs):
                 continue
+        if len(docs) <= direct:
+            if field_length_list is None:
+                field_length_list = field_lengths.tolist()
+            _write_one_block_term(fieldwriter, btext, docs.tolist(), weights.tolist(), values,
+                                  field_length_list)
+            continue
         fieldwriter.start_term(btext)
         _add_term(fieldwriter, docs, weights, values, field_lengths[docs])
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()
+
+
+def direct_limit(fieldwriter) -> int:
+    """Most postings a term may have to be written by ``_write_one_block_term`` (0: none).
+
+    One block, not inlined, integer ids, Whoosh 2.7's W3 writers (whose private
+    attributes it fills in): anything else goes through the writer's own calls.
+    """
+    pw = fieldwriter._postwriter
+    if (type(fieldwriter) not in (W3FieldWriter, ArrayFieldWriter)
+            or type(pw) is not W3PostingsWriter or pw._byteids or pw._inlinelimit > 1):
+        return 0
+    return pw._blocklimit
+
+
+def _write_one_block_term(fieldwriter, btext: bytes, ids: list, weights: list, values: list,
+                          field_lengths: list) -> None:
+    """A term of at most one block, written as ``start_term``, ``add`` per posting and
+    ``finish_term`` write it (``W3PostingsWriter._write_block(last=True)``, the term
+    info row, TolkCodec's arrays), with plain lists instead of a call per posting."""
+    pw = fieldwriter._postwriter
+    postfile = pw._postfile
+    n = len(ids)
+    w32 = array("f", weights)  # what the block keeps
+    wl = w32.tolist()
+    lens = [field_lengths[d] for d in ids]
+    nonzero = [x for x in lens if x]
+    minlength = min(nonzero) if nonzero else None
+    maxlength = max(0, max(lens))
+    maxweight = max(0, max(weights))
+    start = postfile.tell()
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    deltas = [ids[0]]
+    if n > 1:
+        deltas.extend([b - a for a, b in zip(ids, ids[1:])])
+    if w32.count(1.0) == n:
+        mini_weights = None
+    elif w32.count(wl[0]) == n:
+        mini_weights = wl[0]
+    else:
+        mini_weights = tuple(wl)
+    fixed = fieldwriter._format.fixed_value_size()
+    kept = [v for v in values if v]
+    if fixed is None or fixed < 0:
+        mini_values = tuple(kept)
+    elif fixed == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(kept)
+    databytes = pickle.dumps((tuple(deltas), mini_weights, mini_values), 2)
+    comp = pw._compression
+    if comp:
+        databytes = zlib.compress(databytes, comp)
+    infobytes = pickle.dumps((n, ids[-1], maxweight, comp, length_to_byte(minlength),
+                              length_to_byte(maxlength)), 2)
+    postfile.write(pack_int(-(len(infobytes) + len(databytes))))
+    postfile.write(infobytes)
+    postfile.write(databytes)
+    info = W3TermInfo()
+    info._weight += sum(wl)
+    info._df = n
+    info._minlength = minlength
+    info._maxlength = maxlength
+    info._maxweight = max(0, maxweight)
+    info._minid = ids[0]
+    info._maxid = ids[-1]
+    info.set_extent(start, postfile.tell() - start)
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info.to_bytes())
+    if getattr(fieldwriter, "_with_arrays", False):  # TolkCodec's .tpa arrays
+        fieldwriter._keys.append(fieldwriter._prefix + btext)
+        fieldwriter._starts.append(fieldwriter._tpa_pos)
+        fieldwriter._counts.append(n)
+        fieldwriter._tpa.write(array("I", ids).tobytes())
+        fieldwriter._tpa.write(w32.tobytes())
+        fieldwriter._tpa_pos += 8 * n
 
 
 def _add_term(fieldwriter, docs, weights, values, lens) -> None:
