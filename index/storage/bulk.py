@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import pickle
+import struct
 from array import array
 from itertools import repeat
 
@@ -31,6 +32,7 @@ import zlib
 import numpy as np
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter,
                                   W3TermInfo)
+from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool
@@ -135,7 +137,7 @@ class ArrayPostingPool(PostingPool):
         values = self._values
         ordered = []  # in pieces: one list of Python ints per posting would cost 36 bytes each
         for start in range(0, len(order), RUN_PIECE):
-            ordered.extend(values[i] for i in order[start:start + RUN_PIECE].tolist())
+            ordered.extend(map(values.__getitem__, order[start:start + RUN_PIECE].tolist()))
         run = (unique_keys, counts, docs[order],
                np.frombuffer(self._weights, dtype=np.float64)[order], ordered)
         self._reset()
@@ -250,6 +252,7 @@ def write_postings(fieldwriter, schema, lengths, doccount: int, terms) -> None:
     """
     lastfn = None
     field_lengths = None
+    offsets = _Offsets(fieldwriter)
     for fieldname, btext, docs, weights, values in terms:
         if fieldname != lastfn:
             if lastfn is not None:
@@ -258,6 +261,7 @@ def write_postings(fieldwriter, schema, lengths, doccount: int, terms) -> None:
             field_lengths = _field_lengths(lengths, fieldname, doccount)
             field_length_list = None
             direct = direct_limit(fieldwriter)
+            offsets.forget()
             lastfn = fieldname
         if len(docs) and docs[0] == -1:  # Whoosh's spelling marker: no posting
             keep = docs != -1
@@ -269,11 +273,12 @@ def write_postings(fieldwriter, schema, lengths, doccount: int, terms) -> None:
             if field_length_list is None:
                 field_length_list = field_lengths.tolist()
             _write_one_block_term(fieldwriter, btext, docs.tolist(), weights.tolist(), values,
-                                  field_length_list)
+                                  field_length_list, offsets)
             continue
         fieldwriter.start_term(btext)
         _add_term(fieldwriter, docs, weights, values, field_lengths[docs])
         fieldwriter.finish_term()
+        offsets.forget()  # Whoosh's calls wrote: ask the files again
     if lastfn is not None:
         fieldwriter.finish_field()
 
@@ -286,13 +291,34 @@ def direct_limit(fieldwriter) -> int:
     """
     pw = fieldwriter._postwriter
     if (type(fieldwriter) not in (W3FieldWriter, ArrayFieldWriter)
-            or type(pw) is not W3PostingsWriter or pw._byteids or pw._inlinelimit > 1):
+            or type(pw) is not W3PostingsWriter or pw._byteids or pw._inlinelimit > 1
+            or type(fieldwriter._tindex) is not OrderedHashWriter):
         return 0
     return pw._blocklimit
 
 
+class _Offsets:
+    """Where the posting and term files of a field writer are, counted instead of asked:
+    ``tell()`` of a buffered file is a system call, and each term needed three."""
+
+    def __init__(self, fieldwriter):
+        self.fieldwriter = fieldwriter
+        self.forget()
+
+    def forget(self):
+        self.post = self.terms = None
+
+    def known(self):
+        if self.post is None:
+            self.post = self.fieldwriter._postwriter._postfile.tell()
+            self.terms = self.fieldwriter._tindex.dbfile.tell()
+
+
+_LENGTHS = struct.Struct("!ii")  # HashWriter's key/value length prefix
+
+
 def _write_one_block_term(fieldwriter, btext: bytes, ids: list, weights: list, values: list,
-                          field_lengths: list) -> None:
+                          field_lengths: list, offsets: _Offsets) -> None:
     """A term of at most one block, written as ``start_term``, ``add`` per posting and
     ``finish_term`` write it (``W3PostingsWriter._write_block(last=True)``, the term
     info row, TolkCodec's arrays), with plain lists instead of a call per posting."""
@@ -306,7 +332,8 @@ def _write_one_block_term(fieldwriter, btext: bytes, ids: list, weights: list, v
     minlength = min(nonzero) if nonzero else None
     maxlength = max(0, max(lens))
     maxweight = max(0, max(weights))
-    start = postfile.tell()
+    offsets.known()
+    start = offsets.post
     postfile.write(WHOOSH3_HEADER_MAGIC)
     deltas = [ids[0]]
     if n > 1:
@@ -334,6 +361,8 @@ def _write_one_block_term(fieldwriter, btext: bytes, ids: list, weights: list, v
     postfile.write(pack_int(-(len(infobytes) + len(databytes))))
     postfile.write(infobytes)
     postfile.write(databytes)
+    extent = 8 + len(infobytes) + len(databytes)  # magic, length, info, data
+    offsets.post = start + extent
     info = W3TermInfo()
     info._weight += sum(wl)
     info._df = n
@@ -342,8 +371,23 @@ def _write_one_block_term(fieldwriter, btext: bytes, ids: list, weights: list, v
     info._maxweight = max(0, maxweight)
     info._minid = ids[0]
     info._maxid = ids[-1]
-    info.set_extent(start, postfile.tell() - start)
-    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, info.to_bytes())
+    info.set_extent(start, extent)
+    # OrderedHashWriter.add, with the position counted
+    tindex = fieldwriter._tindex
+    key = pack_ushort(fieldwriter._fieldid) + btext
+    value = info.to_bytes()
+    if key <= tindex.lastkey:
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
+    pos = offsets.terms
+    tindex.index.append(pos)
+    dbfile = tindex.dbfile
+    dbfile.write(_LENGTHS.pack(len(key), len(value)))
+    dbfile.write(key)
+    dbfile.write(value)
+    h = tindex.hashfn(key)
+    tindex.buckets[h & 255].append((h, pos))
+    tindex.lastkey = key
+    offsets.terms = pos + 8 + len(key) + len(value)
     if getattr(fieldwriter, "_with_arrays", False):  # TolkCodec's .tpa arrays
         fieldwriter._keys.append(fieldwriter._prefix + btext)
         fieldwriter._starts.append(fieldwriter._tpa_pos)

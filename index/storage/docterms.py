@@ -49,7 +49,8 @@ class NotLocal(Exception):
 
 
 class TokenTable:
-    """Raw token -> (((term, relative position), ...), positions taken) for one analyzer."""
+    """Raw token -> (((term, relative position), ...), positions taken) for one analyzer;
+    a token that is one term at its own position maps to the term (a str)."""
 
     def __init__(self, analyzer):
         self.analyzer = analyzer
@@ -67,6 +68,8 @@ class TokenTable:
         if not out or out[-1] != ("0", out[-1][1]):
             raise NotLocal(f"sentinel not last after {raw!r}")
         entry = (tuple(out[:-1]), out[-1][1])
+        if entry[1] == 1 and len(entry[0]) == 1 and entry[0][0][1] == 0:
+            entry = entry[0][0][0]  # one term at the word's own position: the term itself
         if len(raw) <= CACHED_WORD_CHARS and len(self._cache) < TABLE_WORDS:
             self._cache[raw] = entry
         return entry
@@ -80,6 +83,14 @@ class TokenTable:
             entry = get(raw)
             if entry is None:
                 entry = self._compute(raw)
+            if type(entry) is str:  # most words: one term, one position
+                p = poses.get(entry)
+                if p is None:
+                    poses[entry] = [base]
+                else:
+                    p.append(base)
+                base += 1
+                continue
             terms, taken = entry
             for term, offset in terms:
                 p = poses.get(term)
@@ -92,15 +103,18 @@ class TokenTable:
 
     def counts(self, value: str) -> Counter:
         """term -> frequency in ``value``."""
-        flat = []
-        extend = flat.extend
+        counts = Counter()
         get = self._cache.get
-        for raw in _WORDS.findall(normalize_text(value)):
+        for raw, n in Counter(_WORDS.findall(normalize_text(value))).items():
             entry = get(raw)
             if entry is None:
                 entry = self._compute(raw)
-            extend(term for term, _ in entry[0])
-        return Counter(flat)
+            if type(entry) is str:
+                counts[entry] += n
+                continue
+            for term, _ in entry[0]:
+                counts[term] += n
+        return counts
 
 
 _tables: dict = {}
