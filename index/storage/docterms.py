@@ -15,8 +15,9 @@ ways and compares them term by term and byte for byte.
 
 A field takes this path only when its analyzer is made of the word-local
 pieces listed in ``_LOCAL`` (the tokenizer and filters of ``index.analysis``)
-and its format is Whoosh's ``Positions`` or ``Frequency``; anything else
-(IDs, keyword lists, an unknown analyzer, a list value) goes through
+and its format is Whoosh's ``Positions`` or ``Frequency``; an ``ID`` field
+(``IDTokenizer``, ``Existence``) is its value as one term. Anything else
+(keyword lists, an unknown analyzer, a list value) goes through
 ``field.index`` as before.
 """
 
@@ -26,8 +27,8 @@ import re
 from collections import Counter
 from pickle import dumps
 
-from whoosh.analysis import CompositeAnalyzer
-from whoosh.formats import Frequency, Positions
+from whoosh.analysis import CompositeAnalyzer, IDTokenizer
+from whoosh.formats import Existence, Frequency, Positions
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
@@ -144,10 +145,13 @@ def _encode_positions(poslist: list) -> bytes:
 
 
 def fast_kind(field) -> str | None:
-    """"positions" / "frequency" for a text field this module can index, else None."""
+    """"positions" / "frequency" for a text field this module can index, "id" for an
+    untokenized one (Whoosh's ``ID``), else None."""
     fmt = getattr(field, "format", None)
     if not field.indexed or getattr(field, "vector", None) or field.separate_spelling():
         return None
+    if type(fmt) is Existence and type(getattr(field, "analyzer", None)) is IDTokenizer:
+        return "id"  # the whole value is the one term (IDs, keywords, dates)
     if type(fmt) is Positions:
         kind = "positions"
     elif type(fmt) is Frequency:
@@ -160,8 +164,10 @@ def fast_kind(field) -> str | None:
 def field_postings(field, kind: str, value: str):
     """(terms, weights, values, length) of one text field value, as ``field.index`` and
     ``SegmentWriter.add_document`` compute them (field boost applied by the caller)."""
-    table = table_for(field.analyzer)
     fb = field.format.field_boost
+    if kind == "id":  # Existence.word_values of IDTokenizer's one token
+        return [value], [fb], [b""], 1
+    table = table_for(field.analyzer)
     if kind == "positions":
         poses = table.positions(value)
         terms = list(poses)
