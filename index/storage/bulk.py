@@ -212,7 +212,12 @@ class ArrayPostingPool(PostingPool):
     def _joined(key, docs, weights, values):
         if len(docs) == 1:
             return key[0], key[1], docs[0], weights[0], values
+        # Runs are saved in the order postings came, and a term's postings come in
+        # docnum order (documents, or a merged reader's terms): then no sort is needed.
+        in_order = all(int(a[-1]) < int(b[0]) for a, b in zip(docs, docs[1:]))
         docs, weights = np.concatenate(docs), np.concatenate(weights)
+        if in_order:
+            return key[0], key[1], docs, weights, values
         order = np.argsort(docs, kind="stable")
         return key[0], key[1], docs[order], weights[order], [values[i] for i in order.tolist()]
 

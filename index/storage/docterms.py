@@ -102,19 +102,20 @@ class TokenTable:
             base += taken
         return poses
 
-    def counts(self, value: str) -> Counter:
+    def counts(self, value: str) -> dict:
         """term -> frequency in ``value``."""
-        counts = Counter()
+        counts: dict = {}
+        seen = counts.get
         get = self._cache.get
         for raw, n in Counter(_WORDS.findall(normalize_text(value))).items():
             entry = get(raw)
             if entry is None:
                 entry = self._compute(raw)
             if type(entry) is str:
-                counts[entry] += n
+                counts[entry] = seen(entry, 0) + n
                 continue
             for term, _ in entry[0]:
-                counts[term] += n
+                counts[term] = seen(term, 0) + n
         return counts
 
 
