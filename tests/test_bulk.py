@@ -161,12 +161,12 @@ def small(self, *args, **kwargs):
     init(self, *args, **kwargs)
     self.limit = 20_000  # spilled runs on disk when the kill comes
 bulk.ArrayPostingPool.__init__ = small
-write_term = bulk._write_one_block_term  # the path of terms of up to one block
+write_term = bulk._TermWriter.write  # the path of terms of up to one block
 def slow(*args):
     write_term(*args)
     print("writing", flush=True)
     time.sleep(60)
-bulk._write_one_block_term = slow
+bulk._TermWriter.write = slow
 rebuild(sys.argv[1], corpus(200))
 """
 

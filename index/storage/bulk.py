@@ -33,7 +33,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter,
                                   W3TermInfo)
 from whoosh.filedb.filetables import OrderedHashWriter
-from whoosh.system import pack_int, pack_ushort
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool
 
@@ -257,16 +257,14 @@ def write_postings(fieldwriter, schema, lengths, doccount: int, terms) -> None:
     """
     lastfn = None
     field_lengths = None
-    offsets = _Offsets(fieldwriter)
+    direct = None
     for fieldname, btext, docs, weights, values in terms:
         if fieldname != lastfn:
             if lastfn is not None:
                 fieldwriter.finish_field()
             fieldwriter.start_field(fieldname, schema[fieldname])
             field_lengths = _field_lengths(lengths, fieldname, doccount)
-            field_length_list = None
-            direct = direct_limit(fieldwriter)
-            offsets.forget()
+            direct = _TermWriter.for_field(fieldwriter, field_lengths)
             lastfn = fieldname
         if len(docs) and docs[0] == -1:  # Whoosh's spelling marker: no posting
             keep = docs != -1
@@ -274,132 +272,143 @@ def write_postings(fieldwriter, schema, lengths, doccount: int, terms) -> None:
             values = [v for v, k in zip(values, keep.tolist()) if k]
             if not len(docs):
                 continue
-        if len(docs) <= direct:
-            if field_length_list is None:
-                field_length_list = field_lengths.tolist()
-            _write_one_block_term(fieldwriter, btext, docs.tolist(), weights.tolist(), values,
-                                  field_length_list, offsets)
+        if direct is not None and len(docs) <= direct.limit:
+            direct.write(btext, docs.tolist(), weights.tolist(), values)
             continue
         fieldwriter.start_term(btext)
         _add_term(fieldwriter, docs, weights, values, field_lengths[docs])
         fieldwriter.finish_term()
-        offsets.forget()  # Whoosh's calls wrote: ask the files again
+        if direct is not None:
+            direct.forget()  # Whoosh's calls wrote: ask the files again
     if lastfn is not None:
         fieldwriter.finish_field()
 
 
-def direct_limit(fieldwriter) -> int:
-    """Most postings a term may have to be written by ``_write_one_block_term`` (0: none).
+_LENGTHS = struct.Struct("!ii")  # HashWriter's key/value length prefix
+_TERMINFO = W3TermInfo._struct  # flags, weight, df, min/max length byte, max weight, ids
 
-    One block, not inlined, integer ids, Whoosh 2.7's W3 writers (whose private
-    attributes it fills in): anything else goes through the writer's own calls.
+
+class _TermWriter:
+    """Writes a field's terms of at most one block directly, as ``start_term``, ``add``
+    per posting and ``finish_term`` write them: ``W3PostingsWriter._write_block(last=True)``,
+    the term info row (``W3TermInfo.to_bytes`` into ``OrderedHashWriter.add``) and
+    TolkCodec's arrays, from plain lists instead of a call per posting. File offsets
+    are counted, not asked (``tell()`` of a buffered file is a system call).
+
+    Only for Whoosh 2.7's W3 writers (whose private attributes it fills in), integer
+    ids, no inlining (``for_field``); anything else goes through the writer's calls.
     """
-    pw = fieldwriter._postwriter
-    if (type(fieldwriter) not in (W3FieldWriter, ArrayFieldWriter)
-            or type(pw) is not W3PostingsWriter or pw._byteids or pw._inlinelimit > 1
-            or type(fieldwriter._tindex) is not OrderedHashWriter):
-        return 0
-    return pw._blocklimit
 
+    @classmethod
+    def for_field(cls, fieldwriter, field_lengths):
+        pw = fieldwriter._postwriter
+        if (type(fieldwriter) not in (W3FieldWriter, ArrayFieldWriter)
+                or type(pw) is not W3PostingsWriter or pw._byteids or pw._inlinelimit > 1
+                or type(fieldwriter._tindex) is not OrderedHashWriter):
+            return None
+        return cls(fieldwriter, field_lengths)
 
-class _Offsets:
-    """Where the posting and term files of a field writer are, counted instead of asked:
-    ``tell()`` of a buffered file is a system call, and each term needed three."""
-
-    def __init__(self, fieldwriter):
+    def __init__(self, fieldwriter, field_lengths):
+        pw = fieldwriter._postwriter
         self.fieldwriter = fieldwriter
+        self.limit = pw._blocklimit
+        self.postfile = pw._postfile
+        self.tindex = fieldwriter._tindex
+        self.prefix = pack_ushort(fieldwriter._fieldid)
+        self.comp = pw._compression
+        fixed = fieldwriter._format.fixed_value_size()
+        self.values_kind = ("tuple" if fixed is None or fixed < 0 else
+                            "none" if fixed == 0 else "join")
+        self.arrays = bool(getattr(fieldwriter, "_with_arrays", False))  # TolkCodec's .tpa
+        self.lengths = field_lengths.tolist()
         self.forget()
 
     def forget(self):
-        self.post = self.terms = None
+        self.post = None
 
-    def known(self):
+    def write(self, btext: bytes, ids: list, weights: list, values: list) -> None:
         if self.post is None:
-            self.post = self.fieldwriter._postwriter._postfile.tell()
-            self.terms = self.fieldwriter._tindex.dbfile.tell()
-
-
-_LENGTHS = struct.Struct("!ii")  # HashWriter's key/value length prefix
-
-
-def _write_one_block_term(fieldwriter, btext: bytes, ids: list, weights: list, values: list,
-                          field_lengths: list, offsets: _Offsets) -> None:
-    """A term of at most one block, written as ``start_term``, ``add`` per posting and
-    ``finish_term`` write it (``W3PostingsWriter._write_block(last=True)``, the term
-    info row, TolkCodec's arrays), with plain lists instead of a call per posting."""
-    pw = fieldwriter._postwriter
-    postfile = pw._postfile
-    n = len(ids)
-    w32 = array("f", weights)  # what the block keeps
-    wl = w32.tolist()
-    lens = [field_lengths[d] for d in ids]
-    nonzero = [x for x in lens if x]
-    minlength = min(nonzero) if nonzero else None
-    maxlength = max(0, max(lens))
-    maxweight = max(0, max(weights))
-    offsets.known()
-    start = offsets.post
-    postfile.write(WHOOSH3_HEADER_MAGIC)
-    deltas = [ids[0]]
-    if n > 1:
-        deltas.extend([b - a for a, b in zip(ids, ids[1:])])
-    if w32.count(1.0) == n:
-        mini_weights = None
-    elif w32.count(wl[0]) == n:
-        mini_weights = wl[0]
-    else:
-        mini_weights = tuple(wl)
-    fixed = fieldwriter._format.fixed_value_size()
-    kept = [v for v in values if v]
-    if fixed is None or fixed < 0:
-        mini_values = tuple(kept)
-    elif fixed == 0:
-        mini_values = None
-    else:
-        mini_values = b"".join(kept)
-    databytes = pickle.dumps((tuple(deltas), mini_weights, mini_values), 2)
-    comp = pw._compression
-    if comp:
-        databytes = zlib.compress(databytes, comp)
-    infobytes = pickle.dumps((n, ids[-1], maxweight, comp, length_to_byte(minlength),
-                              length_to_byte(maxlength)), 2)
-    postfile.write(pack_int(-(len(infobytes) + len(databytes))))
-    postfile.write(infobytes)
-    postfile.write(databytes)
-    extent = 8 + len(infobytes) + len(databytes)  # magic, length, info, data
-    offsets.post = start + extent
-    info = W3TermInfo()
-    info._weight += sum(wl)
-    info._df = n
-    info._minlength = minlength
-    info._maxlength = maxlength
-    info._maxweight = max(0, maxweight)
-    info._minid = ids[0]
-    info._maxid = ids[-1]
-    info.set_extent(start, extent)
-    # OrderedHashWriter.add, with the position counted
-    tindex = fieldwriter._tindex
-    key = pack_ushort(fieldwriter._fieldid) + btext
-    value = info.to_bytes()
-    if key <= tindex.lastkey:
-        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
-    pos = offsets.terms
-    tindex.index.append(pos)
-    dbfile = tindex.dbfile
-    dbfile.write(_LENGTHS.pack(len(key), len(value)))
-    dbfile.write(key)
-    dbfile.write(value)
-    h = tindex.hashfn(key)
-    tindex.buckets[h & 255].append((h, pos))
-    tindex.lastkey = key
-    offsets.terms = pos + 8 + len(key) + len(value)
-    if getattr(fieldwriter, "_with_arrays", False):  # TolkCodec's .tpa arrays
-        fieldwriter._keys.append(fieldwriter._prefix + btext)
-        fieldwriter._starts.append(fieldwriter._tpa_pos)
-        fieldwriter._counts.append(n)
-        fieldwriter._tpa.write(array("I", ids).tobytes())
-        fieldwriter._tpa.write(w32.tobytes())
-        fieldwriter._tpa_pos += 8 * n
+            self.post = self.postfile.tell()
+            self.terms = self.tindex.dbfile.tell()
+        n = len(ids)
+        w32 = array("f", weights)  # what the block keeps
+        first = ids[0]
+        if n == 1:
+            length = self.lengths[first]
+            minlength = length or None
+            maxlength = max(0, length)
+            maxweight = max(0, weights[0])
+            deltas = (first,)
+            w = w32[0]
+            mini_weights = None if w == 1.0 else w
+            total = 0 + w
+        else:
+            lengths = self.lengths
+            lens = [lengths[d] for d in ids]
+            nonzero = [x for x in lens if x]
+            minlength = min(nonzero) if nonzero else None
+            maxlength = max(0, max(lens))
+            maxweight = max(0, max(weights))
+            deltas = [first]
+            deltas.extend([b - a for a, b in zip(ids, ids[1:])])
+            deltas = tuple(deltas)
+            wl = w32.tolist()
+            if w32.count(1.0) == n:
+                mini_weights = None
+            elif w32.count(wl[0]) == n:
+                mini_weights = wl[0]
+            else:
+                mini_weights = tuple(wl)
+            total = sum(wl)
+        kind = self.values_kind
+        if kind == "none":
+            mini_values = None
+        else:
+            kept = [v for v in values if v]
+            mini_values = tuple(kept) if kind == "tuple" else b"".join(kept)
+        databytes = pickle.dumps((deltas, mini_weights, mini_values), 2)
+        comp = self.comp
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        last = ids[-1]
+        minbyte = length_to_byte(minlength)
+        maxbyte = length_to_byte(maxlength)
+        infobytes = pickle.dumps((n, last, maxweight, comp, minbyte, maxbyte), 2)
+        postfile = self.postfile
+        start = self.post
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        postfile.write(pack_int(-(len(infobytes) + len(databytes))))
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        extent = 8 + len(infobytes) + len(databytes)  # magic, length, info, data
+        self.post = start + extent
+        # W3TermInfo after add_block + set_extent, to_bytes (min length None -> byte 0)
+        value = (_TERMINFO.pack(False, total, n, minbyte, maxbyte, max(0, maxweight), first,
+                                last)
+                 + pack_long(start) + pack_int(extent))
+        # OrderedHashWriter.add, with the position counted
+        tindex = self.tindex
+        key = self.prefix + btext
+        if key <= tindex.lastkey:
+            raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
+        pos = self.terms
+        tindex.index.append(pos)
+        dbfile = tindex.dbfile
+        dbfile.write(_LENGTHS.pack(len(key), len(value)))
+        dbfile.write(key)
+        dbfile.write(value)
+        h = tindex.hashfn(key)
+        tindex.buckets[h & 255].append((h, pos))
+        tindex.lastkey = key
+        self.terms = pos + 8 + len(key) + len(value)
+        if self.arrays:
+            fw = self.fieldwriter
+            fw._keys.append(fw._prefix + btext)
+            fw._starts.append(fw._tpa_pos)
+            fw._counts.append(n)
+            fw._tpa.write(array("I", ids).tobytes())
+            fw._tpa.write(w32.tobytes())
+            fw._tpa_pos += 8 * n
 
 
 def _add_term(fieldwriter, docs, weights, values, lens) -> None:
