@@ -37,6 +37,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool
 
+from index.storage import docterms
 from index.storage.postingarrays import ArrayFieldWriter
 
 # Bytes one pooled posting costs besides its positions (columns 20, list slot 8, bytes
@@ -113,7 +114,9 @@ class ArrayPostingPool(PostingPool):
         self._weights.extend(weights)
         self._values.extend(values)
         self.currentsize += _POSTING_BYTES * n + sum(map(len, values))
-        if self.currentsize > self.limit:
+        # The token tables that made these postings share the writer's memory limit
+        # (at most half of it), so the pool spills a little earlier as they grow.
+        if self.currentsize > self.limit - min(docterms.table_bytes(), self.limit // 2):
             self.save()
 
     def _sorted_run(self):

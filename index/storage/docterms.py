@@ -42,7 +42,16 @@ _WORDS = re.compile(PLAIN_TOKEN_PATTERN, _TOKEN_RE.flags)  # whole tokens, one C
 # A word that is its own token, cannot be a stopword, split or stemmed: its position after
 # a raw token says how many positions the raw token takes (see TokenTable._compute).
 _SENTINEL = " 0"
-TABLE_WORDS = 300_000  # distinct raw tokens remembered per analyzer (words of <= 64 chars)
+TABLE_WORDS = 100_000  # distinct raw tokens remembered per analyzer (words of <= 64 chars)
+# Bytes one remembered token costs (key, entry, dict slot); a writer's pool gives up as
+# much of its memory limit (ArrayPostingPool), so a build peaks no higher than before.
+ENTRY_BYTES = 200
+_cached_entries = 0
+
+
+def table_bytes() -> int:
+    """Estimated memory of this process's token tables."""
+    return _cached_entries * ENTRY_BYTES
 
 
 class NotLocal(Exception):
@@ -72,7 +81,9 @@ class TokenTable:
         if entry[1] == 1 and len(entry[0]) == 1 and entry[0][0][1] == 0:
             entry = entry[0][0][0]  # one term at the word's own position: the term itself
         if len(raw) <= CACHED_WORD_CHARS and len(self._cache) < TABLE_WORDS:
+            global _cached_entries
             self._cache[raw] = entry
+            _cached_entries += 1
         return entry
 
     def positions(self, value: str) -> dict:
