@@ -151,3 +151,14 @@ def test_schema_with_a_field_added_later_is_followed(tmp_path, monkeypatch):
     with ix.searcher() as s:
         assert list(s.reader().field_terms("summary"))
     assert make_schema("nl")  # the schema still builds
+
+
+def test_equal_analyzers_share_one_table():
+    """Every server write opens the index (new, equal analyzer objects): one table, no leak."""
+    import pickle
+
+    copies = [pickle.loads(pickle.dumps(analyzer_for("nl"))) for _ in range(200)]
+    assert all(a == analyzer_for("nl") and a is not analyzer_for("nl") for a in copies)
+    tables = {id(table_for(a)) for a in copies}
+    assert tables == {id(table_for(analyzer_for("nl")))}
+    assert table_for(spelling_analyzer("nl")) is not table_for(analyzer_for("nl"))

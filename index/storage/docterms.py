@@ -130,19 +130,33 @@ class TokenTable:
         return counts
 
 
-_tables: dict = {}
+# One table per distinct analyzer (by equality: every write in a server opens the index, and
+# its schema's analyzers are new, equal objects) and decompounding setting; ``_by_id`` finds
+# the table of an analyzer object seen recently without comparing (bounded, so old
+# schemas' analyzers are not kept alive for ever).
+_tables: list = []  # [(analyzer, decompound on, table)]
+_by_id: dict = {}  # (id(analyzer), decompound on) -> (analyzer, table)
+_BY_ID_MAX = 64
 
 
 def table_for(analyzer) -> TokenTable | None:
     """The token table of ``analyzer``, or None when it is not made of word-local pieces."""
-    key = (id(analyzer), decompound.enabled())
-    table = _tables.get(key)
-    if table is None or table.analyzer is not analyzer:
-        if not (isinstance(analyzer, CompositeAnalyzer)
-                and all(type(item) in _LOCAL for item in analyzer.items)
-                and isinstance(analyzer.items[0], NewsTokenizer)):
-            return None
-        table = _tables[key] = TokenTable(analyzer)
+    enabled = decompound.enabled()
+    key = (id(analyzer), enabled)
+    hit = _by_id.get(key)
+    if hit is not None and hit[0] is analyzer:
+        return hit[1]
+    if not (isinstance(analyzer, CompositeAnalyzer) and analyzer.items
+            and all(type(item) in _LOCAL for item in analyzer.items)
+            and isinstance(analyzer.items[0], NewsTokenizer)):
+        return None
+    table = next((t for a, on, t in _tables if on == enabled and a == analyzer), None)
+    if table is None:
+        table = TokenTable(analyzer)
+        _tables.append((analyzer, enabled, table))
+    if len(_by_id) >= _BY_ID_MAX:
+        _by_id.clear()
+    _by_id[key] = (analyzer, table)
     return table
 
 
