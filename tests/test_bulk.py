@@ -161,12 +161,12 @@ def small(self, *args, **kwargs):
     init(self, *args, **kwargs)
     self.limit = 20_000  # spilled runs on disk when the kill comes
 bulk.ArrayPostingPool.__init__ = small
-add_term = bulk._add_term
+write_term = bulk._TermWriter.write  # the path of terms of up to one block
 def slow(*args):
-    add_term(*args)
+    write_term(*args)
     print("writing", flush=True)
     time.sleep(60)
-bulk._add_term = slow
+bulk._TermWriter.write = slow
 rebuild(sys.argv[1], corpus(200))
 """
 

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from index.analysis import analyze
+from index.analysis import analyze, analyzer_for
 from index.ingest.cleaning import clean_text, first_sentence, title_from_sentence
 from index.ingest.documents import Document
 from index.ingest.language import LanguageError, detect_language
@@ -27,6 +27,7 @@ from index.ingest.names import name_candidates
 from index.normalize import normalize_text
 from index.search.highlight import find_matches, snippet
 from index.search.query import QuerySyntaxError, parse_query
+from index.storage.docterms import TokenTable
 
 SMALL, LARGE = 10_000, 100_000
 MAX_RATIO = 20
@@ -106,6 +107,8 @@ STAGES = {
     "clean": clean_text,
     "title": lambda text: title_from_sentence(first_sentence(text)),
     "tokenize": lambda text: analyze("nl", text, mode="index"),
+    # the indexer's per-word token table (index.storage.docterms), fresh: nothing cached
+    "index terms": lambda text: TokenTable(analyzer_for("nl")).positions(text),
     "names": lambda text: name_candidates(_document(text)),
     "highlight": _highlight,
     "query": _query,

@@ -116,7 +116,9 @@ def test_a_failed_worker_fails_the_rebuild_and_keeps_the_previous_index(tmp_path
     def broken(self, *args, **kwargs):  # runs in the forked worker, which analyses
         raise RuntimeError("analysis failed")
 
-    monkeypatch.setattr("index.analysis.NewsTokenizer.__call__", broken)
+    # The worker's add_document (not the tokenizer: words the process has analysed before
+    # come from its token tables without calling it)
+    monkeypatch.setattr(writers.ChunkedSegmentWriter, "add_document", broken)
     with pytest.raises(RuntimeError, match="worker process"):
         rebuild(tmp_path, corpus(40))
     monkeypatch.undo()

@@ -29,6 +29,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.index import TOC
 from whoosh.writing import PostingPool, SegmentWriter
 
+from index.storage import docterms
 from index.storage.bulk import ArrayPostingPool, write_postings
 
 RUN_CHUNK = 4096  # postings per pickled chunk of a run
@@ -40,6 +41,9 @@ PARALLEL_BATCH = 100  # documents per job file handed to a worker
 # Postings pooled as NumPy-sorted columns and written a term at a time (index.storage.bulk);
 # False: Whoosh's per-posting pool and writer (same files, slower; kept for comparison).
 BULK_POSTINGS = True
+# With BULK_POSTINGS: text fields analysed through per-word token tables (index.storage.docterms);
+# False: Whoosh's add_document (same postings; kept for comparison).
+BULK_ANALYSIS = True
 
 
 class ChunkedPostingPool(PostingPool):
@@ -94,11 +98,23 @@ def _flush_segment(writer: SegmentWriter) -> None:
 
 
 class ChunkedSegmentWriter(SegmentWriter):
-    """Whoosh's ``SegmentWriter`` with our posting pool (see ``_use_chunked_pool``)."""
+    """Whoosh's ``SegmentWriter`` with our posting pool (see ``_use_chunked_pool``).
+
+    With ``BULK_POSTINGS`` its text fields are indexed through
+    ``index.storage.docterms`` (one table lookup per word instead of Whoosh's
+    token streams; the same postings, lengths and stored values).
+    """
+
+    _fast_fields = None  # docterms.FastFields of the schema, made on the first document
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
         _use_chunked_pool(self)
+
+    def add_document(self, **fields):
+        if isinstance(self.pool, ArrayPostingPool) and BULK_ANALYSIS:
+            return docterms.add_document(self, fields)
+        return super().add_document(**fields)
 
     _flush_segment = _flush_segment
 

@@ -119,13 +119,16 @@ LexiconBuilder = Callable[[dict], object]
 
 def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
                      progress: Callable[[Document], None] | None, report: IndexReport,
-                     names: dict | None, batch: bool, procs: dict | None = None) -> dict:
+                     names: dict | None, batch: bool, procs: dict | None = None,
+                     before_commit: Callable[[], None] | None = None) -> dict:
     """Write ``docs``; returns the new (not yet published) TOC generation per language.
 
     ``names``: per language, a Counter the documents' name candidates are added to
     (None: the caller counted them before taking the lock).
 
     ``procs``: worker processes per language for a batch (see ``index.writers``).
+    ``before_commit``: called once every document is handed to the writers, before
+    waiting for them (work that needs no documents overlaps the worker processes').
     """
     with _open_writers() as writers:
         for lang, ix in indexes.items():
@@ -148,6 +151,8 @@ def _write_documents(indexes: dict, docs: Iterable[Document], replace: bool,
             report.added[doc.language] += 1
             if progress:
                 progress(doc)
+        if before_commit is not None:
+            before_commit()
         return _commit_all(writers)
 
 
@@ -230,10 +235,16 @@ def _rebuild_locked(root: Path, docs, lexicon_builder, progress,
         names = {lang: Counter() for lang in LANGUAGES}
         procs = {lang: parallel_procs(expected[lang]) for lang in LANGUAGES}
         written: list[Document] = []
+        static: dict = {}
+
+        def static_lexicon():  # needs no names: loaded while the writer processes work
+            if _incremental(lexicon_builder):
+                static["lexicon"] = lexicon_builder.write_static(generation / LEXICON_FILE)
+
         tocs = _write_documents(indexes, _collected(stream, written), replace=False,
                                 progress=progress, report=report, names=names, batch=True,
-                                procs=procs)
-        _finish_generation(generation, names, lexicon_builder, report)
+                                procs=procs, before_commit=static_lexicon)
+        _finish_generation(generation, names, lexicon_builder, report, static.get("lexicon"))
         vectors = _rebuilt_vectors(previous, generation, written)
         del written
         publish(generation, tocs, vectors=vectors)
@@ -307,8 +318,12 @@ def _incremental(lexicon_builder) -> bool:
     return hasattr(lexicon_builder, "updated_part")
 
 
-def _finish_generation(generation: Path, names: dict, lexicon_builder, report: IndexReport):
-    """A new generation's meta and lexicon (static part + corpus part from all names)."""
+def _finish_generation(generation: Path, names: dict, lexicon_builder, report: IndexReport,
+                       static=None):
+    """A new generation's meta and lexicon (static part + corpus part from all names).
+
+    ``static``: what ``lexicon_builder.write_static`` returned, when already called.
+    """
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     meta = {
         "created": read_meta(generation).get("created", now),
@@ -319,7 +334,8 @@ def _finish_generation(generation: Path, names: dict, lexicon_builder, report: I
         "fields": {**read_meta(generation).get("fields", {}), **active_fields().types()},
     }
     if _incremental(lexicon_builder):
-        static = lexicon_builder.write_static(generation / LEXICON_FILE)
+        if static is None:
+            static = lexicon_builder.write_static(generation / LEXICON_FILE)
         part = lexicon_builder.full_part(names)
         write_json(generation / LEXICON_CORPUS_FILE, part)
         report.lexicon_pairs = lexicon_builder.pair_counts(static, part)
