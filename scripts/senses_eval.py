@@ -26,8 +26,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from index.crosslink import build_lexicon, wordvec
-from index.evaluation import flores_articles, flores_folds, plain_query, reciprocal_rank
+from index.crosslink import wordvec
+from index.evaluation import (flores_articles, flores_folds, flores_lexicon_factory, plain_query,
+                              reciprocal_rank)
 from index.search import SearchRequest, pipeline, search, senses
 
 
@@ -54,10 +55,8 @@ def main() -> int:
 
     pipeline.reweigh_senses = recording
     report = {}
-    def fold_lexicon(names, exclude):
-        return build_lexicon(names=names, parallel_dir=args.flores, freedict_dir=args.freedict,
-                             exclude_parallel_lines=exclude)
-
+    # As ``tolk eval``: never the shipped links, which were learned from the test articles too.
+    fold_lexicon = flores_lexicon_factory(args.flores, args.freedict)
     with tempfile.TemporaryDirectory(prefix="tolk-senses-") as tmp:
         readers, fold_of, lexicons = flores_folds(
             articles, tmp, args.folds, fold_lexicon,
