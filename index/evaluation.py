@@ -399,6 +399,13 @@ def markdown_report(report: dict, header: list[str]) -> str:
             out.append(f"| {name} | {run['mrr']:.3f} | {run['recall@10']:.3f} | "
                        f"{'' if share is None else f'{share:.0%}'} | {run['ms_per_query']} |")
         out.append("")
+        if any(name.startswith("hybrid-tuned") for name in flores):
+            out += ["`hybrid` rows: the service's own fusion settings. `hybrid-tuned`: RRF k and "
+                    "semantic weight chosen on the other four folds and reported on each held-out "
+                    "fold (similarity floor kept at the default); `hybrid-tuned-anyfloor`: the "
+                    "floor chosen on the other folds as well (`tolk eval --tune`, "
+                    "`index/tuning.py`). The `hybrid` rows use settings chosen on all folds, so "
+                    "the tuned rows are the held-out figures.", ""]
     seeds = report.get("seeds")
     if seeds:
         kinds = sorted({k for run in seeds.values() for k in run["by_kind"]})
