@@ -203,3 +203,7 @@ def test_sentence_initial_words_are_the_capitalized_ones_after_sentence_punctuat
     words = list(iter_words(parse_query(q)))
     initial = {w.text.strip("“,?()") for w in words if id(w) in sentence_initial(q, words)}
     assert initial == {"Let", "Poetin", "Rutte"}
+    # After an initial or a title the sentence goes on.
+    q = "Dr. Let en J. Let in de U.S. Let"
+    words = list(iter_words(parse_query(q)))
+    assert {w.text for w in words if id(w) in sentence_initial(q, words)} == {"Dr."}

@@ -151,9 +151,19 @@ def sentence_initial(q: str, words) -> set[int]:
         if not core[:1].isupper() or core.isupper() or word.start > len(q):
             continue
         before = (q[:word.start] + text[:lead]).rstrip(_OPENERS)
-        if not before or before[-1] in _SENTENCE_END:
+        if not before or before[-1] in _SENTENCE_END and not _abbreviation(before):
             out.add(id(word))
     return out
+
+
+def _abbreviation(before: str) -> bool:
+    """True when the ``.`` ending ``before`` closes an initial or a title (``U.S.``,
+    ``J.``, ``Dr.``, ``dhr.``: one letter, or letters without a vowel), not a sentence."""
+    if not before.endswith("."):
+        return False
+    pieces = before[:-1].split()
+    last = pieces[-1].rsplit(".", 1)[-1] if pieces else ""
+    return last.isalpha() and (len(last) == 1 or not any(c in "aeiouyAEIOUY" for c in last))
 
 
 def _core(text: str) -> str:
