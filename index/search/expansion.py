@@ -24,9 +24,11 @@ A word's synonym set in a target language holds
   typo distance (source ``typo``), so exact matches always rank first.
 
 A capital at the start of a sentence says nothing about a name, so there a word
-keeps a name link (``NAME_SOURCES``) only when it is the linked name itself
-(``Moskou``, ``Poetin``) or not a common word of its language (wordfreq): ``Let``
-opening a sentence is the verb, not Latvian (``Lets``), see :func:`false_name`.
+keeps a name link (``NAME_SOURCES``) only when it is the linked name or the name
+plus an ending (``Moskou``, ``Russians``) or is not a common word of its language
+(wordfreq: ``Poetin``): ``Let`` opening a sentence is the verb, not Latvian
+(``Lets`` stems to ``let`` too), see :func:`false_name`. wordfreq alone cannot tell
+``Let`` from ``China``; the link's own spelling can.
 """
 
 from __future__ import annotations
