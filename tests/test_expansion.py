@@ -127,3 +127,83 @@ def test_a_derived_dutch_word_borrows_the_links_of_the_term_it_extends():
     lexicon.add_pair("irakes", "iraqi", 0.8, "dictionary", "Irakese", "Iraqi")
     assert "iraq" not in expand_word(_word("Irakese"), "en", "nl", lexicon).terms
     assert "iraq" not in expand_word(_word("Irakezenvereniging"), "en", "nl", Lexicon()).terms
+
+
+# -- a capital at the start of a sentence is not a name (issue 14), in a real index -------
+
+from collections import Counter  # noqa: E402
+
+from index.crosslink.names import name_pairs  # noqa: E402
+from index.crosslink.transliteration import links_from_names  # noqa: E402
+from index.search.expansion import sentence_initial  # noqa: E402
+from index.search.query import iter_words, parse_query  # noqa: E402
+
+SENTENCES = {
+    "l1": ("The Latvian language is spoken in Riga.", "en"),
+    "p1": ("Putin spoke to reporters in the Kremlin.", "en"),
+    "s1": ("Ships sail on the river every day.", "en"),
+    "m1": ("De regio Marken ligt aan de Adriatische Zee in Italië.", "nl"),
+    "r1": ("Hij spreekt vloeiend Russisch met zijn buren.", "nl"),
+}
+
+
+@pytest.fixture(scope="module")
+def names_index(tmp_path_factory):
+    """Both languages on disk, and a lexicon of the real CLDR name pairs plus the
+    transliteration links a corpus with Poetin and Putin mid-sentence gives."""
+    folder = tmp_path_factory.mktemp("names") / "ix"
+    rebuild(folder, [text_doc(i, t, lang) for i, (t, lang) in SENTENCES.items()])
+    lexicon = Lexicon()
+    for nl, en, weight, nl_s, en_s in name_pairs():
+        lexicon.add_pair(nl, en, weight, "names", nl_s, en_s)
+    corpus_names = {"nl": Counter({"Poetin": 3}), "en": Counter({"Putin": 3})}
+    for nl, en, weight, nl_s, en_s in links_from_names(corpus_names):
+        lexicon.add_pair(nl, en, weight, "transliteration", nl_s, en_s)
+    reader = IndexReader(folder)
+    yield reader, lexicon
+    reader.close()
+
+
+def _hits(names_index, q, crosslingual=True):
+    reader, lexicon = names_index
+    result = search(reader, SearchRequest(q=q, crosslingual=crosslingual, typo=False,
+                                          mode="lexical"), lexicon=lexicon)
+    return [h["id"] for h in result["hits"]]
+
+
+def test_a_common_dutch_word_opening_a_sentence_is_no_name(names_index):
+    # Let (pay attention) shares its stem with Lets (Latvian): only mid-sentence a name.
+    assert "l1" not in _hits(names_index, "Let op de schepen.")
+    assert "l1" not in _hits(names_index, "Goed zo. Let op!")
+    assert "l1" not in _hits(names_index, "“Let op”, zei hij.")
+    assert "l1" in _hits(names_index, "Zij spreekt Let.")
+
+
+def test_a_common_english_word_opening_a_sentence_is_no_name(names_index):
+    # March (the month) shares its stem with Marche, Dutch Marken.
+    assert "m1" not in _hits(names_index, "March was cold.")
+    assert "m1" not in _hits(names_index, "It rained. March was cold.")
+    assert "m1" in _hits(names_index, "It was cold in March.")
+
+
+def test_a_real_name_opening_a_sentence_keeps_its_links(names_index):
+    assert "p1" in _hits(names_index, "Poetin zegt dat het koud is.")
+    assert "p1" in _hits(names_index, "Zegt Poetin iets?")
+    # An inflection of a name (Russians / Russian) is the name too.
+    assert "r1" in _hits(names_index, "Russians speak.")
+
+
+def test_monolingual_search_has_no_name_links_anywhere(names_index):
+    assert "l1" not in _hits(names_index, "Zij spreekt Let.", crosslingual=False)
+    assert "p1" not in _hits(names_index, "Poetin zegt het.", crosslingual=False)
+
+
+def test_sentence_initial_words_are_the_capitalized_ones_after_sentence_punctuation():
+    q = "“Let op,” zei hij. Poetin zegt: NAVO en Let? (Rutte) komt"
+    words = list(iter_words(parse_query(q)))
+    initial = {w.text.strip("“,?()") for w in words if id(w) in sentence_initial(q, words)}
+    assert initial == {"Let", "Poetin", "Rutte"}
+    # After an initial or a title the sentence goes on.
+    q = "Dr. Let en J. Let in de U.S. Let"
+    words = list(iter_words(parse_query(q)))
+    assert {w.text for w in words if id(w) in sentence_initial(q, words)} == {"Dr."}

@@ -22,6 +22,13 @@ A word's synonym set in a target language holds
   ``index.crosslink.inflection``),
 * only when the word matches nothing at all: the index terms within its
   typo distance (source ``typo``), so exact matches always rank first.
+
+A capital at the start of a sentence says nothing about a name, so there a word
+keeps a name link (``NAME_SOURCES``) only when it is the linked name or the name
+plus an ending (``Moskou``, ``Russians``) or is not a common word of its language
+(wordfreq: ``Poetin``): ``Let`` opening a sentence is the verb, not Latvian
+(``Lets`` stems to ``let`` too), see :func:`false_name`. wordfreq alone cannot tell
+``Let`` from ``China``; the link's own spelling can.
 """
 
 from __future__ import annotations
@@ -64,6 +71,11 @@ PREFIX_CANDIDATES = 3
 # FLORES 5 folds, same run: 0.35 / 0.5 / 0.7 / 0.85 / 1.0 -> nl->en 0.582 / 0.585 / 0.587 /
 # 0.586 / 0.585, en->nl 0.573 / 0.574 / 0.576 / 0.577 / 0.577.
 PREFIX_WEIGHT = 0.7
+# Links that exist because a word is a name: a sentence-initial capital does not make it one.
+NAME_SOURCES = ("names", "transliteration")
+COMMON_ZIPF = 3.5  # wordfreq Zipf from which a word is common (let 4.9, lets 3.7)
+_SENTENCE_END = ".!?\u2026"
+_OPENERS = "\"'([{\u201c\u2018\u00ab\u201e-\u2013\u2014 \t\r\n"
 
 
 def allowed_typos(word: str) -> int:
@@ -128,6 +140,66 @@ def _derived_links(lexicon, source_language: str, text: str):
     return []
 
 
+def sentence_initial(q: str, words) -> set[int]:
+    """``id`` of each capitalized word that opens the query or follows sentence
+    punctuation (quotes and brackets between are skipped)."""
+    out = set()
+    for word in words:
+        text = word.text
+        lead = 0
+        while lead < len(text) and not text[lead].isalnum():
+            lead += 1
+        core = _core(text)
+        if not core[:1].isupper() or core.isupper() or word.start > len(q):
+            continue
+        before = (q[:word.start] + text[:lead]).rstrip(_OPENERS)
+        if not before or before[-1] in _SENTENCE_END and not _abbreviation(before):
+            out.add(id(word))
+    return out
+
+
+def _abbreviation(before: str) -> bool:
+    """True when the ``.`` ending ``before`` closes an initial or a title (``U.S.``,
+    ``J.``, ``Dr.``, ``dhr.``: one letter, or letters without a vowel), not a sentence."""
+    if not before.endswith("."):
+        return False
+    pieces = before[:-1].split()
+    last = pieces[-1].rsplit(".", 1)[-1] if pieces else ""
+    return last.isalpha() and (len(last) == 1 or not any(c in "aeiouyAEIOUY" for c in last))
+
+
+def _core(text: str) -> str:
+    """A query word without the punctuation around it (``“Let`` -> ``Let``)."""
+    start, end = 0, len(text)
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return text[start:end]
+
+
+def false_name(lexicon, source_language: str, text: str, link) -> bool:
+    """True when a name link of a sentence-initial word is only a stem's accident: the
+    word is common in ``source_language`` and neither the linked name's spelling nor
+    that plus an ending (``Let`` is not ``Lets``; ``Russians`` is ``Russian``'s)."""
+    if link.source not in NAME_SOURCES:
+        return False
+    from index.crosslink.evidence import zipf
+
+    word = fold(_core(text)).lower()
+    if zipf(word, source_language) < COMMON_ZIPF:
+        return False
+    target = next(lang for lang in LANGUAGES if lang != source_language)
+    # The name itself or an inflection of it (Russians, Russische, Australia's) is a name.
+    return not any(_name_form(word, back.surface)
+                   for back in lexicon.links(target, link.term, limit=None))
+
+
+def _name_form(word: str, surface: str) -> bool:
+    name = fold(surface).lower().replace("-", "")
+    return len(name) >= 3 and word.replace("-", "").startswith(name)
+
+
 def span_links(words: list[Word], lexicon, max_words: int = MAX_SPAN_WORDS) -> dict:
     """Links of runs of consecutive query words that are one lexicon key.
 
@@ -166,8 +238,11 @@ def span_links(words: list[Word], lexicon, max_words: int = MAX_SPAN_WORDS) -> d
 
 
 def expand_word(word: Word, language: str, query_language: str, lexicon=None,
-                crosslingual: bool = True, spans: dict | None = None) -> Expansion | None:
-    """The synonym set of ``word`` in ``language``'s index, or None for a stopword."""
+                crosslingual: bool = True, spans: dict | None = None,
+                initial: bool = False) -> Expansion | None:
+    """The synonym set of ``word`` in ``language``'s index, or None for a stopword.
+
+    ``initial``: the word opens a sentence of the query (:func:`sentence_initial`)."""
     text = word.text
     acronym = len(text) > 1 and text.isupper()
     if not acronym and is_stopword(query_language, text):
@@ -187,6 +262,8 @@ def expand_word(word: Word, language: str, query_language: str, lexicon=None,
             if source_language == language:
                 continue
             for link, factor in _word_links(lexicon, source_language, text):
+                if initial and false_name(lexicon, source_language, text, link):
+                    continue
                 weight = link.weight if factor == 1.0 else round(link.weight * factor, 4)
                 expansion.add(link.term, weight, link.source, link.surface)
             for span_language, link in (spans or {}).get(id(word), ()):

@@ -31,6 +31,7 @@ from index.search.filters import (FilterError, date_filter, filter_mask, parse_f
                                   query_mask)
 from index.search.expansion import (OWN, TYPO, Expansion, add_prefix_cognates, add_typo_terms,
                                     expand_word,
+                                    sentence_initial,
                                     span_links)
 from index.search.senses import reweigh as reweigh_senses
 from index.search.highlight import clean_surface, find_matches, snippet, title_end
@@ -69,8 +70,10 @@ class SearchRequest:
 class _Compiler:
     """Turns a query tree into a Whoosh query for one language's index."""
 
-    def __init__(self, language, query_language, lexicon, crosslingual, spans=None):
+    def __init__(self, language, query_language, lexicon, crosslingual, spans=None,
+                 initial=frozenset()):
         self.spans = spans
+        self.initial = initial  # ids of sentence-initial capitalized words
         self.language = language
         self.query_language = query_language
         self.lexicon = lexicon
@@ -124,7 +127,7 @@ class _Compiler:
 
     def _word(self, node: Word, boost: float = 1.0):
         expansion = expand_word(node, self.language, self.query_language, self.lexicon,
-                                self.crosslingual, self.spans)
+                                self.crosslingual, self.spans, id(node) in self.initial)
         if expansion is None:
             return None
         self.expansions.append(expansion)
@@ -402,7 +405,9 @@ def _search(node, searchers: dict, request: SearchRequest, lexicon, started: flo
     query_language = detect_query_language(node, searchers)
     mark("language")
     spans = _span_links(request.q, node, lexicon) if request.crosslingual else None
-    compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual, spans)
+    initial = sentence_initial(request.q, _searched_words(node)) if spans is not None else set()
+    compilers = {lang: _Compiler(lang, query_language, lexicon, request.crosslingual, spans,
+                                 initial)
                  for lang in LANGUAGES}
     queries = {lang: compilers[lang].compile(node) for lang in LANGUAGES}
     if request.mode == "semantic":
