@@ -39,31 +39,9 @@ from collections import Counter
 from pathlib import Path
 
 from index.analysis import analyze, fold, iter_words
-from index.crosslink import build_lexicon
-from index.crosslink.lexicon import Lexicon
-from index.evaluation import _collection, flores_articles, plain_query, reciprocal_rank
-from index.ingest.names import name_candidates
+from index.evaluation import (flores_articles, flores_folds, flores_lexicon_factory, plain_query,
+                              reciprocal_rank)
 from index.search import SearchRequest, pipeline, search
-from index.storage import IndexReader, rebuild
-
-
-def fold_lexicons(articles, folder, freedict, folds, names, cache=None):
-    fold_of = {n: n % folds for n in range(len(articles))}
-    lexicons = {}
-    for fold_number in range(folds):
-        saved = Path(cache) / f"lexicon-{fold_number}.json" if cache else None
-        if saved is not None and saved.exists():
-            lexicons[fold_number] = Lexicon.load(saved)
-            continue
-        exclude = {i for n, a in enumerate(articles) if fold_of[n] == fold_number
-                   for i in a.lines}
-        lexicons[fold_number] = build_lexicon(names=names, parallel_dir=folder,
-                                              freedict_dir=freedict,
-                                              exclude_parallel_lines=exclude,
-                                              shipped_parallel=False)
-        if saved is not None:
-            lexicons[fold_number].save(saved)
-    return fold_of, lexicons
 
 
 class Recorder:
@@ -179,14 +157,9 @@ def main() -> int:
     recorder = Recorder()
     pipeline._set_global_idf = recorder
     with tempfile.TemporaryDirectory(prefix="tolk-xling-") as tmp:
-        readers, names = {}, {}
-        for lang in ("nl", "en"):
-            docs = _collection(articles, lang)
-            rebuild(Path(tmp) / lang, docs)
-            readers[lang] = IndexReader(Path(tmp) / lang)
-            names[lang] = sum((name_candidates(d) for d in docs), Counter())
         started = time.perf_counter()
-        fold_of, lexicons = fold_lexicons(articles, args.flores, args.freedict, args.folds, names)
+        readers, fold_of, lexicons = flores_folds(
+            articles, tmp, args.folds, flores_lexicon_factory(args.flores, args.freedict))
         print(f"lexicons {time.perf_counter() - started:.1f}s", file=sys.stderr)
         mono_mrr, mono, _ = run(readers, articles, target, target, None, fold_of)
         cross_mrr, cross, sets = run(readers, articles, source, target, lexicons, fold_of,

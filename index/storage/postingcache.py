@@ -34,12 +34,10 @@ class ArrayCache:
         """The arrays under ``key``; ``compute()`` them on a miss (not under the lock)."""
         if key is None or self.max_bytes <= 0:
             return compute()
+        value = self.get(key)
+        if value is not None:
+            return value
         with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return value
             self.misses += 1
         value = compute()
         for array in value:
