@@ -161,7 +161,7 @@ def _load_identifier():
             payload = startup_cache.cached("langid", key,
                                            lambda: lzma.decompress(model.read_bytes()))
             return _identifier_from_npz(io.BytesIO(payload), LanguageIdentifier)
-        except (OSError, ValueError, KeyError, lzma.LZMAError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any surprise: the library's own loading
             log.warning("language model cache not usable (%s); loading the model file", exc)
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
 
