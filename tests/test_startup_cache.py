@@ -155,3 +155,17 @@ def test_language_options_configure_the_cache_in_the_index_dir(tmp_path):
         assert startup_cache.folder() == tmp_path / "ix" / "cache"
     finally:
         startup_cache.configure(before)
+
+
+def test_index_copies_link_the_cache_files(tmp_path):
+    from conftest import copy_index
+
+    source = tmp_path / "ix"
+    (source / "cache").mkdir(parents=True)
+    startup_cache.write("langid", "k", b"model" * 100, cache_dir=source / "cache")
+    (source / "meta.json").write_text("{}")
+    target = copy_index(source, tmp_path / "copy")
+    copied = target / "cache" / "langid-k.bin"
+    assert copied.stat().st_ino == (source / "cache" / "langid-k.bin").stat().st_ino
+    assert bytes(startup_cache.read("langid", "k", cache_dir=target / "cache")) == b"model" * 100
+    assert (target / "meta.json").read_text() == "{}"
