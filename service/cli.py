@@ -104,7 +104,8 @@ def cmd_index(args, settings) -> int:
     for path in args.paths:
         if not Path(path).exists():
             return _fail(f"{path}: no such file or folder; give .txt/.jsonl files or folders")
-    languages = language_options(settings, IndexReader(args.index_dir))
+    languages = language_options({**settings, "INDEX_DIR": args.index_dir},
+                                 IndexReader(args.index_dir))
     docs, skipped = prepare_documents(args.paths, progress=not args.quiet, languages=languages,
                                       language=args.language)
     if not docs and not skipped:

@@ -24,6 +24,7 @@ def language_options(settings: dict, reader=None) -> LanguageOptions:
     """Options for detection: the index's vocabulary (if ``reader`` has one), the default."""
     # The dictionaries' headwords are evidence even when FREEDICT_DIR is emptied to keep
     # them out of the lexicon (as the write tests do): fall back to Debian's folder.
+    _configure_cache(settings)
     freedict = settings.get("FREEDICT_DIR")
     freedict = str(freedict) if freedict and Path(freedict).exists() else default_freedict_dir()
     return LanguageOptions(
@@ -31,6 +32,15 @@ def language_options(settings: dict, reader=None) -> LanguageOptions:
         default=default_language(settings),
         freedict_dir=freedict,
     )
+
+
+def _configure_cache(settings: dict) -> None:
+    """The start-up cache (word lists, language model) goes to ``INDEX_DIR/cache``."""
+    from index import startup_cache
+    from service.lexicon import CACHE_FOLDER
+
+    index_dir = settings.get("INDEX_DIR")
+    startup_cache.configure(Path(index_dir) / CACHE_FOLDER if index_dir else None)
 
 
 def prepare_language_detection(settings: dict) -> None:

@@ -132,10 +132,22 @@ def client(app):
 
 
 def copy_index(source: Path, target: Path) -> Path:
-    """Copy an index directory (generations, ``current`` link; not the lock file)."""
+    """Copy an index directory (generations, ``current`` link; not the lock file). The
+    start-up cache's files are hard-linked, not copied (the language model alone is 68 MB;
+    they are replaced by rename, never written in place)."""
     import shutil
 
-    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns("write.lock"))
+    def copy(src, dst):
+        if Path(src).name.startswith(("langid-", "headwords-")):
+            try:
+                os.link(src, dst)
+                return dst
+            except OSError:
+                pass
+        return shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns("write.lock"),
+                    copy_function=copy)
     return target
 
 

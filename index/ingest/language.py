@@ -31,11 +31,13 @@ all threads; classification itself does not change the model.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from index.ingest.language_evidence import (Vocabulary, default_freedict_dir, known_share,
                                             word_evidence, words)
@@ -72,6 +74,8 @@ SAMPLE_CHARS = 10_000
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+
+log = logging.getLogger(__name__)
 
 _identifier = None
 _identifier_lock = threading.Lock()
@@ -128,10 +132,58 @@ def _get_identifier():
     if _identifier is None:
         with _identifier_lock:
             if _identifier is None:
-                from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-                _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+                _identifier = _load_identifier()
     return _identifier
+
+
+def _load_identifier():
+    """py3langid's model, decompressed once into the start-up cache (``index.startup_cache``).
+
+    The library ships its model as an LZMA-compressed ``.npz``; decompressing it is most
+    of the 1.1 s it takes to load. The cache holds the same ``.npz`` uncompressed, keyed
+    by the model file (path, size, mtime) and the library's version, and the identifier
+    is built from its arrays with the library's own constructor, as ``from_model_file``
+    does. Without a cache folder, or when the cached arrays are not what is expected,
+    the library loads its file itself.
+    """
+    import io
+    import lzma
+    from importlib import metadata
+
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    from index import startup_cache
+
+    if startup_cache.folder() is not None:
+        model = Path(MODEL_FILE) if Path(MODEL_FILE).is_absolute() else Path(MODEL_DIR) / MODEL_FILE
+        key = startup_cache.key_of(startup_cache.file_stamp(model), metadata.version("py3langid"))
+        try:
+            payload = startup_cache.cached("langid", key,
+                                           lambda: lzma.decompress(model.read_bytes()))
+            return _identifier_from_npz(io.BytesIO(payload), LanguageIdentifier)
+        except Exception as exc:  # noqa: BLE001 - any surprise: the library's own loading
+            log.warning("language model cache not usable (%s); loading the model file", exc)
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+
+
+def _identifier_from_npz(source, identifier_class):
+    """The identifier from the model's uncompressed ``.npz`` arrays (py3langid's layout)."""
+    from array import array
+
+    import numpy as np
+
+    typecodes = {2: "H", 4: "I", 8: "L"}
+
+    def unsigned(values):
+        out = array(typecodes[values.dtype.itemsize])
+        out.frombytes(memoryview(np.ascontiguousarray(values)).cast("B"))
+        return out
+
+    with np.load(source, allow_pickle=False) as data:
+        return identifier_class(np.asarray(data["ptc"]), np.asarray(data["pc"]),
+                                data["classes"].tolist(), unsigned(data["nextmove"]),
+                                data["out_feat"].tolist(), norm_probs=False,
+                                tk_row=unsigned(data["nextmove_row"]))
 
 
 def language_name(code: str) -> str:

@@ -17,6 +17,7 @@ read afterwards, so threads share it.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import re
@@ -28,6 +29,10 @@ from pathlib import Path
 from whoosh.lang.stopwords import stoplists
 
 from index.analysis import fold
+
+# Code whose change changes the word lists (the start-up cache's key).
+_DICTIONARY_CODE = Path(__file__).resolve().parent.parent / "crosslink" / "dictionary.py"
+_ANALYSIS_CODE = Path(__file__).resolve().parent.parent / "analysis.py"
 
 __all__ = ["Vocabulary", "WordEvidence", "words", "word_evidence", "index_vocabulary",
            "stopwords_of", "known_share"]
@@ -77,6 +82,43 @@ def stopwords_of(language: str) -> frozenset:
 
 @lru_cache(maxsize=1)
 def _headwords(freedict_dir: str) -> tuple[frozenset, frozenset]:
+    """The Dutch and English word lists (:func:`_build_headwords`), from the start-up cache
+    (``index.startup_cache``) when it has them for these dictionary files and this code."""
+    from index import startup_cache
+    from index.crosslink.dictionary import FILES
+
+    stamps = [startup_cache.file_stamp(Path(freedict_dir) / f"{name}{ext}")
+              for name in FILES.values() for ext in (".index", ".dict.dz")]
+    code = [Path(__file__).read_bytes(), Path(_DICTIONARY_CODE).read_bytes(),
+            Path(_ANALYSIS_CODE).read_bytes()]
+    key = startup_cache.key_of(stamps, hashlib.sha256(b"".join(code)).hexdigest(),
+                               _whoosh_version())
+    payload = startup_cache.read("headwords", key)
+    if payload is not None:
+        try:
+            nl, en = str(payload, "utf-8").split("\0")
+            return frozenset(nl.split("\n")) - {""}, frozenset(en.split("\n")) - {""}
+        except (UnicodeDecodeError, ValueError):  # checked by its hash, so never expected
+            pass
+    lists = _build_headwords(freedict_dir)
+    startup_cache.write("headwords", key,
+                        "\0".join("\n".join(sorted(words)) for words in lists).encode("utf-8"))
+    return lists
+
+
+def _whoosh_version() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version("whoosh")
+    except metadata.PackageNotFoundError:
+        try:
+            return metadata.version("Whoosh-Reloaded")
+        except metadata.PackageNotFoundError:
+            return None
+
+
+def _build_headwords(freedict_dir: str) -> tuple[frozenset, frozenset]:
     """Dutch and English common words: each dictionary's headwords plus the single words
     of the other dictionary's translations into that language (eng-nld alone has only
     6,000 English headwords against 20,000 Dutch ones, which made unknown English words
