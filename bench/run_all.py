@@ -11,6 +11,8 @@ one, then Tolk over HTTP through gunicorn next to the empty endpoint.
 Raw results go to bench/out/results-<date>.json (and results-latest.json);
 BENCHMARKS.md is rendered from them (``bench/report.py`` re-renders).
 Indexes stay in bench/out/ix-<size>/ for ``bench/profile_tolk.py``.
+Tolk is measured lexical-only (``TOLK_EMBEDDER=off`` for every step), as its peers are;
+what sentence vectors add is ``bench/hybrid_bench.py``'s to measure, side by side.
 Needs: Debian wdutch, wamerican, wrk; PyPI tantivy (the ``bench`` extra).
 """
 
@@ -176,6 +178,8 @@ def main(argv=None) -> int:
                     help="then the 1M-document scale run, Tolk only (hours): index size, "
                          "build time, worker RSS, p50/p99 per class, startup to first answer")
     args = ap.parse_args(argv)
+    # The peers index and search words only; so does Tolk here (children inherit it).
+    os.environ["TOLK_EMBEDDER"] = "off"
     missing = check_inputs()
     if missing:
         print("bench: missing inputs:\n  " + "\n  ".join(missing), file=sys.stderr)
