@@ -243,12 +243,25 @@ def measure(index_dir: Path, queries: list[dict], quick: bool = False,
 
 
 def main(argv) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("index_dir", help="a Tolk index (e.g. bench/out/ix-100000/tolk)")
+    ap.add_argument("queries", help="the bench query set (bench/out/queries-*.json)")
+    ap.add_argument("out", help="where to write the results (JSON)")
+    ap.add_argument("--quick", action="store_true", help="shorter runs")
+    ap.add_argument("--tolk-config", action="store_true",
+                    help="serve as `tolk serve` does (gevent worker, preload) instead of "
+                         "gunicorn's default sync workers")
+    args = ap.parse_args(argv)
+    for path in (args.index_dir, args.queries):
+        if not Path(path).exists():
+            ap.error(f"{path} does not exist (run bench/run_all.py first, or give its path)")
     sys.path.insert(0, str(BENCH))
-    index_dir, queries_file, out = argv[:3]
-    queries = json.loads(Path(queries_file).read_text("utf-8"))
-    result = measure(Path(index_dir), queries, quick="--quick" in argv,
-                     tolk_config="--tolk-config" in argv)
-    Path(out).write_text(json.dumps(result, indent=1))
+    queries = json.loads(Path(args.queries).read_text("utf-8"))
+    result = measure(Path(args.index_dir), queries, quick=args.quick,
+                     tolk_config=args.tolk_config)
+    Path(args.out).write_text(json.dumps(result, indent=1))
     return 0
 
 
