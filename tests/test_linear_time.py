@@ -26,6 +26,8 @@ from index.ingest.language import LanguageError, detect_language
 from index.ingest.names import name_candidates
 from index.normalize import normalize_text
 from index.search.highlight import find_matches, snippet
+from index.search.expansion import sentence_initial
+from index.search.pipeline import _searched_words
 from index.search.query import QuerySyntaxError, parse_query
 from index.storage.docterms import TokenTable
 
@@ -95,6 +97,14 @@ def _query(text: str) -> None:
         pass
 
 
+def _sentence_starts(text: str) -> None:
+    try:
+        node = parse_query(text)
+    except QuerySyntaxError:
+        return
+    sentence_initial(text, _searched_words(node))
+
+
 def _language(text: str) -> None:
     try:
         detect_language(text)
@@ -112,6 +122,8 @@ STAGES = {
     "names": lambda text: name_candidates(_document(text)),
     "highlight": _highlight,
     "query": _query,
+    # which capitalized query words open a sentence (no name links for common ones)
+    "sentence starts": _sentence_starts,
     "language": _language,
 }
 

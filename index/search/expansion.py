@@ -140,6 +140,9 @@ def _derived_links(lexicon, source_language: str, text: str):
     return []
 
 
+_LOOK_BACK = 64  # characters before a word read to tell a sentence start
+
+
 def sentence_initial(q: str, words) -> set[int]:
     """``id`` of each capitalized word that opens the query or follows sentence
     punctuation (quotes and brackets between are skipped)."""
@@ -152,7 +155,11 @@ def sentence_initial(q: str, words) -> set[int]:
         core = _core(text)
         if not core[:1].isupper() or core.isupper() or word.start > len(q):
             continue
-        before = (q[:word.start] + text[:lead]).rstrip(_OPENERS)
+        # Only the text just before the word decides (bounded: a long query stays linear).
+        lo = max(0, word.start - _LOOK_BACK)
+        before = (q[lo:word.start] + text[:lead]).rstrip(_OPENERS)
+        if not before and lo:
+            continue  # a long run of quotes or brackets: not taken for a sentence start
         if not before or before[-1] in _SENTENCE_END and not _abbreviation(before):
             out.add(id(word))
     return out
