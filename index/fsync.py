@@ -24,8 +24,10 @@ def fsync_path(path: Path) -> None:
 
 def write_durably(path: Path, data: bytes) -> None:
     """Write ``path`` whole or not at all: a temp file, fsynced, renamed over it (the
-    caller fsyncs the folder once for all the names it wrote)."""
-    tmp = path.with_name(path.name + ".tmp")
+    caller fsyncs the folder once for all the names it wrote). The temp name carries the
+    process id, so two processes writing the same file (a cache written by the serving
+    master and by ``tolk index``) never write into one temp file; the last rename wins whole."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
