@@ -341,3 +341,21 @@ def stored_values(stored: dict) -> dict:
     those of fields no longer declared (they stay stored until rewritten)."""
     values = stored.get("fields") or {}
     return {name: value for name, value in values.items() if value not in (None, "", [])}
+
+
+def hit_record(fields: dict, *, doc_id: str, language: str, score: float, snippet: str,
+               crosslinks: list) -> dict:
+    """One search hit in the API's shape, from a document's stored fields: every backend
+    (Whoosh's pipeline, OpenSearch's results) builds its hits here, so they cannot drift."""
+    return {
+        "id": doc_id,
+        "language": language,
+        "title": fields.get("title", ""),
+        "date": fields.get("date") or None,
+        "url": fields.get("url"),
+        "source": fields.get("source") or None,
+        "fields": stored_values(fields),
+        "score": round(float(score), 4),
+        "snippet": snippet,
+        "crosslinks": crosslinks,
+    }

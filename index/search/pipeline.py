@@ -24,7 +24,7 @@ from whoosh import query as wq
 
 from index.analysis import LANGUAGES, analyze, fold, is_stopword
 from index.observe import mark
-from index.fields import Fields, active as active_fields, stored_values
+from index.fields import Fields, active as active_fields, hit_record
 from index.search import compounds, facets as keyword_facets
 from index.search.collect import DATE_COLUMN, _column, collect, sort_key
 from index.search.filters import (FilterError, date_filter, filter_mask, parse_filter,
@@ -318,18 +318,10 @@ def _hit(fields: dict, score: float, compiler: _Compiler) -> dict:
                 seen.add(key)
                 crosslinks.append({"query": expansion.word.text, "matched": matched[term],
                                    "source": source})
-    return {
-        "id": fields["id"],
-        "language": language,
-        "title": fields.get("title", ""),
-        "date": fields.get("date") or None,
-        "url": fields.get("url"),
-        "source": fields.get("source") or None,
-        "fields": stored_values(fields),
-        "score": round(float(score), 4),
-        "snippet": snippet(body, body_matches, skip=title_end(body, fields.get("title", ""))),
-        "crosslinks": crosslinks,
-    }
+    return hit_record(fields, doc_id=fields["id"], language=language, score=score,
+                      snippet=snippet(body, body_matches,
+                                      skip=title_end(body, fields.get("title", ""))),
+                      crosslinks=crosslinks)
 
 
 def _facets(names, language, month, counts, size, searchers) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from index.backends.base import StructuredQuery
-from index.fields import stored_values
+from index.fields import hit_record
 from index.search.expansion import OWN, TYPO
 from index.search.highlight import FRAGMENT_CHARS, clean_surface, find_matches
 
@@ -42,18 +42,9 @@ def hit(raw: dict, query: StructuredQuery) -> dict:
     body = fields.get("body", "")
     snippet = fragments[0] if fragments else escape(body[:FRAGMENT_CHARS], quote=False)
     score = raw.get("_score")
-    return {
-        "id": fields.get("id", raw.get("_id")),
-        "language": language,
-        "title": fields.get("title", ""),
-        "date": fields.get("date") or None,
-        "url": fields.get("url"),
-        "source": fields.get("source") or None,
-        "fields": stored_values(fields),
-        "score": round(float(score), 4) if score is not None else 0.0,
-        "snippet": snippet,
-        "crosslinks": _crosslinks(language, fields, query),
-    }
+    return hit_record(fields, doc_id=fields.get("id", raw.get("_id")), language=language,
+                      score=score if score is not None else 0.0, snippet=snippet,
+                      crosslinks=_crosslinks(language, fields, query))
 
 
 def _buckets(agg: dict | None) -> dict:
